@@ -1,0 +1,81 @@
+//! The fixed framing around the postcard payload: magic, version, length, CRC-32.
+//!
+//! ```text
+//! 0   4  magic "QUIL"
+//! 4   2  format version, u16 little-endian
+//! 6   2  reserved, must be 0
+//! 8   4  payload length n, u32 little-endian
+//! 12  n  payload (postcard)
+//! 12+n 4 CRC-32/ISO-HDLC of bytes [0, 12+n), u32 little-endian
+//! ```
+
+use crate::Error;
+
+pub const MAGIC: [u8; 4] = *b"QUIL";
+/// The version this crate writes.
+pub const VERSION: u16 = 1;
+/// Versions this crate reads.
+pub const SUPPORTED_VERSIONS: &[u16] = &[1];
+pub const HEADER_LEN: usize = 12;
+pub const TRAILER_LEN: usize = 4;
+
+pub(crate) const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+/// Checks the framing and returns the payload slice.
+pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
+    let (header, rest) = bytes
+        .split_first_chunk::<HEADER_LEN>()
+        .ok_or(Error::TooShort { len: bytes.len() })?;
+    let [m0, m1, m2, m3, v0, v1, r0, r1, l0, l1, l2, l3] = *header;
+    if [m0, m1, m2, m3] != MAGIC {
+        return Err(Error::BadMagic { found: [m0, m1, m2, m3] });
+    }
+    let version = u16::from_le_bytes([v0, v1]);
+    if !SUPPORTED_VERSIONS.contains(&version) {
+        return Err(Error::UnsupportedVersion { found: version });
+    }
+    if [r0, r1] != [0, 0] {
+        return Err(Error::ReservedNotZero);
+    }
+    let declared = u32::from_le_bytes([l0, l1, l2, l3]);
+    let (payload, trailer) = match rest.split_at_checked(declared as usize) {
+        Some((p, t)) if t.len() == TRAILER_LEN => (p, t),
+        _ => {
+            return Err(Error::LengthMismatch {
+                declared_payload: declared,
+                file_len: bytes.len(),
+            });
+        }
+    };
+    let stored = match trailer.first_chunk::<4>() {
+        Some(c) => u32::from_le_bytes(*c),
+        None => return Err(Error::TooShort { len: bytes.len() }),
+    };
+    let mut digest = CRC.digest();
+    digest.update(header);
+    digest.update(payload);
+    let computed = digest.finalize();
+    if stored != computed {
+        return Err(Error::ChecksumMismatch { stored, computed });
+    }
+    Ok(payload)
+}
+
+/// Wraps a payload in header and trailer.
+#[cfg(feature = "alloc")]
+pub(crate) fn frame(payload: &[u8]) -> Result<alloc::vec::Vec<u8>, Error> {
+    let len = u32::try_from(payload.len()).map_err(|_| Error::TooLarge { what: "payload" })?;
+    let total = payload
+        .len()
+        .checked_add(HEADER_LEN + TRAILER_LEN)
+        .ok_or(Error::TooLarge { what: "payload" })?;
+    let mut out = alloc::vec::Vec::with_capacity(total);
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&[0, 0]);
+    out.extend_from_slice(&len.to_le_bytes());
+    out.extend_from_slice(payload);
+    let crc = CRC.checksum(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}

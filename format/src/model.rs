@@ -1,0 +1,289 @@
+//! [`Model`]: a model file, validated and borrowed.
+
+use crate::arch::{Architecture, CellKind, MAX_LAYERS};
+use crate::error::Error;
+use crate::header::unframe;
+use crate::schema::{DType, Payload, RawMetadata, RawSelfTest, RawTensor};
+use crate::tensor::{Matrix, TensorKind, TensorName, Vector, Weights, le_f32, le_u32};
+use crate::vocab::Vocab;
+
+/// The weights of one recurrent layer (PyTorch's `weight_ih_l{k}`, `weight_hh_l{k}`,
+/// `bias_ih_l{k}`, `bias_hh_l{k}`; gates stacked in PyTorch's order).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Layer<'a> {
+    pub weight_ih: Matrix<'a>,
+    pub weight_hh: Matrix<'a>,
+    pub bias_ih: Vector<'a>,
+    pub bias_hh: Vector<'a>,
+}
+
+/// Free-form facts about where a model came from.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub struct Metadata<'a> {
+    pub name: &'a str,
+    pub corpus: &'a str,
+    /// Validation loss in nats per char, if the producer measured it.
+    pub val_loss: Option<f32>,
+    pub producer: &'a str,
+}
+
+/// Expected outputs recorded at export, so a device can check a model after an update.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SelfTest<'a> {
+    prime: &'a str,
+    expected_top1: &'a [u8],
+    expected_logits: &'a [u8],
+    tolerance: f32,
+}
+
+impl<'a> SelfTest<'a> {
+    /// The text fed, char by char, to a freshly reset predictor.
+    pub fn prime(&self) -> &'a str {
+        self.prime
+    }
+    /// After each prime char, the index of the most likely next token.
+    pub fn expected_top1(&self) -> impl ExactSizeIterator<Item = u32> + 'a {
+        self.expected_top1.chunks_exact(4).map(le_u32)
+    }
+    /// The full logit vector after the last prime char.
+    pub fn expected_logits(&self) -> impl ExactSizeIterator<Item = f32> + 'a {
+        self.expected_logits.chunks_exact(4).map(le_f32)
+    }
+    /// Largest allowed absolute difference of a logit.
+    pub fn tolerance(&self) -> f32 {
+        self.tolerance
+    }
+}
+
+/// A validated model file. Every accessor hands out views into the original bytes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model<'a> {
+    arch: Architecture,
+    vocab: Vocab<'a>,
+    embedding: Matrix<'a>,
+    layers: heapless::Vec<Layer<'a>, MAX_LAYERS>,
+    output_weight: Matrix<'a>,
+    output_bias: Vector<'a>,
+    metadata: Metadata<'a>,
+    self_test: Option<SelfTest<'a>>,
+    file_len: usize,
+}
+
+impl<'a> Model<'a> {
+    /// Parses and validates a model file: framing, checksum, schema, every shape against the
+    /// architecture, every length, and that every weight and scale is finite.
+    pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
+        let payload = unframe(bytes)?;
+        let (p, rest): (Payload<'a>, &[u8]) = postcard::take_from_bytes(payload)?;
+        if !rest.is_empty() {
+            return Err(Error::TrailingPayload { unused: rest.len() });
+        }
+        p.arch.validate()?;
+        let vocab = Vocab::parse(p.vocab, p.arch.vocab())?;
+
+        let expected = p.arch.tensor_count();
+        if p.tensors.len() != expected {
+            return Err(Error::TensorCount { expected, found: p.tensors.len() });
+        }
+        let mut mats = heapless::Vec::<Matrix<'a>, { crate::MAX_TENSORS }>::new();
+        for (i, raw) in p.tensors.iter().enumerate() {
+            let name = p.arch.tensor_name(i).ok_or(Error::TooLarge { what: "tensor list" })?;
+            let m = check_tensor(&p.arch, name, raw)?;
+            mats.push(m).map_err(|_| Error::TooLarge { what: "tensor list" })?;
+        }
+
+        let mut it = mats.iter().copied();
+        let mut next = || it.next().ok_or(Error::TooLarge { what: "tensor list" });
+        let embedding = next()?;
+        let mut layers = heapless::Vec::new();
+        for _ in 0..p.arch.layers() {
+            let layer = Layer {
+                weight_ih: next()?,
+                weight_hh: next()?,
+                bias_ih: as_vector(next()?),
+                bias_hh: as_vector(next()?),
+            };
+            layers.push(layer).map_err(|_| Error::TooLarge { what: "layer list" })?;
+        }
+        let output_weight = next()?;
+        let output_bias = as_vector(next()?);
+
+        let metadata = check_metadata(p.metadata)?;
+        let self_test = match p.self_test {
+            Some(st) => Some(check_self_test(&p.arch, &vocab, st)?),
+            None => None,
+        };
+        Ok(Model {
+            arch: p.arch,
+            vocab,
+            embedding,
+            layers,
+            output_weight,
+            output_bias,
+            metadata,
+            self_test,
+            file_len: bytes.len(),
+        })
+    }
+
+    pub fn arch(&self) -> &Architecture {
+        &self.arch
+    }
+    pub fn cell(&self) -> CellKind {
+        self.arch.cell
+    }
+    pub fn vocab(&self) -> &Vocab<'a> {
+        &self.vocab
+    }
+    /// `vocab × embed`.
+    pub fn embedding(&self) -> &Matrix<'a> {
+        &self.embedding
+    }
+    /// The recurrent layers, bottom first.
+    pub fn layers(&self) -> &[Layer<'a>] {
+        &self.layers
+    }
+    /// `vocab × hidden`.
+    pub fn output_weight(&self) -> &Matrix<'a> {
+        &self.output_weight
+    }
+    pub fn output_bias(&self) -> &Vector<'a> {
+        &self.output_bias
+    }
+    pub fn metadata(&self) -> &Metadata<'a> {
+        &self.metadata
+    }
+    pub fn self_test(&self) -> Option<&SelfTest<'a>> {
+        self.self_test.as_ref()
+    }
+    /// Size of the file this model was read from.
+    pub fn file_len(&self) -> usize {
+        self.file_len
+    }
+    /// The element type of the weight matrices (`Int8` if any matrix is int8).
+    pub fn weight_dtype(&self) -> DType {
+        let all = core::iter::once(&self.embedding)
+            .chain(self.layers.iter().flat_map(|l| [&l.weight_ih, &l.weight_hh]))
+            .chain(core::iter::once(&self.output_weight));
+        for m in all {
+            if matches!(m.weights(), Weights::Int8 { .. }) {
+                return DType::Int8;
+            }
+        }
+        DType::F32
+    }
+    /// Number of weights (parameters) in the network.
+    pub fn parameter_count(&self) -> usize {
+        let mut n = self.embedding.rows().saturating_mul(self.embedding.cols());
+        for l in &self.layers {
+            for m in [&l.weight_ih, &l.weight_hh] {
+                n = n.saturating_add(m.rows().saturating_mul(m.cols()));
+            }
+            n = n.saturating_add(l.bias_ih.len()).saturating_add(l.bias_hh.len());
+        }
+        n.saturating_add(self.output_weight.rows().saturating_mul(self.output_weight.cols()))
+            .saturating_add(self.output_bias.len())
+    }
+}
+
+fn as_vector(m: Matrix<'_>) -> Vector<'_> {
+    match m.weights() {
+        Weights::F32(d) => Vector::new_unchecked(d),
+        // check_tensor rejects int8 biases.
+        Weights::Int8 { .. } => Vector::new_unchecked(&[]),
+    }
+}
+
+fn check_tensor<'a>(
+    arch: &Architecture,
+    name: TensorName,
+    raw: &RawTensor<'a>,
+) -> Result<Matrix<'a>, Error> {
+    let (rows, cols) = arch.expected_shape(name).ok_or(Error::TooLarge { what: "tensor shape" })?;
+    if (raw.rows as usize, raw.cols as usize) != (rows, cols) {
+        return Err(Error::TensorShape {
+            tensor: name,
+            expected: (rows, cols),
+            found: (raw.rows, raw.cols),
+        });
+    }
+    let is_bias = matches!(
+        name.kind,
+        TensorKind::BiasIh | TensorKind::BiasHh | TensorKind::OutputBias
+    );
+    let elems = rows.checked_mul(cols).ok_or(Error::TooLarge { what: "tensor" })?;
+    let elem_size = match raw.dtype {
+        DType::F32 => 4,
+        DType::Int8 if is_bias => return Err(Error::TensorDType { tensor: name }),
+        DType::Int8 => 1,
+    };
+    let expected = elems.checked_mul(elem_size).ok_or(Error::TooLarge { what: "tensor" })?;
+    if raw.data.len() != expected {
+        return Err(Error::TensorDataLength { tensor: name, expected, found: raw.data.len() });
+    }
+    let scale_bytes = match raw.dtype {
+        DType::F32 => 0,
+        DType::Int8 => rows.checked_mul(4).ok_or(Error::TooLarge { what: "tensor" })?,
+    };
+    if raw.scales.len() != scale_bytes {
+        return Err(Error::ScaleLength { tensor: name, expected: scale_bytes, found: raw.scales.len() });
+    }
+    let weights = match raw.dtype {
+        DType::F32 => {
+            if let Some(index) = raw.data.chunks_exact(4).position(|b| !le_f32(b).is_finite()) {
+                return Err(Error::NonFinite { tensor: name, index });
+            }
+            Weights::F32(raw.data)
+        }
+        DType::Int8 => {
+            if let Some(row) = raw.scales.chunks_exact(4).map(le_f32).position(|s| !(s.is_finite() && s >= 0.0)) {
+                return Err(Error::InvalidScale { tensor: name, row });
+            }
+            Weights::Int8 { data: raw.data, scales: raw.scales }
+        }
+    };
+    Ok(Matrix::new_unchecked(rows, cols, weights))
+}
+
+fn check_metadata(m: RawMetadata<'_>) -> Result<Metadata<'_>, Error> {
+    if m.val_loss.is_some_and(|v| !v.is_finite() || v < 0.0) {
+        return Err(Error::InvalidMetadata { reason: "validation loss must be a finite, non-negative number" });
+    }
+    Ok(Metadata { name: m.name, corpus: m.corpus, val_loss: m.val_loss, producer: m.producer })
+}
+
+/// Longest self-test prime, in chars (keeps a device's check short and bounded).
+pub(crate) const MAX_SELF_TEST_CHARS: usize = 1024;
+
+fn check_self_test<'a>(
+    arch: &Architecture,
+    vocab: &Vocab<'_>,
+    st: RawSelfTest<'a>,
+) -> Result<SelfTest<'a>, Error> {
+    let bad = |reason| Err(Error::InvalidSelfTest { reason });
+    let n = st.prime.chars().count();
+    if n == 0 || n > MAX_SELF_TEST_CHARS {
+        return bad("the prime must hold 1 to 1024 characters");
+    }
+    if st.expected_top1.len() != n.saturating_mul(4) {
+        return bad("expected_top1 must hold one u32 per prime character");
+    }
+    if st.expected_top1.chunks_exact(4).map(le_u32).any(|t| t as usize >= vocab.len()) {
+        return bad("an expected top-1 token is outside the vocabulary");
+    }
+    if st.expected_logits.len() != arch.vocab().saturating_mul(4) {
+        return bad("expected_logits must hold one f32 per vocabulary entry");
+    }
+    if st.expected_logits.chunks_exact(4).any(|b| !le_f32(b).is_finite()) {
+        return bad("an expected logit is NaN or infinite");
+    }
+    if !(st.tolerance.is_finite() && st.tolerance > 0.0) {
+        return bad("the tolerance must be a positive finite number");
+    }
+    Ok(SelfTest {
+        prime: st.prime,
+        expected_top1: st.expected_top1,
+        expected_logits: st.expected_logits,
+        tolerance: st.tolerance,
+    })
+}

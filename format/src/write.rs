@@ -1,0 +1,232 @@
+//! Writing model files from owned tensors, and the int8 quantiser (feature `alloc`).
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::arch::{Architecture, MAX_TENSORS};
+use crate::error::Error;
+use crate::header::frame;
+use crate::model::Model;
+use crate::schema::{DType, Payload, RawMetadata, RawSelfTest, RawTensor};
+use crate::tensor::{Matrix, Vector, Weights, le_f32};
+
+/// An owned tensor. Vectors (biases) are `rows = len, cols = 1`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum OwnedTensor {
+    F32 { rows: usize, cols: usize, data: Vec<f32> },
+    Int8 { rows: usize, cols: usize, data: Vec<i8>, scales: Vec<f32> },
+}
+
+impl OwnedTensor {
+    /// A row-major `rows × cols` f32 matrix.
+    pub fn matrix(rows: usize, cols: usize, data: Vec<f32>) -> Self {
+        OwnedTensor::F32 { rows, cols, data }
+    }
+    /// An f32 vector (a bias).
+    pub fn vector(data: Vec<f32>) -> Self {
+        OwnedTensor::F32 { rows: data.len(), cols: 1, data }
+    }
+    pub fn shape(&self) -> (usize, usize) {
+        match self {
+            OwnedTensor::F32 { rows, cols, .. } | OwnedTensor::Int8 { rows, cols, .. } => (*rows, *cols),
+        }
+    }
+
+    /// Per-row symmetric int8: `scale = max|w| / 127`, `q = round(w / scale)`. An all-zero row
+    /// gets scale 0. Already-int8 tensors are returned unchanged.
+    pub fn quantize_int8(&self) -> Self {
+        match self {
+            OwnedTensor::Int8 { .. } => self.clone(),
+            OwnedTensor::F32 { rows, cols, data } => {
+                let mut q = Vec::with_capacity(data.len());
+                let mut scales = Vec::with_capacity(*rows);
+                for row in data.chunks((*cols).max(1)) {
+                    let max = row.iter().fold(0.0f32, |m, w| m.max(w.abs()));
+                    let scale = max / 127.0;
+                    scales.push(scale);
+                    let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+                    // `as` saturates, and |w * inv| ≤ 127 by construction.
+                    q.extend(row.iter().map(|w| round_half_away(w * inv).clamp(-127.0, 127.0) as i8));
+                }
+                OwnedTensor::Int8 { rows: *rows, cols: *cols, data: q, scales }
+            }
+        }
+    }
+
+    /// The values as f32 (dequantised for int8).
+    pub fn to_f32(&self) -> Vec<f32> {
+        match self {
+            OwnedTensor::F32 { data, .. } => data.clone(),
+            OwnedTensor::Int8 { cols, data, scales, .. } => data
+                .chunks((*cols).max(1))
+                .zip(scales)
+                .flat_map(|(row, s)| row.iter().map(move |&q| f32::from(q) * s))
+                .collect(),
+        }
+    }
+
+    fn encode(&self) -> (DType, u32, u32, Vec<u8>, Vec<u8>) {
+        let (rows, cols) = self.shape();
+        let (r, c) = (u32::try_from(rows).unwrap_or(u32::MAX), u32::try_from(cols).unwrap_or(u32::MAX));
+        match self {
+            OwnedTensor::F32 { data, .. } => {
+                (DType::F32, r, c, data.iter().flat_map(|v| v.to_le_bytes()).collect(), Vec::new())
+            }
+            OwnedTensor::Int8 { data, scales, .. } => (
+                DType::Int8,
+                r,
+                c,
+                data.iter().map(|&q| q as u8).collect(),
+                scales.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            ),
+        }
+    }
+
+    fn from_matrix(m: &Matrix<'_>) -> Self {
+        let (rows, cols) = (m.rows(), m.cols());
+        match m.weights() {
+            Weights::F32(d) => OwnedTensor::F32 { rows, cols, data: d.chunks_exact(4).map(le_f32).collect() },
+            Weights::Int8 { data, scales } => OwnedTensor::Int8 {
+                rows,
+                cols,
+                data: data.iter().map(|&b| b as i8).collect(),
+                scales: scales.chunks_exact(4).map(le_f32).collect(),
+            },
+        }
+    }
+
+    fn from_vector(v: &Vector<'_>) -> Self {
+        OwnedTensor::vector(v.iter().collect())
+    }
+}
+
+/// `f32::round` needs std; this is the same rounding (half away from zero) in core.
+fn round_half_away(x: f32) -> f32 {
+    let t = x as i32 as f32; // truncation toward zero; |x| ≤ 127 here
+    let frac = x - t;
+    if frac >= 0.5 {
+        t + 1.0
+    } else if frac <= -0.5 {
+        t - 1.0
+    } else {
+        t
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Default)]
+pub struct OwnedMetadata {
+    pub name: String,
+    pub corpus: String,
+    pub val_loss: Option<f32>,
+    pub producer: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedSelfTest {
+    pub prime: String,
+    pub expected_top1: Vec<u32>,
+    pub expected_logits: Vec<f32>,
+    pub tolerance: f32,
+}
+
+/// A model held in memory, ready to be written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedModel {
+    pub arch: Architecture,
+    /// Characters of token indices 1.. in order; must be strictly ascending.
+    pub vocab: Vec<char>,
+    /// In file order: embedding, then per layer `weight_ih, weight_hh, bias_ih, bias_hh`, then
+    /// output weight and output bias (see [`Architecture::tensor_name`]).
+    pub tensors: Vec<OwnedTensor>,
+    pub metadata: OwnedMetadata,
+    pub self_test: Option<OwnedSelfTest>,
+}
+
+impl OwnedModel {
+    /// Encodes the model and reads the result back through the validator, so nothing invalid
+    /// is ever written.
+    pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
+        let encoded: Vec<_> = self.tensors.iter().map(OwnedTensor::encode).collect();
+        let mut tensors = heapless::Vec::<RawTensor<'_>, MAX_TENSORS>::new();
+        for (dtype, rows, cols, data, scales) in &encoded {
+            let t = RawTensor { dtype: *dtype, rows: *rows, cols: *cols, data, scales };
+            tensors.push(t).map_err(|_| Error::TensorCount {
+                expected: self.arch.tensor_count(),
+                found: self.tensors.len(),
+            })?;
+        }
+        let vocab: Vec<u8> = self.vocab.iter().flat_map(|&c| u32::from(c).to_le_bytes()).collect();
+        let st_bytes = self.self_test.as_ref().map(|st| {
+            let top1: Vec<u8> = st.expected_top1.iter().flat_map(|t| t.to_le_bytes()).collect();
+            let logits: Vec<u8> = st.expected_logits.iter().flat_map(|t| t.to_le_bytes()).collect();
+            (top1, logits)
+        });
+        let self_test = match (&self.self_test, &st_bytes) {
+            (Some(st), Some((top1, logits))) => Some(RawSelfTest {
+                prime: &st.prime,
+                expected_top1: top1,
+                expected_logits: logits,
+                tolerance: st.tolerance,
+            }),
+            _ => None,
+        };
+        let payload = Payload {
+            arch: self.arch,
+            vocab: &vocab,
+            tensors,
+            metadata: RawMetadata {
+                name: &self.metadata.name,
+                corpus: &self.metadata.corpus,
+                val_loss: self.metadata.val_loss,
+                producer: &self.metadata.producer,
+            },
+            self_test,
+        };
+        let bytes = frame(&postcard::to_allocvec(&payload)?)?;
+        Model::from_bytes(&bytes)?;
+        Ok(bytes)
+    }
+
+    /// A copy with every weight matrix quantised to int8 (biases stay f32).
+    pub fn quantized_int8(&self) -> Self {
+        let mut out = self.clone();
+        for t in &mut out.tensors {
+            if t.shape().1 > 1 {
+                *t = t.quantize_int8();
+            }
+        }
+        out
+    }
+
+    /// An owned copy of a validated model.
+    pub fn from_model(m: &Model<'_>) -> Self {
+        let mut tensors = Vec::with_capacity(m.arch().tensor_count());
+        tensors.push(OwnedTensor::from_matrix(m.embedding()));
+        for l in m.layers() {
+            tensors.push(OwnedTensor::from_matrix(&l.weight_ih));
+            tensors.push(OwnedTensor::from_matrix(&l.weight_hh));
+            tensors.push(OwnedTensor::from_vector(&l.bias_ih));
+            tensors.push(OwnedTensor::from_vector(&l.bias_hh));
+        }
+        tensors.push(OwnedTensor::from_matrix(m.output_weight()));
+        tensors.push(OwnedTensor::from_vector(m.output_bias()));
+        let md = m.metadata();
+        OwnedModel {
+            arch: *m.arch(),
+            vocab: m.vocab().chars().collect(),
+            tensors,
+            metadata: OwnedMetadata {
+                name: md.name.into(),
+                corpus: md.corpus.into(),
+                val_loss: md.val_loss,
+                producer: md.producer.into(),
+            },
+            self_test: m.self_test().map(|st| OwnedSelfTest {
+                prime: st.prime().into(),
+                expected_top1: st.expected_top1().collect(),
+                expected_logits: st.expected_logits().collect(),
+                tolerance: st.tolerance(),
+            }),
+        }
+    }
+}
