@@ -1,0 +1,88 @@
+//! The runtime's errors: the model file's, plus misuse of buffers, tokens and snapshots.
+
+use core::fmt;
+
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Error {
+    /// The model file is invalid.
+    Format(format::Error),
+    /// The caller's buffer is smaller than the model needs.
+    BufferTooSmall { needed: usize, provided: usize },
+    /// The model's buffers would not fit in this target's address space.
+    ModelTooLarge,
+    /// A token index at or past the vocabulary size.
+    TokenOutOfRange { token: u32, vocab: usize },
+    /// A snapshot slice whose length is not [`crate::Predictor::snapshot_len`].
+    SnapshotLength { expected: usize, found: usize },
+    /// An output slice shorter than needed.
+    OutputTooSmall { needed: usize, provided: usize },
+    /// Temperature is negative, NaN or infinite.
+    InvalidTemperature,
+    /// The model has no finite logit for any character.
+    NoPrediction,
+    /// `self_test()` on a model file that has no self-test section.
+    NoSelfTest,
+    /// After prime char `step`, the most likely token differs from the one recorded at export.
+    SelfTestTop1 { step: usize, expected: u32, found: u32 },
+    /// A logit after the prime differs by more than the recorded tolerance.
+    SelfTestLogit { index: usize, expected: f32, found: f32 },
+}
+
+impl From<format::Error> for Error {
+    fn from(e: format::Error) -> Self {
+        Error::Format(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Format(e) => e.fmt(f),
+            Error::BufferTooSmall { needed, provided } => write!(
+                f,
+                "predictor buffer holds {provided} f32 but this model needs {needed} \
+                 ({} bytes); pass a larger buffer (see Predictor::buffer_len)",
+                needed.saturating_mul(4)
+            ),
+            Error::ModelTooLarge => {
+                write!(f, "the model's state does not fit in this target's address space")
+            }
+            Error::TokenOutOfRange { token, vocab } => write!(
+                f,
+                "token {token} is outside the model's vocabulary of {vocab}; token ids run 0..{vocab}"
+            ),
+            Error::SnapshotLength { expected, found } => write!(
+                f,
+                "snapshot slice holds {found} f32, this predictor's snapshots hold {expected}; \
+                 size it with Predictor::snapshot_len for the same model"
+            ),
+            Error::OutputTooSmall { needed, provided } => {
+                write!(f, "output slice holds {provided} entries, {needed} are needed")
+            }
+            Error::InvalidTemperature => {
+                write!(f, "temperature must be a finite number ≥ 0 (0 picks the most likely char)")
+            }
+            Error::NoPrediction => write!(
+                f,
+                "the model produced no finite score for any character (its weights overflow); retrain it"
+            ),
+            Error::NoSelfTest => write!(
+                f,
+                "this model file has no self-test section; export it with a self-test to check it on device"
+            ),
+            Error::SelfTestTop1 { step, expected, found } => write!(
+                f,
+                "self-test failed after prime char {step}: most likely token is {found}, export recorded \
+                 {expected}; the model bytes or this build's arithmetic differ from the exporter's"
+            ),
+            Error::SelfTestLogit { index, expected, found } => write!(
+                f,
+                "self-test failed: logit {index} is {found}, export recorded {expected}; the model \
+                 bytes or this build's arithmetic differ from the exporter's"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for Error {}

@@ -1,0 +1,332 @@
+//! [`Predictor`]: the streaming "what comes next" API over caller-owned memory.
+
+use format::{CellKind, Model};
+
+use crate::Error;
+use crate::cell::{self, Gates};
+use crate::kernels::Kernel;
+use crate::layout::Layout;
+use crate::math::exp;
+use crate::rng::SmallRng;
+use crate::utf8::{Decoded, Utf8Decoder};
+
+/// A model's running state: feed it characters, read what comes next.
+///
+/// All memory is the caller's `f32` buffer (see [`Predictor::buffer_len`]); the predictor
+/// itself is a handful of slices and never allocates. After construction and after
+/// [`reset`](Self::reset) it predicts the first character of a text.
+pub struct Predictor<'m, 'b> {
+    model: &'m Model<'m>,
+    kernel: Kernel,
+    layout: Layout,
+    /// `h` of every layer, bottom first.
+    h: &'b mut [f32],
+    /// `c` of every layer (LSTM), else empty.
+    c: &'b mut [f32],
+    gi: &'b mut [f32],
+    gh: &'b mut [f32],
+    x: &'b mut [f32],
+    logits: &'b mut [f32],
+    utf8: Utf8Decoder,
+}
+
+impl<'m, 'b> Predictor<'m, 'b> {
+    /// `f32`s of buffer a predictor for `model` needs.
+    pub fn buffer_len(model: &Model<'_>) -> Result<usize, Error> {
+        Ok(Layout::of(model.arch()).ok_or(Error::ModelTooLarge)?.total)
+    }
+
+    /// A predictor using the fastest kernel this CPU supports.
+    pub fn new(model: &'m Model<'m>, buffer: &'b mut [f32]) -> Result<Self, Error> {
+        Self::with_kernel(model, buffer, Kernel::detect())
+    }
+
+    /// A predictor using a chosen kernel (e.g. [`Kernel::Portable`] to compare against).
+    pub fn with_kernel(model: &'m Model<'m>, buffer: &'b mut [f32], kernel: Kernel) -> Result<Self, Error> {
+        let layout = Layout::of(model.arch()).ok_or(Error::ModelTooLarge)?;
+        let too_small = Error::BufferTooSmall { needed: layout.total, provided: buffer.len() };
+        let buffer = buffer.get_mut(..layout.total).ok_or(too_small)?;
+        let (h, rest) = buffer.split_at_mut(layout.hidden_state);
+        let (c, rest) = rest.split_at_mut(layout.state.saturating_sub(layout.hidden_state));
+        let (gi, rest) = rest.split_at_mut(layout.gates);
+        let (gh, rest) = rest.split_at_mut(layout.gates);
+        let (x, logits) = rest.split_at_mut(layout.embed);
+        let mut p = Predictor { model, kernel, layout, h, c, gi, gh, x, logits, utf8: Utf8Decoder::new() };
+        p.reset();
+        Ok(p)
+    }
+
+    pub fn model(&self) -> &'m Model<'m> {
+        self.model
+    }
+    pub fn kernel(&self) -> Kernel {
+        self.kernel
+    }
+    pub fn layout(&self) -> Layout {
+        self.layout
+    }
+
+    /// Back to the start of a text: zero state, logits for the first character.
+    pub fn reset(&mut self) {
+        self.h.fill(0.0);
+        self.c.fill(0.0);
+        // With h = 0 the output layer is just its bias.
+        for (l, b) in self.logits.iter_mut().zip(self.model.output_bias().iter()) {
+            *l = b;
+        }
+        self.utf8.clear();
+    }
+
+    /// Feeds one token index (0 is unknown/padding).
+    pub fn feed_token(&mut self, token: u32) -> Result<(), Error> {
+        let vocab = self.model.arch().vocab();
+        if token as usize >= vocab {
+            return Err(Error::TokenOutOfRange { token, vocab });
+        }
+        self.advance(token as usize);
+        Ok(())
+    }
+
+    /// Feeds one character; characters outside the vocabulary are fed as token 0.
+    pub fn feed_char(&mut self, c: char) {
+        let token = self.model.vocab().index_of(c);
+        self.advance(token as usize);
+    }
+
+    pub fn feed_str(&mut self, s: &str) {
+        for c in s.chars() {
+            self.feed_char(c);
+        }
+    }
+
+    /// Feeds one byte of UTF-8 input; returns the characters it completed (and fed). Invalid
+    /// sequences are fed as U+FFFD (unknown unless the vocabulary has it), never an error.
+    pub fn feed_byte(&mut self, b: u8) -> Decoded {
+        let d = self.utf8.push(b);
+        for c in d {
+            self.feed_char(c);
+        }
+        d
+    }
+
+    /// Feeds UTF-8 bytes; returns how many characters were fed. A sequence cut at the end of
+    /// `bytes` is completed by the next call.
+    pub fn feed_bytes(&mut self, bytes: &[u8]) -> usize {
+        bytes.iter().map(|&b| self.feed_byte(b).count()).sum()
+    }
+
+    /// The output layer's scores for the next token (index = token id).
+    pub fn logits(&self) -> &[f32] {
+        self.logits
+    }
+
+    /// The most likely next character's token (never 0, unknown).
+    pub fn argmax(&self) -> u32 {
+        let mut best = (0usize, f32::NEG_INFINITY);
+        for (i, &l) in self.logits.iter().enumerate().skip(1) {
+            if l > best.1 {
+                best = (i, l);
+            }
+        }
+        u32::try_from(best.0).unwrap_or(0)
+    }
+
+    /// Softmax of the logits into `out` (length ≥ vocabulary size).
+    pub fn probabilities(&self, out: &mut [f32]) -> Result<(), Error> {
+        let (needed, provided) = (self.logits.len(), out.len());
+        let out = out.get_mut(..needed).ok_or(Error::OutputTooSmall { needed, provided })?;
+        let (max, sum) = self.softmax_stats();
+        for (o, &l) in out.iter_mut().zip(self.logits.iter()) {
+            *o = exp(l - max) / sum;
+        }
+        Ok(())
+    }
+
+    /// The `K` most likely next characters with their probabilities, most likely first.
+    /// Token 0 (unknown) is never listed; its probability still counts in the normalisation.
+    pub fn top_k<const K: usize>(&self) -> heapless::Vec<(char, f32), K> {
+        let mut buf = [('\0', 0.0f32); K];
+        let n = self.top_k_into(&mut buf);
+        buf.iter().take(n).copied().collect()
+    }
+
+    /// Fills `out` with the `out.len()` most likely next characters, most likely first; returns
+    /// how many were written (fewer if the vocabulary is smaller). Ties keep vocabulary order.
+    pub fn top_k_into(&self, out: &mut [(char, f32)]) -> usize {
+        let mut n = 0;
+        for (i, &l) in self.logits.iter().enumerate().skip(1) {
+            let Some(ch) = u32::try_from(i).ok().and_then(|i| self.model.vocab().char_at(i)) else {
+                continue;
+            };
+            if l.is_nan() {
+                continue;
+            }
+            n = insert_sorted(out, n, (ch, l));
+        }
+        let (max, sum) = self.softmax_stats();
+        for e in out.iter_mut().take(n) {
+            e.1 = exp(e.1 - max) / sum;
+        }
+        n
+    }
+
+    /// Draws the next character: `temperature` 0 is greedy (the most likely), 1 samples the
+    /// model's distribution, higher flattens it. Token 0 (unknown) is never drawn.
+    pub fn sample(&self, temperature: f32, rng: &mut SmallRng) -> Result<char, Error> {
+        if !(temperature.is_finite() && temperature >= 0.0) {
+            return Err(Error::InvalidTemperature);
+        }
+        let vocab = self.model.vocab();
+        let greedy = vocab.char_at(self.argmax()).ok_or(Error::NoPrediction);
+        if temperature == 0.0 {
+            return greedy;
+        }
+        let chars = self.logits.iter().copied().skip(1);
+        let max = chars.clone().fold(f32::NEG_INFINITY, f32::max);
+        let inv_t = 1.0 / temperature;
+        let total: f32 = chars.clone().map(|l| exp((l - max) * inv_t)).sum();
+        if !(total.is_finite() && total > 0.0) {
+            return greedy;
+        }
+        let mut r = rng.next_f32() * total;
+        let mut last = None;
+        for (i, l) in chars.enumerate() {
+            let w = exp((l - max) * inv_t);
+            if w > 0.0 {
+                last = Some(i);
+            }
+            r -= w;
+            if r < 0.0 {
+                break;
+            }
+        }
+        // i counts from token 1; rounding can leave r ≥ 0 at the end: take the last live token.
+        let token = last.and_then(|i| u32::try_from(i.saturating_add(1)).ok());
+        token.and_then(|t| vocab.char_at(t)).ok_or(Error::NoPrediction)
+    }
+
+    /// `f32`s in a snapshot of this predictor.
+    pub fn snapshot_len(&self) -> usize {
+        self.layout.snapshot()
+    }
+
+    /// Copies the state (hidden state and current logits) into `out`, which must hold exactly
+    /// [`snapshot_len`](Self::snapshot_len) `f32`.
+    pub fn snapshot(&self, out: &mut [f32]) -> Result<(), Error> {
+        self.check_snapshot(out.len())?;
+        let parts = self.h.iter().chain(self.c.iter()).chain(self.logits.iter());
+        for (o, v) in out.iter_mut().zip(parts) {
+            *o = *v;
+        }
+        Ok(())
+    }
+
+    /// Returns to a state saved by [`snapshot`](Self::snapshot); bit-identical to the moment
+    /// it was taken. A partial UTF-8 sequence fed since is dropped.
+    pub fn restore(&mut self, snap: &[f32]) -> Result<(), Error> {
+        self.check_snapshot(snap.len())?;
+        let parts = self.h.iter_mut().chain(self.c.iter_mut()).chain(self.logits.iter_mut());
+        for (d, v) in parts.zip(snap) {
+            *d = *v;
+        }
+        self.utf8.clear();
+        Ok(())
+    }
+
+    /// Checks the model against the expected outputs recorded in its file at export; leaves
+    /// the predictor reset.
+    pub fn self_test(&mut self) -> Result<(), Error> {
+        let st = *self.model.self_test().ok_or(Error::NoSelfTest)?;
+        let tol = st.tolerance();
+        self.reset();
+        let result = (|| {
+            for (step, (ch, expected)) in st.prime().chars().zip(st.expected_top1()).enumerate() {
+                self.feed_char(ch);
+                let found = self.argmax();
+                if found != expected {
+                    // Only a near-tie may flip between builds (summation order, FMA).
+                    let logit = |t: u32| self.logits.get(t as usize).copied().unwrap_or(f32::NAN);
+                    if !within(logit(found), logit(expected), tol) {
+                        return Err(Error::SelfTestTop1 { step, expected, found });
+                    }
+                }
+            }
+            for (index, (expected, &found)) in st.expected_logits().zip(self.logits.iter()).enumerate() {
+                if !within(expected, found, tol) {
+                    return Err(Error::SelfTestLogit { index, expected, found });
+                }
+            }
+            Ok(())
+        })();
+        self.reset();
+        result
+    }
+
+    fn check_snapshot(&self, len: usize) -> Result<(), Error> {
+        let expected = self.layout.snapshot();
+        if len != expected {
+            return Err(Error::SnapshotLength { expected, found: len });
+        }
+        Ok(())
+    }
+
+    fn softmax_stats(&self) -> (f32, f32) {
+        let max = self.logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum = self.logits.iter().map(|&l| exp(l - max)).sum();
+        (max, sum)
+    }
+
+    /// One step of the network on a token known to be in range.
+    fn advance(&mut self, token: usize) {
+        let model = self.model;
+        let arch = model.arch();
+        let hidden = arch.hidden();
+        model.embedding().row_into(token, self.x);
+        let mut gates = Gates { gi: self.gi, gh: self.gh };
+        let is_lstm = arch.cell == CellKind::Lstm;
+        let mut c_rest: &mut [f32] = self.c;
+        let mut h_rest: &mut [f32] = self.h;
+        let mut below: &[f32] = self.x;
+        for layer in model.layers() {
+            let (h, h_next) = core::mem::take(&mut h_rest).split_at_mut_checked(hidden).unwrap_or_default();
+            let c = if is_lstm {
+                let (c, c_next) = core::mem::take(&mut c_rest).split_at_mut_checked(hidden).unwrap_or_default();
+                c_rest = c_next;
+                c
+            } else {
+                &mut []
+            };
+            cell::step(self.kernel, arch.cell, layer, below, h, c, &mut gates);
+            below = h;
+            h_rest = h_next;
+        }
+        for (l, b) in self.logits.iter_mut().zip(model.output_bias().iter()) {
+            *l = b;
+        }
+        self.kernel.matvec_add(model.output_weight(), below, self.logits);
+    }
+}
+
+/// Inserts `item` into the descending-by-score prefix `best[..len]`, dropping the last entry
+/// if full; returns the new length. Equal scores keep insertion order.
+fn insert_sorted(best: &mut [(char, f32)], len: usize, item: (char, f32)) -> usize {
+    let pos = best.iter().take(len).take_while(|e| e.1 >= item.1).count();
+    if pos >= best.len() {
+        return len;
+    }
+    let new_len = len.saturating_add(1).min(best.len());
+    if let Some(tail) = best.get_mut(pos..new_len) {
+        if !tail.is_empty() {
+            tail.rotate_right(1);
+        }
+        if let Some(first) = tail.first_mut() {
+            *first = item;
+        }
+    }
+    new_len
+}
+
+/// `|a − b| ≤ tol`, false if either is NaN.
+fn within(a: f32, b: f32, tol: f32) -> bool {
+    (a - b).abs() <= tol
+}
