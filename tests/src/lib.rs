@@ -1,0 +1,62 @@
+//! Helpers shared by the integration tests and the benches: random models with PyTorch's
+//! initialisation, an independent f64 reference of PyTorch's cell equations, and self-test
+//! recording.
+
+pub mod reference;
+
+use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+use runtime::{Model, Predictor, SmallRng};
+
+/// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
+pub fn test_vocab(n: usize) -> Vec<char> {
+    (0x20u32..).filter_map(char::from_u32).filter(|c| !c.is_control()).take(n).collect()
+}
+
+/// A model with random weights drawn as PyTorch initialises them: recurrent and output weights
+/// uniform in ±1/√hidden, embeddings uniform in ±1.
+pub fn random_model(cell: CellKind, layers: u8, embed: u32, hidden: u32, vocab: u32, seed: u64) -> OwnedModel {
+    let arch = Architecture { cell, layers, embed, hidden, vocab };
+    let mut rng = SmallRng::new(seed);
+    let mut uniform = |n: usize, k: f32| -> Vec<f32> { (0..n).map(|_| (rng.next_f32() * 2.0 - 1.0) * k).collect() };
+    let k = 1.0 / (hidden as f32).sqrt();
+    let mut tensors = Vec::new();
+    for i in 0..arch.tensor_count() {
+        let name = arch.tensor_name(i).expect("index in range");
+        let (rows, cols) = arch.expected_shape(name).expect("small shape");
+        let scale = if i == 0 { 1.0 } else { k };
+        let data = uniform(rows * cols, scale);
+        tensors.push(if cols == 1 { OwnedTensor::vector(data) } else { OwnedTensor::matrix(rows, cols, data) });
+    }
+    OwnedModel {
+        arch,
+        vocab: test_vocab(vocab as usize - 1),
+        tensors,
+        metadata: OwnedMetadata {
+            name: format!("random-{}-{layers}x{hidden}", cell.name()),
+            corpus: "none".into(),
+            val_loss: None,
+            producer: "quill-tests".into(),
+        },
+        self_test: None,
+    }
+}
+
+/// Runs `prime` through the runtime and records the self-test section for `model`.
+pub fn record_self_test(model: &OwnedModel, prime: &str, tolerance: f32) -> OwnedSelfTest {
+    let bytes = model.to_bytes().expect("valid model");
+    let m = Model::from_bytes(&bytes).expect("valid model");
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).expect("fits")];
+    let mut p = Predictor::new(&m, &mut buf).expect("buffer sized");
+    let mut expected_top1 = Vec::new();
+    for c in prime.chars() {
+        p.feed_char(c);
+        expected_top1.push(p.argmax());
+    }
+    OwnedSelfTest { prime: prime.into(), expected_top1, expected_logits: p.logits().to_vec(), tolerance }
+}
+
+/// Random token ids in `0..vocab`.
+pub fn random_tokens(n: usize, vocab: u32, seed: u64) -> Vec<u32> {
+    let mut rng = SmallRng::new(seed);
+    (0..n).map(|_| rng.next_u32() % vocab).collect()
+}
