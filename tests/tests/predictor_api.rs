@@ -1,0 +1,183 @@
+//! The streaming API: buffers, feeding, top-k, sampling, snapshots, self-test.
+
+use format::{CellKind, Model};
+use quill_tests::{random_model, record_self_test};
+use runtime::{Error, Predictor, SmallRng, buffer_len};
+
+fn model_bytes(cell: CellKind) -> Vec<u8> {
+    let mut m = random_model(cell, 2, 16, 32, 40, 5);
+    m.self_test = Some(record_self_test(&m, "hello world", 1e-3));
+    m.to_bytes().unwrap()
+}
+
+#[test]
+fn buffer_size_is_stated_exactly_and_checked() {
+    let bytes = model_bytes(CellKind::Lstm);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let n = Predictor::buffer_len(&model).unwrap();
+    // 2 layers × 32 × (h, c) + 2 × 4·32 gates + 16 embed + 40 logits
+    assert_eq!(n, 2 * 32 * 2 + 2 * 128 + 16 + 40);
+    assert_eq!(buffer_len(CellKind::Lstm, 2, 16, 32, 40), Some(n));
+    let mut small = vec![0f32; n - 1];
+    match Predictor::new(&model, &mut small) {
+        Err(e @ Error::BufferTooSmall { needed, provided }) => {
+            assert_eq!((needed, provided), (n, n - 1));
+            assert!(e.to_string().contains(&format!("needs {n}")), "{e}");
+        }
+        _ => panic!("a short buffer must be refused"),
+    }
+    let mut exact = vec![0f32; n];
+    assert!(Predictor::new(&model, &mut exact).is_ok());
+}
+
+#[test]
+fn const_buffer_len_sizes_a_static_array() {
+    const N: usize = match buffer_len(CellKind::Gru, 1, 42, 256, 85) {
+        Some(n) => n,
+        None => 0,
+    };
+    assert_eq!(N, 256 + 2 * 768 + 42 + 85);
+}
+
+#[test]
+fn top_k_is_sorted_and_matches_probabilities() {
+    let bytes = model_bytes(CellKind::Gru);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+    let mut p = Predictor::new(&model, &mut buf).unwrap();
+    p.feed_str("the cat");
+    let mut probs = vec![0f32; 40];
+    p.probabilities(&mut probs).unwrap();
+    assert!((probs.iter().sum::<f32>() - 1.0).abs() < 1e-5);
+    let top = p.top_k::<5>();
+    assert_eq!(top.len(), 5);
+    for w in top.windows(2) {
+        assert!(w[0].1 >= w[1].1);
+    }
+    // The first is the argmax and its probability is the softmax's.
+    let best = model.vocab().index_of(top[0].0) as usize;
+    assert_eq!(best as u32, p.argmax());
+    assert!((probs[best] - top[0].1).abs() < 1e-6);
+    // No listed char is more likely than an unlisted one.
+    let listed: Vec<usize> = top.iter().map(|(c, _)| model.vocab().index_of(*c) as usize).collect();
+    let min_listed = top.last().unwrap().1;
+    for (i, &q) in probs.iter().enumerate().skip(1) {
+        if !listed.contains(&i) {
+            assert!(q <= min_listed + 1e-7);
+        }
+    }
+    // k larger than the vocabulary lists every char once.
+    assert_eq!(p.top_k::<64>().len(), 39);
+}
+
+#[test]
+fn sampling_is_seeded_and_greedy_at_zero() {
+    let bytes = model_bytes(CellKind::Lstm);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+    let mut p = Predictor::new(&model, &mut buf).unwrap();
+    p.feed_str("abc");
+    let greedy = model.vocab().char_at(p.argmax()).unwrap();
+    let mut rng = SmallRng::new(1);
+    assert_eq!(p.sample(0.0, &mut rng).unwrap(), greedy);
+    let draw = |seed| {
+        let mut r = SmallRng::new(seed);
+        (0..50).map(|_| p.sample(1.0, &mut r).unwrap()).collect::<String>()
+    };
+    assert_eq!(draw(9), draw(9));
+    assert_ne!(draw(9), draw(10));
+    assert_eq!(p.sample(-1.0, &mut rng), Err(Error::InvalidTemperature));
+    assert_eq!(p.sample(f32::NAN, &mut rng), Err(Error::InvalidTemperature));
+    // At a very low temperature sampling is (almost surely) greedy.
+    assert!((0..20).all(|_| p.sample(1e-3, &mut rng).unwrap() == greedy));
+}
+
+#[test]
+fn snapshot_restore_is_bit_identical() {
+    for cell in [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh] {
+        let bytes = model_bytes(cell);
+        let model = Model::from_bytes(&bytes).unwrap();
+        let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+        let mut p = Predictor::new(&model, &mut buf).unwrap();
+        p.feed_str("the quick ");
+        let mut snap = vec![0f32; p.snapshot_len()];
+        p.snapshot(&mut snap).unwrap();
+        let before: Vec<u32> = p.logits().iter().map(|v| v.to_bits()).collect();
+        p.feed_str("brown fox");
+        p.restore(&snap).unwrap();
+        let after: Vec<u32> = p.logits().iter().map(|v| v.to_bits()).collect();
+        assert_eq!(before, after);
+        // And the continuation is identical to never having typed the detour.
+        p.feed_str("lazy");
+        let mut buf2 = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+        let mut q = Predictor::new(&model, &mut buf2).unwrap();
+        q.feed_str("the quick lazy");
+        assert_eq!(p.logits(), q.logits());
+        let mut wrong = vec![0f32; p.snapshot_len() + 1];
+        assert!(matches!(p.snapshot(&mut wrong), Err(Error::SnapshotLength { .. })));
+        assert!(matches!(p.restore(&wrong), Err(Error::SnapshotLength { .. })));
+    }
+}
+
+#[test]
+fn bytes_and_chars_feed_the_same_and_unknowns_map_to_zero() {
+    let bytes = model_bytes(CellKind::Gru);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let n = Predictor::buffer_len(&model).unwrap();
+    let (mut b1, mut b2) = (vec![0f32; n], vec![0f32; n]);
+    let mut by_char = Predictor::new(&model, &mut b1).unwrap();
+    let mut by_byte = Predictor::new(&model, &mut b2).unwrap();
+    let text = "héllo ✓ wörld";
+    by_char.feed_str(text);
+    assert_eq!(by_byte.feed_bytes(text.as_bytes()), text.chars().count());
+    assert_eq!(by_char.logits(), by_byte.logits());
+    // 'é' is outside the test vocabulary: the same as token 0.
+    let mut b3 = vec![0f32; n];
+    let mut by_token = Predictor::new(&model, &mut b3).unwrap();
+    by_char.reset();
+    by_char.feed_char('é');
+    by_token.feed_token(0).unwrap();
+    assert_eq!(by_char.logits(), by_token.logits());
+    assert_eq!(by_token.feed_token(40), Err(Error::TokenOutOfRange { token: 40, vocab: 40 }));
+    // Invalid UTF-8 never stops the stream.
+    by_byte.reset();
+    assert_eq!(by_byte.feed_bytes(b"a\xffb\xe2\x82"), 3);
+    assert_eq!(by_byte.feed_bytes(b"\xac"), 1); // completes '€'
+}
+
+#[test]
+fn self_test_passes_on_the_exported_model_and_catches_a_different_one() {
+    let bytes = model_bytes(CellKind::Gru);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+    let mut p = Predictor::new(&model, &mut buf).unwrap();
+    p.self_test().unwrap();
+    // The same self-test section on a model with other weights fails.
+    let mut other = random_model(CellKind::Gru, 2, 16, 32, 40, 6);
+    other.self_test = Model::from_bytes(&bytes).map(|m| format::OwnedModel::from_model(&m).self_test).unwrap();
+    let other_bytes = other.to_bytes().unwrap();
+    let om = Model::from_bytes(&other_bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&om).unwrap()];
+    let mut q = Predictor::new(&om, &mut buf).unwrap();
+    let e = q.self_test().unwrap_err();
+    assert!(matches!(e, Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. }), "{e}");
+    // No section: a clear error.
+    let plain = random_model(CellKind::Gru, 1, 4, 4, 5, 1).to_bytes().unwrap();
+    let pm = Model::from_bytes(&plain).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&pm).unwrap()];
+    assert_eq!(Predictor::new(&pm, &mut buf).unwrap().self_test(), Err(Error::NoSelfTest));
+}
+
+#[test]
+fn reset_predicts_from_zero_state() {
+    let bytes = model_bytes(CellKind::Lstm);
+    let model = Model::from_bytes(&bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+    let mut p = Predictor::new(&model, &mut buf).unwrap();
+    let start = p.logits().to_vec();
+    assert_eq!(start, model.output_bias().iter().collect::<Vec<_>>());
+    p.feed_str("xyz");
+    assert_ne!(p.logits(), &start[..]);
+    p.reset();
+    assert_eq!(p.logits(), &start[..]);
+}
