@@ -1,0 +1,15 @@
+//! `libquill.a`: the runtime's C ABI as a freestanding static library. Build it with
+//! `cargo build -p quill-capi --profile staticlib` (panic = abort, LTO); the header is
+//! `runtime/include/quill.h`.
+#![no_std]
+
+pub use runtime::capi::*;
+
+/// The runtime has no reachable panics (clippy denies the constructs that panic); if one ever
+/// happened, halting is all a freestanding library can do.
+#[panic_handler]
+fn on_panic(_: &core::panic::PanicInfo<'_>) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}

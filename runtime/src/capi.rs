@@ -1,0 +1,312 @@
+//! The C ABI (feature `capi`; header `runtime/include/quill.h`, static library from the
+//! `quill-capi` package).
+//!
+//! Everything lives in one caller-provided memory block: the validated model view, the
+//! predictor and its `f32` buffer. Nothing is allocated and there is nothing to free; the model
+//! bytes and the block must stay valid and unmoved while the predictor is used.
+//!
+//! `unsafe` here is the FFI boundary itself: dereferencing the caller's pointers. Each function
+//! checks for null and sizes before touching them.
+
+use core::ffi::{c_char, c_int};
+use core::mem::{align_of, size_of};
+use core::ptr;
+
+use crate::{Error, Model, Predictor};
+
+/// Opaque handle; points into the caller's memory block.
+pub struct QuillPredictor {
+    _private: [u8; 0],
+}
+
+pub const QUILL_OK: c_int = 0;
+pub const QUILL_ERR_NULL: c_int = 1;
+pub const QUILL_ERR_MODEL: c_int = 2;
+pub const QUILL_ERR_MEMORY_TOO_SMALL: c_int = 3;
+pub const QUILL_ERR_SNAPSHOT_SIZE: c_int = 4;
+pub const QUILL_ERR_SELF_TEST_FAILED: c_int = 5;
+pub const QUILL_ERR_NO_SELF_TEST: c_int = 6;
+pub const QUILL_ERR_MODEL_TOO_LARGE: c_int = 7;
+/// Most entries one `quill_top_k` call fills.
+pub const QUILL_MAX_K: usize = 64;
+
+type P = Predictor<'static, 'static>;
+const ALIGN: usize = 16;
+
+fn code(e: &Error) -> c_int {
+    match e {
+        Error::Format(_) => QUILL_ERR_MODEL,
+        Error::BufferTooSmall { .. } => QUILL_ERR_MEMORY_TOO_SMALL,
+        Error::SnapshotLength { .. } => QUILL_ERR_SNAPSHOT_SIZE,
+        Error::NoSelfTest => QUILL_ERR_NO_SELF_TEST,
+        Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. } => QUILL_ERR_SELF_TEST_FAILED,
+        _ => QUILL_ERR_MODEL_TOO_LARGE,
+    }
+}
+
+/// Offsets of the model view, the predictor and the f32 buffer from the aligned block start,
+/// and the total size (with alignment slack) in bytes.
+fn block_layout(floats: usize) -> Option<(usize, usize, usize)> {
+    const MASK: usize = ALIGN - 1;
+    const fn up(n: usize) -> Option<usize> {
+        match n.checked_add(MASK) {
+            Some(v) => Some(v & !MASK),
+            None => None,
+        }
+    }
+    const _: () = assert!(align_of::<Model<'static>>() <= ALIGN && align_of::<P>() <= ALIGN);
+    let pred = up(size_of::<Model<'static>>())?;
+    let buf = up(pred.checked_add(size_of::<P>())?)?;
+    let total = buf.checked_add(floats.checked_mul(4)?)?.checked_add(ALIGN)?;
+    Some((pred, buf, total))
+}
+
+unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
+    // SAFETY: the caller promises `len` readable bytes at `p` (documented in quill.h).
+    (!p.is_null()).then(|| unsafe { core::slice::from_raw_parts(p, len) })
+}
+
+/// Bytes of memory `quill_init` needs for this model, in `*out_bytes`.
+///
+/// # Safety
+/// `model` points to `model_len` readable bytes; `out_bytes` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_memory_size(model: *const u8, model_len: usize, out_bytes: *mut usize) -> c_int {
+    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
+    if out_bytes.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    let model = match Model::from_bytes(m) {
+        Ok(v) => v,
+        Err(_) => return QUILL_ERR_MODEL,
+    };
+    let Some((_, _, total)) = Predictor::buffer_len(&model).ok().and_then(block_layout) else {
+        return QUILL_ERR_MODEL_TOO_LARGE;
+    };
+    // SAFETY: checked non-null above; the caller promises it is writable.
+    unsafe { out_bytes.write(total) };
+    QUILL_OK
+}
+
+/// Validates the model and builds a predictor inside `memory`.
+///
+/// # Safety
+/// `memory` points to `memory_len` writable bytes and `model` to `model_len` readable bytes;
+/// both stay valid and unmoved while the predictor is used. `out` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_init(
+    memory: *mut u8,
+    memory_len: usize,
+    model: *const u8,
+    model_len: usize,
+    out: *mut *mut QuillPredictor,
+) -> c_int {
+    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
+    if memory.is_null() || out.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    let parsed: Model<'static> = match Model::from_bytes(m) {
+        // SAFETY: the caller keeps the model bytes valid for the predictor's whole use, which
+        // is the lifetime this handle stands for.
+        Ok(v) => unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(v) },
+        Err(_) => return QUILL_ERR_MODEL,
+    };
+    let Ok(floats) = Predictor::buffer_len(&parsed) else { return QUILL_ERR_MODEL_TOO_LARGE };
+    let Some((pred_off, buf_off, total)) = block_layout(floats) else { return QUILL_ERR_MODEL_TOO_LARGE };
+    if memory_len < total {
+        return QUILL_ERR_MEMORY_TOO_SMALL;
+    }
+    // SAFETY: `total` bytes (including ALIGN of slack) fit in the caller's block, so the aligned
+    // start plus every offset below stays inside it; each region is written before a reference
+    // to it is made.
+    unsafe {
+        let base = memory.add(memory.align_offset(ALIGN));
+        let model_ptr = base.cast::<Model<'static>>();
+        model_ptr.write(parsed);
+        let buf_ptr = base.add(buf_off).cast::<f32>();
+        ptr::write_bytes(buf_ptr, 0, floats);
+        let buf = core::slice::from_raw_parts_mut(buf_ptr, floats);
+        let pred_ptr = base.add(pred_off).cast::<P>();
+        match Predictor::new(&*model_ptr, buf) {
+            Ok(p) => pred_ptr.write(p),
+            Err(e) => return code(&e),
+        }
+        out.write(pred_ptr.cast());
+    }
+    QUILL_OK
+}
+
+unsafe fn pred<'a>(p: *mut QuillPredictor) -> Option<&'a mut P> {
+    // SAFETY: a non-null handle came from quill_init (documented contract).
+    unsafe { p.cast::<P>().as_mut() }
+}
+
+/// Feeds UTF-8 bytes (any bytes: invalid sequences become the unknown token).
+///
+/// # Safety
+/// `p` came from `quill_init`; `bytes` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_feed_utf8(p: *mut QuillPredictor, data: *const u8, len: usize) -> c_int {
+    let (Some(p), Some(d)) = (unsafe { pred(p) }, unsafe { bytes(data, len) }) else { return QUILL_ERR_NULL };
+    p.feed_bytes(d);
+    QUILL_OK
+}
+
+/// Back to the start of a text.
+///
+/// # Safety
+/// `p` came from `quill_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_reset(p: *mut QuillPredictor) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    p.reset();
+    QUILL_OK
+}
+
+/// The `k` (≤ 64) most likely next characters (Unicode scalar values) and their probabilities,
+/// most likely first; `*written` says how many were filled.
+///
+/// # Safety
+/// `p` came from `quill_init`; `chars` and `probs` hold `k` writable entries; `written` is
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_top_k(
+    p: *mut QuillPredictor,
+    chars: *mut u32,
+    probs: *mut f32,
+    k: usize,
+    written: *mut usize,
+) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    if chars.is_null() || probs.is_null() || written.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    let mut best = [('\0', 0f32); QUILL_MAX_K];
+    let n = p.top_k_into(best.get_mut(..k.min(QUILL_MAX_K)).unwrap_or_default());
+    // SAFETY: the caller provides k entries in each array and n ≤ k.
+    unsafe {
+        for (i, (c, pr)) in best.iter().take(n).enumerate() {
+            chars.add(i).write(u32::from(*c));
+            probs.add(i).write(*pr);
+        }
+        written.write(n);
+    }
+    QUILL_OK
+}
+
+/// Bytes a snapshot of this predictor takes.
+///
+/// # Safety
+/// `p` came from `quill_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_snapshot_size(p: *mut QuillPredictor) -> usize {
+    unsafe { pred(p) }.map_or(0, |p| p.snapshot_len().saturating_mul(4))
+}
+
+/// Saves the state into `out` (`quill_snapshot_size` bytes, 4-byte aligned).
+///
+/// # Safety
+/// `p` came from `quill_init`; `out` points to `len` writable bytes, aligned to 4.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_snapshot(p: *mut QuillPredictor, out: *mut u8, len: usize) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    if out.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    if len != p.snapshot_len().saturating_mul(4) || !out.cast::<f32>().is_aligned() {
+        return QUILL_ERR_SNAPSHOT_SIZE;
+    }
+    // SAFETY: len bytes, 4-aligned, checked above.
+    let s = unsafe { core::slice::from_raw_parts_mut(out.cast::<f32>(), len / 4) };
+    p.snapshot(s).map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// Returns to a saved state, bit-identical.
+///
+/// # Safety
+/// As `quill_snapshot`, with `snap` readable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_restore(p: *mut QuillPredictor, snap: *const u8, len: usize) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    if snap.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    if len != p.snapshot_len().saturating_mul(4) || !snap.cast::<f32>().is_aligned() {
+        return QUILL_ERR_SNAPSHOT_SIZE;
+    }
+    // SAFETY: len bytes, 4-aligned, checked above.
+    let s = unsafe { core::slice::from_raw_parts(snap.cast::<f32>(), len / 4) };
+    p.restore(s).map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// Checks the model against the outputs recorded at export; leaves the predictor reset.
+///
+/// # Safety
+/// `p` came from `quill_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_self_test(p: *mut QuillPredictor) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    p.self_test().map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// A static, NUL-terminated description of an error code.
+#[unsafe(no_mangle)]
+pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
+    let s: &'static core::ffi::CStr = match code {
+        QUILL_OK => c"ok",
+        QUILL_ERR_NULL => c"a required pointer argument is NULL",
+        QUILL_ERR_MODEL => c"the model bytes are not a valid Quill model file; call quill_model_error for details",
+        QUILL_ERR_MEMORY_TOO_SMALL => c"the memory block is smaller than quill_memory_size reports for this model",
+        QUILL_ERR_SNAPSHOT_SIZE => c"the snapshot buffer's size is not quill_snapshot_size, or it is not 4-byte aligned",
+        QUILL_ERR_SELF_TEST_FAILED => c"the model's outputs differ from those recorded at export: the model bytes are damaged or the build differs",
+        QUILL_ERR_NO_SELF_TEST => c"the model file has no self-test section; export it with one",
+        QUILL_ERR_MODEL_TOO_LARGE => c"the model's buffers do not fit in this target's address space",
+        _ => c"unknown error code",
+    };
+    s.as_ptr()
+}
+
+/// Writes a detailed, NUL-terminated explanation of why `model` does not load into `msg`
+/// (truncated to `msg_len`); returns `QUILL_OK` if it loads.
+///
+/// # Safety
+/// `model` points to `model_len` readable bytes, `msg` to `msg_len` writable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_model_error(model: *const u8, model_len: usize, msg: *mut c_char, msg_len: usize) -> c_int {
+    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
+    let Err(e) = Model::from_bytes(m) else { return QUILL_OK };
+    if !msg.is_null() && msg_len > 0 {
+        // SAFETY: msg_len writable bytes, checked non-null.
+        let out = unsafe { core::slice::from_raw_parts_mut(msg.cast::<u8>(), msg_len) };
+        let mut w = Truncating { out, len: 0 };
+        let _ = core::fmt::write(&mut w, format_args!("{e}"));
+        let end = w.len.min(w.out.len().saturating_sub(1));
+        if let Some(b) = w.out.get_mut(end) {
+            *b = 0;
+        }
+    }
+    QUILL_ERR_MODEL
+}
+
+/// `fmt::Write` into a byte slice, keeping one byte for the NUL and cutting at a char boundary.
+struct Truncating<'a> {
+    out: &'a mut [u8],
+    len: usize,
+}
+
+impl core::fmt::Write for Truncating<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let room = self.out.len().saturating_sub(1).saturating_sub(self.len);
+        let mut take = s.len().min(room);
+        while !s.is_char_boundary(take) {
+            take = take.saturating_sub(1);
+        }
+        let (Some(dst), Some(src)) = (self.out.get_mut(self.len..self.len.saturating_add(take)), s.as_bytes().get(..take))
+        else {
+            return Ok(());
+        };
+        dst.copy_from_slice(src);
+        self.len = self.len.saturating_add(take);
+        Ok(())
+    }
+}
