@@ -124,13 +124,20 @@ impl Architecture {
             i if i == last_layer_tensor.checked_add(2)? => (TensorKind::OutputBias, 0),
             _ => return None,
         };
-        Some(TensorName { kind: kind_layer.0, layer: u8::try_from(kind_layer.1).ok()? })
+        Some(TensorName {
+            kind: kind_layer.0,
+            layer: u8::try_from(kind_layer.1).ok()?,
+        })
     }
 
     /// `(rows, cols)` a tensor must have; vectors are `(n, 1)`. `None` on overflow.
     pub fn expected_shape(&self, name: TensorName) -> Option<(usize, usize)> {
         let gates_h = self.cell.gates().checked_mul(self.hidden())?;
-        let layer_input = if name.layer == 0 { self.embed() } else { self.hidden() };
+        let layer_input = if name.layer == 0 {
+            self.embed()
+        } else {
+            self.hidden()
+        };
         Some(match name.kind {
             TensorKind::Embedding => (self.vocab(), self.embed()),
             TensorKind::WeightIh => (gates_h, layer_input),

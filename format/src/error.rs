@@ -9,39 +9,92 @@ use crate::tensor::TensorName;
 #[non_exhaustive]
 pub enum Error {
     /// Shorter than the 12-byte header plus the 4-byte checksum.
-    TooShort { len: usize },
+    TooShort {
+        len: usize,
+    },
     /// The first four bytes are not `QUIL`.
-    BadMagic { found: [u8; 4] },
+    BadMagic {
+        found: [u8; 4],
+    },
     /// A format version this build cannot read.
-    UnsupportedVersion { found: u16 },
+    UnsupportedVersion {
+        found: u16,
+    },
     /// Header bytes 6..8 are not zero.
     ReservedNotZero,
     /// The header's payload length does not match the file's length.
-    LengthMismatch { declared_payload: u32, file_len: usize },
+    LengthMismatch {
+        declared_payload: u32,
+        file_len: usize,
+    },
     /// The CRC-32 over header and payload does not match the trailer.
-    ChecksumMismatch { stored: u32, computed: u32 },
+    ChecksumMismatch {
+        stored: u32,
+        computed: u32,
+    },
     /// The payload is not a valid postcard encoding of the schema.
     Decode(postcard::Error),
     /// The payload decoded but bytes were left over.
-    TrailingPayload { unused: usize },
+    TrailingPayload {
+        unused: usize,
+    },
     /// A size in the architecture is out of range.
-    InvalidArchitecture { reason: &'static str },
+    InvalidArchitecture {
+        reason: &'static str,
+    },
     /// A size computation overflowed.
-    TooLarge { what: &'static str },
-    VocabLength { expected_bytes: usize, found_bytes: usize },
-    InvalidChar { index: usize, value: u32 },
-    VocabNotSorted { index: usize },
-    TensorCount { expected: usize, found: usize },
-    TensorShape { tensor: TensorName, expected: (usize, usize), found: (u32, u32) },
+    TooLarge {
+        what: &'static str,
+    },
+    VocabLength {
+        expected_bytes: usize,
+        found_bytes: usize,
+    },
+    InvalidChar {
+        index: usize,
+        value: u32,
+    },
+    VocabNotSorted {
+        index: usize,
+    },
+    TensorCount {
+        expected: usize,
+        found: usize,
+    },
+    TensorShape {
+        tensor: TensorName,
+        expected: (usize, usize),
+        found: (u32, u32),
+    },
     /// Biases must be f32.
-    TensorDType { tensor: TensorName },
-    TensorDataLength { tensor: TensorName, expected: usize, found: usize },
-    ScaleLength { tensor: TensorName, expected: usize, found: usize },
+    TensorDType {
+        tensor: TensorName,
+    },
+    TensorDataLength {
+        tensor: TensorName,
+        expected: usize,
+        found: usize,
+    },
+    ScaleLength {
+        tensor: TensorName,
+        expected: usize,
+        found: usize,
+    },
     /// A NaN or infinite weight (`index` counts elements, or rows for a scale).
-    NonFinite { tensor: TensorName, index: usize },
-    InvalidScale { tensor: TensorName, row: usize },
-    InvalidMetadata { reason: &'static str },
-    InvalidSelfTest { reason: &'static str },
+    NonFinite {
+        tensor: TensorName,
+        index: usize,
+    },
+    InvalidScale {
+        tensor: TensorName,
+        row: usize,
+    },
+    InvalidMetadata {
+        reason: &'static str,
+    },
+    InvalidSelfTest {
+        reason: &'static str,
+    },
 }
 
 impl From<postcard::Error> for Error {
@@ -70,9 +123,15 @@ impl fmt::Display for Error {
                  export it again with a matching trainer or upgrade the runtime"
             ),
             Error::ReservedNotZero => {
-                write!(f, "model file header has non-zero reserved bytes 6..8: {CORRUPT}")
+                write!(
+                    f,
+                    "model file header has non-zero reserved bytes 6..8: {CORRUPT}"
+                )
             }
-            Error::LengthMismatch { declared_payload, file_len } => write!(
+            Error::LengthMismatch {
+                declared_payload,
+                file_len,
+            } => write!(
                 f,
                 "model file is {file_len} bytes but its header declares a {declared_payload}-byte payload \
                  (file should be {} bytes): {CORRUPT}",
@@ -83,18 +142,30 @@ impl fmt::Display for Error {
                 "model file checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): {CORRUPT}"
             ),
             Error::Decode(e) => {
-                write!(f, "model payload does not decode as format v1 ({e}); {REEXPORT}")
+                write!(
+                    f,
+                    "model payload does not decode as format v1 ({e}); {REEXPORT}"
+                )
             }
             Error::TrailingPayload { unused } => {
-                write!(f, "model payload has {unused} unused bytes after its last field; {REEXPORT}")
+                write!(
+                    f,
+                    "model payload has {unused} unused bytes after its last field; {REEXPORT}"
+                )
             }
             Error::InvalidArchitecture { reason } => {
-                write!(f, "invalid architecture in model file: {reason}; {REEXPORT}")
+                write!(
+                    f,
+                    "invalid architecture in model file: {reason}; {REEXPORT}"
+                )
             }
             Error::TooLarge { what } => {
                 write!(f, "the {what} is too large to address on this target")
             }
-            Error::VocabLength { expected_bytes, found_bytes } => write!(
+            Error::VocabLength {
+                expected_bytes,
+                found_bytes,
+            } => write!(
                 f,
                 "vocabulary holds {found_bytes} bytes but the architecture's vocabulary size needs {expected_bytes}; {REEXPORT}"
             ),
@@ -111,19 +182,34 @@ impl fmt::Display for Error {
                 f,
                 "model file has {found} tensors, its architecture needs {expected}; {REEXPORT}"
             ),
-            Error::TensorShape { tensor, expected, found } => write!(
+            Error::TensorShape {
+                tensor,
+                expected,
+                found,
+            } => write!(
                 f,
                 "tensor {tensor} is {}x{}, the architecture needs {}x{}; {REEXPORT}",
                 found.0, found.1, expected.0, expected.1
             ),
             Error::TensorDType { tensor } => {
-                write!(f, "tensor {tensor} is a bias and must be stored as f32; {REEXPORT}")
+                write!(
+                    f,
+                    "tensor {tensor} is a bias and must be stored as f32; {REEXPORT}"
+                )
             }
-            Error::TensorDataLength { tensor, expected, found } => write!(
+            Error::TensorDataLength {
+                tensor,
+                expected,
+                found,
+            } => write!(
                 f,
                 "tensor {tensor} has {found} data bytes, its shape and type need {expected}; {REEXPORT}"
             ),
-            Error::ScaleLength { tensor, expected, found } => write!(
+            Error::ScaleLength {
+                tensor,
+                expected,
+                found,
+            } => write!(
                 f,
                 "tensor {tensor} has {found} scale bytes, need {expected} (one f32 per row for int8, none for f32); {REEXPORT}"
             ),

@@ -19,6 +19,11 @@ pub const SUPPORTED_VERSIONS: &[u16] = &[1];
 pub const HEADER_LEN: usize = 12;
 pub const TRAILER_LEN: usize = 4;
 
+/// Slice-by-16 tables (16 KiB) where code size is cheap; the 1 KiB byte table on 32-bit MCUs.
+#[cfg(target_pointer_width = "64")]
+pub(crate) const CRC: crc::Crc<u32, crc::Table<16>> =
+    crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
+#[cfg(not(target_pointer_width = "64"))]
 pub(crate) const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 /// Checks the framing and returns the payload slice.
@@ -28,7 +33,9 @@ pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
         .ok_or(Error::TooShort { len: bytes.len() })?;
     let [m0, m1, m2, m3, v0, v1, r0, r1, l0, l1, l2, l3] = *header;
     if [m0, m1, m2, m3] != MAGIC {
-        return Err(Error::BadMagic { found: [m0, m1, m2, m3] });
+        return Err(Error::BadMagic {
+            found: [m0, m1, m2, m3],
+        });
     }
     let version = u16::from_le_bytes([v0, v1]);
     if !SUPPORTED_VERSIONS.contains(&version) {

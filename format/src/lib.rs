@@ -23,6 +23,8 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+#[cfg(feature = "alloc")]
+mod aligned;
 mod arch;
 mod error;
 mod header;
@@ -33,6 +35,8 @@ mod vocab;
 #[cfg(feature = "alloc")]
 mod write;
 
+#[cfg(feature = "alloc")]
+pub use aligned::AlignedBytes;
 pub use arch::{Architecture, CellKind, MAX_DIM, MAX_LAYERS, MAX_TENSORS};
 pub use error::Error;
 pub use header::{HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION};

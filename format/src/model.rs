@@ -83,17 +83,28 @@ impl<'a> Model<'a> {
 
         let expected = p.arch.tensor_count();
         if p.tensors.len() != expected {
-            return Err(Error::TensorCount { expected, found: p.tensors.len() });
+            return Err(Error::TensorCount {
+                expected,
+                found: p.tensors.len(),
+            });
         }
         let mut mats = heapless::Vec::<Matrix<'a>, { crate::MAX_TENSORS }>::new();
         for (i, raw) in p.tensors.iter().enumerate() {
-            let name = p.arch.tensor_name(i).ok_or(Error::TooLarge { what: "tensor list" })?;
+            let name = p.arch.tensor_name(i).ok_or(Error::TooLarge {
+                what: "tensor list",
+            })?;
             let m = check_tensor(&p.arch, name, raw)?;
-            mats.push(m).map_err(|_| Error::TooLarge { what: "tensor list" })?;
+            mats.push(m).map_err(|_| Error::TooLarge {
+                what: "tensor list",
+            })?;
         }
 
         let mut it = mats.iter().copied();
-        let mut next = || it.next().ok_or(Error::TooLarge { what: "tensor list" });
+        let mut next = || {
+            it.next().ok_or(Error::TooLarge {
+                what: "tensor list",
+            })
+        };
         let embedding = next()?;
         let mut layers = heapless::Vec::new();
         for _ in 0..p.arch.layers() {
@@ -103,7 +114,9 @@ impl<'a> Model<'a> {
                 bias_ih: as_vector(next()?),
                 bias_hh: as_vector(next()?),
             };
-            layers.push(layer).map_err(|_| Error::TooLarge { what: "layer list" })?;
+            layers
+                .push(layer)
+                .map_err(|_| Error::TooLarge { what: "layer list" })?;
         }
         let output_weight = next()?;
         let output_bias = as_vector(next()?);
@@ -163,7 +176,11 @@ impl<'a> Model<'a> {
     /// The element type of the weight matrices (`Int8` if any matrix is int8).
     pub fn weight_dtype(&self) -> DType {
         let all = core::iter::once(&self.embedding)
-            .chain(self.layers.iter().flat_map(|l| [&l.weight_ih, &l.weight_hh]))
+            .chain(
+                self.layers
+                    .iter()
+                    .flat_map(|l| [&l.weight_ih, &l.weight_hh]),
+            )
             .chain(core::iter::once(&self.output_weight));
         for m in all {
             if matches!(m.weights(), Weights::Int8 { .. }) {
@@ -179,10 +196,16 @@ impl<'a> Model<'a> {
             for m in [&l.weight_ih, &l.weight_hh] {
                 n = n.saturating_add(m.rows().saturating_mul(m.cols()));
             }
-            n = n.saturating_add(l.bias_ih.len()).saturating_add(l.bias_hh.len());
+            n = n
+                .saturating_add(l.bias_ih.len())
+                .saturating_add(l.bias_hh.len());
         }
-        n.saturating_add(self.output_weight.rows().saturating_mul(self.output_weight.cols()))
-            .saturating_add(self.output_bias.len())
+        n.saturating_add(
+            self.output_weight
+                .rows()
+                .saturating_mul(self.output_weight.cols()),
+        )
+        .saturating_add(self.output_bias.len())
     }
 }
 
@@ -199,7 +222,9 @@ fn check_tensor<'a>(
     name: TensorName,
     raw: &RawTensor<'a>,
 ) -> Result<Matrix<'a>, Error> {
-    let (rows, cols) = arch.expected_shape(name).ok_or(Error::TooLarge { what: "tensor shape" })?;
+    let (rows, cols) = arch.expected_shape(name).ok_or(Error::TooLarge {
+        what: "tensor shape",
+    })?;
     if (raw.rows as usize, raw.cols as usize) != (rows, cols) {
         return Err(Error::TensorShape {
             tensor: name,
@@ -211,35 +236,60 @@ fn check_tensor<'a>(
         name.kind,
         TensorKind::BiasIh | TensorKind::BiasHh | TensorKind::OutputBias
     );
-    let elems = rows.checked_mul(cols).ok_or(Error::TooLarge { what: "tensor" })?;
+    let elems = rows
+        .checked_mul(cols)
+        .ok_or(Error::TooLarge { what: "tensor" })?;
     let elem_size = match raw.dtype {
         DType::F32 => 4,
         DType::Int8 if is_bias => return Err(Error::TensorDType { tensor: name }),
         DType::Int8 => 1,
     };
-    let expected = elems.checked_mul(elem_size).ok_or(Error::TooLarge { what: "tensor" })?;
+    let expected = elems
+        .checked_mul(elem_size)
+        .ok_or(Error::TooLarge { what: "tensor" })?;
     if raw.data.len() != expected {
-        return Err(Error::TensorDataLength { tensor: name, expected, found: raw.data.len() });
+        return Err(Error::TensorDataLength {
+            tensor: name,
+            expected,
+            found: raw.data.len(),
+        });
     }
     let scale_bytes = match raw.dtype {
         DType::F32 => 0,
-        DType::Int8 => rows.checked_mul(4).ok_or(Error::TooLarge { what: "tensor" })?,
+        DType::Int8 => rows
+            .checked_mul(4)
+            .ok_or(Error::TooLarge { what: "tensor" })?,
     };
     if raw.scales.len() != scale_bytes {
-        return Err(Error::ScaleLength { tensor: name, expected: scale_bytes, found: raw.scales.len() });
+        return Err(Error::ScaleLength {
+            tensor: name,
+            expected: scale_bytes,
+            found: raw.scales.len(),
+        });
     }
     let weights = match raw.dtype {
         DType::F32 => {
-            if let Some(index) = raw.data.chunks_exact(4).position(|b| !le_f32(b).is_finite()) {
-                return Err(Error::NonFinite { tensor: name, index });
+            if let Some(index) = first_non_finite(raw.data) {
+                return Err(Error::NonFinite {
+                    tensor: name,
+                    index,
+                });
             }
             Weights::F32(raw.data)
         }
         DType::Int8 => {
-            if let Some(row) = raw.scales.chunks_exact(4).map(le_f32).position(|s| !(s.is_finite() && s >= 0.0)) {
+            if let Some(row) = raw
+                .scales
+                .chunks_exact(4)
+                .map(le_f32)
+                .position(|s| !(s.is_finite() && s >= 0.0))
+            {
                 return Err(Error::InvalidScale { tensor: name, row });
             }
-            Weights::Int8 { data: raw.data, scales: raw.scales }
+            Weights::Int8 {
+                data: raw.data,
+                scales: raw.scales,
+            }
         }
     };
     Ok(Matrix::new_unchecked(rows, cols, weights))
@@ -247,9 +297,16 @@ fn check_tensor<'a>(
 
 fn check_metadata(m: RawMetadata<'_>) -> Result<Metadata<'_>, Error> {
     if m.val_loss.is_some_and(|v| !v.is_finite() || v < 0.0) {
-        return Err(Error::InvalidMetadata { reason: "validation loss must be a finite, non-negative number" });
+        return Err(Error::InvalidMetadata {
+            reason: "validation loss must be a finite, non-negative number",
+        });
     }
-    Ok(Metadata { name: m.name, corpus: m.corpus, val_loss: m.val_loss, producer: m.producer })
+    Ok(Metadata {
+        name: m.name,
+        corpus: m.corpus,
+        val_loss: m.val_loss,
+        producer: m.producer,
+    })
 }
 
 /// Longest self-test prime, in chars (keeps a device's check short and bounded).
@@ -268,13 +325,22 @@ fn check_self_test<'a>(
     if st.expected_top1.len() != n.saturating_mul(4) {
         return bad("expected_top1 must hold one u32 per prime character");
     }
-    if st.expected_top1.chunks_exact(4).map(le_u32).any(|t| t as usize >= vocab.len()) {
+    if st
+        .expected_top1
+        .chunks_exact(4)
+        .map(le_u32)
+        .any(|t| t as usize >= vocab.len())
+    {
         return bad("an expected top-1 token is outside the vocabulary");
     }
     if st.expected_logits.len() != arch.vocab().saturating_mul(4) {
         return bad("expected_logits must hold one f32 per vocabulary entry");
     }
-    if st.expected_logits.chunks_exact(4).any(|b| !le_f32(b).is_finite()) {
+    if st
+        .expected_logits
+        .chunks_exact(4)
+        .any(|b| !le_f32(b).is_finite())
+    {
         return bad("an expected logit is NaN or infinite");
     }
     if !(st.tolerance.is_finite() && st.tolerance > 0.0) {
@@ -286,4 +352,20 @@ fn check_self_test<'a>(
         expected_logits: st.expected_logits,
         tolerance: st.tolerance,
     })
+}
+
+/// Index of the first NaN or infinite f32 in `data`. A branch-free pass (it vectorises) checks
+/// for any at all; only a bad tensor pays for locating it.
+fn first_non_finite(data: &[u8]) -> Option<usize> {
+    const EXP: u32 = 0x7F80_0000;
+    let (words, _) = data.as_chunks::<4>();
+    let any = words
+        .iter()
+        .fold(false, |acc, w| acc | (u32::from_le_bytes(*w) & EXP == EXP));
+    if !any {
+        return None;
+    }
+    words
+        .iter()
+        .position(|w| u32::from_le_bytes(*w) & EXP == EXP)
 }

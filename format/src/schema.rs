@@ -19,6 +19,10 @@ pub(crate) struct RawTensor<'a> {
     pub dtype: DType,
     pub rows: u32,
     pub cols: u32,
+    /// Zero bytes so that `data` starts at a multiple of 64 from the start of the file
+    /// (aligned SIMD loads, whole cache lines). Readers ignore the content.
+    #[serde(borrow)]
+    pub pad: &'a [u8],
     /// Row-major elements (`rows * cols * size_of(dtype)` bytes).
     #[serde(borrow)]
     pub data: &'a [u8],

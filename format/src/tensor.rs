@@ -58,7 +58,11 @@ pub struct Matrix<'a> {
 impl<'a> Matrix<'a> {
     /// Only the validator builds matrices, after checking lengths.
     pub(crate) const fn new_unchecked(rows: usize, cols: usize, weights: Weights<'a>) -> Self {
-        Matrix { rows, cols, weights }
+        Matrix {
+            rows,
+            cols,
+            weights,
+        }
     }
     pub const fn rows(&self) -> usize {
         self.rows
@@ -93,9 +97,10 @@ impl<'a> Matrix<'a> {
                 }
             }
             Weights::Int8 { data, scales } => {
-                let (Some(row), Some(s)) =
-                    (data.chunks_exact(self.cols).nth(r), scales.chunks_exact(4).nth(r))
-                else {
+                let (Some(row), Some(s)) = (
+                    data.chunks_exact(self.cols).nth(r),
+                    scales.chunks_exact(4).nth(r),
+                ) else {
                     return false;
                 };
                 let s = le_f32(s);

@@ -13,9 +13,15 @@ pub struct Vocab<'a> {
 impl<'a> Vocab<'a> {
     /// Checks the encoded characters: the right count, valid scalar values, strictly ascending.
     pub(crate) fn parse(chars: &'a [u8], vocab_size: usize) -> Result<Self, Error> {
-        let expected = vocab_size.saturating_sub(1).checked_mul(4).ok_or(Error::TooLarge { what: "vocabulary" })?;
+        let expected = vocab_size
+            .saturating_sub(1)
+            .checked_mul(4)
+            .ok_or(Error::TooLarge { what: "vocabulary" })?;
         if chars.len() != expected {
-            return Err(Error::VocabLength { expected_bytes: expected, found_bytes: chars.len() });
+            return Err(Error::VocabLength {
+                expected_bytes: expected,
+                found_bytes: chars.len(),
+            });
         }
         let mut previous: Option<u32> = None;
         for (i, b) in chars.chunks_exact(4).enumerate() {

@@ -8,13 +8,22 @@ use crate::error::Error;
 use crate::header::frame;
 use crate::model::Model;
 use crate::schema::{DType, Payload, RawMetadata, RawSelfTest, RawTensor};
-use crate::tensor::{Matrix, Vector, Weights, le_f32};
+use crate::tensor::{Matrix, TensorKind, Vector, Weights, le_f32};
 
 /// An owned tensor. Vectors (biases) are `rows = len, cols = 1`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OwnedTensor {
-    F32 { rows: usize, cols: usize, data: Vec<f32> },
-    Int8 { rows: usize, cols: usize, data: Vec<i8>, scales: Vec<f32> },
+    F32 {
+        rows: usize,
+        cols: usize,
+        data: Vec<f32>,
+    },
+    Int8 {
+        rows: usize,
+        cols: usize,
+        data: Vec<i8>,
+        scales: Vec<f32>,
+    },
 }
 
 impl OwnedTensor {
@@ -24,11 +33,17 @@ impl OwnedTensor {
     }
     /// An f32 vector (a bias).
     pub fn vector(data: Vec<f32>) -> Self {
-        OwnedTensor::F32 { rows: data.len(), cols: 1, data }
+        OwnedTensor::F32 {
+            rows: data.len(),
+            cols: 1,
+            data,
+        }
     }
     pub fn shape(&self) -> (usize, usize) {
         match self {
-            OwnedTensor::F32 { rows, cols, .. } | OwnedTensor::Int8 { rows, cols, .. } => (*rows, *cols),
+            OwnedTensor::F32 { rows, cols, .. } | OwnedTensor::Int8 { rows, cols, .. } => {
+                (*rows, *cols)
+            }
         }
     }
 
@@ -46,9 +61,17 @@ impl OwnedTensor {
                     scales.push(scale);
                     let inv = if scale > 0.0 { 1.0 / scale } else { 0.0 };
                     // `as` saturates, and |w * inv| ≤ 127 by construction.
-                    q.extend(row.iter().map(|w| round_half_away(w * inv).clamp(-127.0, 127.0) as i8));
+                    q.extend(
+                        row.iter()
+                            .map(|w| round_half_away(w * inv).clamp(-127.0, 127.0) as i8),
+                    );
                 }
-                OwnedTensor::Int8 { rows: *rows, cols: *cols, data: q, scales }
+                OwnedTensor::Int8 {
+                    rows: *rows,
+                    cols: *cols,
+                    data: q,
+                    scales,
+                }
             }
         }
     }
@@ -57,7 +80,9 @@ impl OwnedTensor {
     pub fn to_f32(&self) -> Vec<f32> {
         match self {
             OwnedTensor::F32 { data, .. } => data.clone(),
-            OwnedTensor::Int8 { cols, data, scales, .. } => data
+            OwnedTensor::Int8 {
+                cols, data, scales, ..
+            } => data
                 .chunks((*cols).max(1))
                 .zip(scales)
                 .flat_map(|(row, s)| row.iter().map(move |&q| f32::from(q) * s))
@@ -65,13 +90,20 @@ impl OwnedTensor {
         }
     }
 
-    fn encode(&self) -> (DType, u32, u32, Vec<u8>, Vec<u8>) {
+    fn encode(&self) -> Encoded {
         let (rows, cols) = self.shape();
-        let (r, c) = (u32::try_from(rows).unwrap_or(u32::MAX), u32::try_from(cols).unwrap_or(u32::MAX));
+        let (r, c) = (
+            u32::try_from(rows).unwrap_or(u32::MAX),
+            u32::try_from(cols).unwrap_or(u32::MAX),
+        );
         match self {
-            OwnedTensor::F32 { data, .. } => {
-                (DType::F32, r, c, data.iter().flat_map(|v| v.to_le_bytes()).collect(), Vec::new())
-            }
+            OwnedTensor::F32 { data, .. } => (
+                DType::F32,
+                r,
+                c,
+                data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                Vec::new(),
+            ),
             OwnedTensor::Int8 { data, scales, .. } => (
                 DType::Int8,
                 r,
@@ -85,7 +117,11 @@ impl OwnedTensor {
     fn from_matrix(m: &Matrix<'_>) -> Self {
         let (rows, cols) = (m.rows(), m.cols());
         match m.weights() {
-            Weights::F32(d) => OwnedTensor::F32 { rows, cols, data: d.chunks_exact(4).map(le_f32).collect() },
+            Weights::F32(d) => OwnedTensor::F32 {
+                rows,
+                cols,
+                data: d.chunks_exact(4).map(le_f32).collect(),
+            },
             Weights::Int8 { data, scales } => OwnedTensor::Int8 {
                 rows,
                 cols,
@@ -98,6 +134,32 @@ impl OwnedTensor {
     fn from_vector(v: &Vector<'_>) -> Self {
         OwnedTensor::vector(v.iter().collect())
     }
+}
+
+/// A tensor as written: dtype, rows, cols, data bytes, scale bytes.
+type Encoded = (DType, u32, u32, Vec<u8>, Vec<u8>);
+
+/// Tensor data starts at a multiple of this many bytes from the start of the file.
+const ALIGN: usize = 64;
+const ALIGN_MASK: usize = ALIGN - 1;
+
+/// Byte offset, from the start of `file`, of tensor `i`'s data in the parsed `model`; `None`
+/// for biases (small vectors, left unaligned).
+fn data_offset(model: &Model<'_>, i: usize, file: &[u8]) -> Option<usize> {
+    let name = model.arch().tensor_name(i)?;
+    let layer = model.layers().get(usize::from(name.layer));
+    let m = match name.kind {
+        TensorKind::Embedding => model.embedding(),
+        TensorKind::WeightIh => &layer?.weight_ih,
+        TensorKind::WeightHh => &layer?.weight_hh,
+        TensorKind::OutputWeight => model.output_weight(),
+        TensorKind::BiasIh | TensorKind::BiasHh | TensorKind::OutputBias => return None,
+    };
+    let ptr = match m.weights() {
+        Weights::F32(d) => d.as_ptr(),
+        Weights::Int8 { data, .. } => data.as_ptr(),
+    };
+    (ptr as usize).checked_sub(file.as_ptr() as usize)
 }
 
 /// `f32::round` needs std; this is the same rounding (half away from zero) in core.
@@ -147,18 +209,59 @@ impl OwnedModel {
     /// is ever written.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
         let encoded: Vec<_> = self.tensors.iter().map(OwnedTensor::encode).collect();
+        // Pad each tensor so its data lands on a 64-byte boundary, one tensor at a time, with
+        // the reader as the oracle for where the data ended up. A pad below 128 bytes is a
+        // one-byte varint, so fixing tensor i shifts the later ones by a known amount only.
+        let mut pads = alloc::vec![0usize; encoded.len()];
+        for i in 0..encoded.len() {
+            let bytes = self.encode_with(&encoded, &pads)?;
+            let model = Model::from_bytes(&bytes)?;
+            let Some(offset) = data_offset(&model, i, &bytes) else {
+                continue;
+            };
+            if let Some(p) = pads.get_mut(i) {
+                *p = offset.wrapping_neg() & ALIGN_MASK;
+            }
+        }
+        let bytes = self.encode_with(&encoded, &pads)?;
+        Model::from_bytes(&bytes)?;
+        Ok(bytes)
+    }
+
+    fn encode_with(&self, encoded: &[Encoded], pads: &[usize]) -> Result<Vec<u8>, Error> {
+        let zeros = [0u8; ALIGN];
         let mut tensors = heapless::Vec::<RawTensor<'_>, MAX_TENSORS>::new();
-        for (dtype, rows, cols, data, scales) in &encoded {
-            let t = RawTensor { dtype: *dtype, rows: *rows, cols: *cols, data, scales };
+        for ((dtype, rows, cols, data, scales), &pad) in encoded.iter().zip(pads) {
+            let pad = zeros.get(..pad).unwrap_or_default();
+            let t = RawTensor {
+                dtype: *dtype,
+                rows: *rows,
+                cols: *cols,
+                pad,
+                data,
+                scales,
+            };
             tensors.push(t).map_err(|_| Error::TensorCount {
                 expected: self.arch.tensor_count(),
                 found: self.tensors.len(),
             })?;
         }
-        let vocab: Vec<u8> = self.vocab.iter().flat_map(|&c| u32::from(c).to_le_bytes()).collect();
+        let vocab: Vec<u8> = self
+            .vocab
+            .iter()
+            .flat_map(|&c| u32::from(c).to_le_bytes())
+            .collect();
         let st_bytes = self.self_test.as_ref().map(|st| {
-            let top1: Vec<u8> = st.expected_top1.iter().flat_map(|t| t.to_le_bytes()).collect();
-            let logits: Vec<u8> = st.expected_logits.iter().flat_map(|t| t.to_le_bytes()).collect();
+            let top1: Vec<u8> = st
+                .expected_top1
+                .iter()
+                .flat_map(|t| t.to_le_bytes())
+                .collect();
+            let logits: Vec<u8> = st
+                .expected_logits
+                .iter()
+                .flat_map(|t| t.to_le_bytes())
+                .collect();
             (top1, logits)
         });
         let self_test = match (&self.self_test, &st_bytes) {
@@ -182,9 +285,7 @@ impl OwnedModel {
             },
             self_test,
         };
-        let bytes = frame(&postcard::to_allocvec(&payload)?)?;
-        Model::from_bytes(&bytes)?;
-        Ok(bytes)
+        frame(&postcard::to_allocvec(&payload)?)
     }
 
     /// A copy with every weight matrix quantised to int8 (biases stay f32).

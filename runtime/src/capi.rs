@@ -57,7 +57,9 @@ fn block_layout(floats: usize) -> Option<(usize, usize, usize)> {
     const _: () = assert!(align_of::<Model<'static>>() <= ALIGN && align_of::<P>() <= ALIGN);
     let pred = up(size_of::<Model<'static>>())?;
     let buf = up(pred.checked_add(size_of::<P>())?)?;
-    let total = buf.checked_add(floats.checked_mul(4)?)?.checked_add(ALIGN)?;
+    let total = buf
+        .checked_add(floats.checked_mul(4)?)?
+        .checked_add(ALIGN)?;
     Some((pred, buf, total))
 }
 
@@ -71,8 +73,14 @@ unsafe fn bytes<'a>(p: *const u8, len: usize) -> Option<&'a [u8]> {
 /// # Safety
 /// `model` points to `model_len` readable bytes; `out_bytes` is writable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn quill_memory_size(model: *const u8, model_len: usize, out_bytes: *mut usize) -> c_int {
-    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
+pub unsafe extern "C" fn quill_memory_size(
+    model: *const u8,
+    model_len: usize,
+    out_bytes: *mut usize,
+) -> c_int {
+    let Some(m) = (unsafe { bytes(model, model_len) }) else {
+        return QUILL_ERR_NULL;
+    };
     if out_bytes.is_null() {
         return QUILL_ERR_NULL;
     }
@@ -101,7 +109,9 @@ pub unsafe extern "C" fn quill_init(
     model_len: usize,
     out: *mut *mut QuillPredictor,
 ) -> c_int {
-    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
+    let Some(m) = (unsafe { bytes(model, model_len) }) else {
+        return QUILL_ERR_NULL;
+    };
     if memory.is_null() || out.is_null() {
         return QUILL_ERR_NULL;
     }
@@ -111,8 +121,12 @@ pub unsafe extern "C" fn quill_init(
         Ok(v) => unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(v) },
         Err(_) => return QUILL_ERR_MODEL,
     };
-    let Ok(floats) = Predictor::buffer_len(&parsed) else { return QUILL_ERR_MODEL_TOO_LARGE };
-    let Some((pred_off, buf_off, total)) = block_layout(floats) else { return QUILL_ERR_MODEL_TOO_LARGE };
+    let Ok(floats) = Predictor::buffer_len(&parsed) else {
+        return QUILL_ERR_MODEL_TOO_LARGE;
+    };
+    let Some((pred_off, buf_off, total)) = block_layout(floats) else {
+        return QUILL_ERR_MODEL_TOO_LARGE;
+    };
     if memory_len < total {
         return QUILL_ERR_MEMORY_TOO_SMALL;
     }
@@ -146,8 +160,14 @@ unsafe fn pred<'a>(p: *mut QuillPredictor) -> Option<&'a mut P> {
 /// # Safety
 /// `p` came from `quill_init`; `bytes` points to `len` readable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn quill_feed_utf8(p: *mut QuillPredictor, data: *const u8, len: usize) -> c_int {
-    let (Some(p), Some(d)) = (unsafe { pred(p) }, unsafe { bytes(data, len) }) else { return QUILL_ERR_NULL };
+pub unsafe extern "C" fn quill_feed_utf8(
+    p: *mut QuillPredictor,
+    data: *const u8,
+    len: usize,
+) -> c_int {
+    let (Some(p), Some(d)) = (unsafe { pred(p) }, unsafe { bytes(data, len) }) else {
+        return QUILL_ERR_NULL;
+    };
     p.feed_bytes(d);
     QUILL_OK
 }
@@ -158,7 +178,9 @@ pub unsafe extern "C" fn quill_feed_utf8(p: *mut QuillPredictor, data: *const u8
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_reset(p: *mut QuillPredictor) -> c_int {
-    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    let Some(p) = (unsafe { pred(p) }) else {
+        return QUILL_ERR_NULL;
+    };
     p.reset();
     QUILL_OK
 }
@@ -177,7 +199,9 @@ pub unsafe extern "C" fn quill_top_k(
     k: usize,
     written: *mut usize,
 ) -> c_int {
-    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    let Some(p) = (unsafe { pred(p) }) else {
+        return QUILL_ERR_NULL;
+    };
     if chars.is_null() || probs.is_null() || written.is_null() {
         return QUILL_ERR_NULL;
     }
@@ -209,7 +233,9 @@ pub unsafe extern "C" fn quill_snapshot_size(p: *mut QuillPredictor) -> usize {
 /// `p` came from `quill_init`; `out` points to `len` writable bytes, aligned to 4.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_snapshot(p: *mut QuillPredictor, out: *mut u8, len: usize) -> c_int {
-    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    let Some(p) = (unsafe { pred(p) }) else {
+        return QUILL_ERR_NULL;
+    };
     if out.is_null() {
         return QUILL_ERR_NULL;
     }
@@ -226,8 +252,14 @@ pub unsafe extern "C" fn quill_snapshot(p: *mut QuillPredictor, out: *mut u8, le
 /// # Safety
 /// As `quill_snapshot`, with `snap` readable.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn quill_restore(p: *mut QuillPredictor, snap: *const u8, len: usize) -> c_int {
-    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+pub unsafe extern "C" fn quill_restore(
+    p: *mut QuillPredictor,
+    snap: *const u8,
+    len: usize,
+) -> c_int {
+    let Some(p) = (unsafe { pred(p) }) else {
+        return QUILL_ERR_NULL;
+    };
     if snap.is_null() {
         return QUILL_ERR_NULL;
     }
@@ -245,7 +277,9 @@ pub unsafe extern "C" fn quill_restore(p: *mut QuillPredictor, snap: *const u8, 
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_self_test(p: *mut QuillPredictor) -> c_int {
-    let Some(p) = (unsafe { pred(p) }) else { return QUILL_ERR_NULL };
+    let Some(p) = (unsafe { pred(p) }) else {
+        return QUILL_ERR_NULL;
+    };
     p.self_test().map_or_else(|e| code(&e), |()| QUILL_OK)
 }
 
@@ -272,9 +306,18 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
 /// # Safety
 /// `model` points to `model_len` readable bytes, `msg` to `msg_len` writable bytes.
 #[unsafe(no_mangle)]
-pub unsafe extern "C" fn quill_model_error(model: *const u8, model_len: usize, msg: *mut c_char, msg_len: usize) -> c_int {
-    let Some(m) = (unsafe { bytes(model, model_len) }) else { return QUILL_ERR_NULL };
-    let Err(e) = Model::from_bytes(m) else { return QUILL_OK };
+pub unsafe extern "C" fn quill_model_error(
+    model: *const u8,
+    model_len: usize,
+    msg: *mut c_char,
+    msg_len: usize,
+) -> c_int {
+    let Some(m) = (unsafe { bytes(model, model_len) }) else {
+        return QUILL_ERR_NULL;
+    };
+    let Err(e) = Model::from_bytes(m) else {
+        return QUILL_OK;
+    };
     if !msg.is_null() && msg_len > 0 {
         // SAFETY: msg_len writable bytes, checked non-null.
         let out = unsafe { core::slice::from_raw_parts_mut(msg.cast::<u8>(), msg_len) };
@@ -301,8 +344,10 @@ impl core::fmt::Write for Truncating<'_> {
         while !s.is_char_boundary(take) {
             take = take.saturating_sub(1);
         }
-        let (Some(dst), Some(src)) = (self.out.get_mut(self.len..self.len.saturating_add(take)), s.as_bytes().get(..take))
-        else {
+        let (Some(dst), Some(src)) = (
+            self.out.get_mut(self.len..self.len.saturating_add(take)),
+            s.as_bytes().get(..take),
+        ) else {
             return Ok(());
         };
         dst.copy_from_slice(src);

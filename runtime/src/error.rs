@@ -24,9 +24,17 @@ pub enum Error {
     /// `self_test()` on a model file that has no self-test section.
     NoSelfTest,
     /// After prime char `step`, the most likely token differs from the one recorded at export.
-    SelfTestTop1 { step: usize, expected: u32, found: u32 },
+    SelfTestTop1 {
+        step: usize,
+        expected: u32,
+        found: u32,
+    },
     /// A logit after the prime differs by more than the recorded tolerance.
-    SelfTestLogit { index: usize, expected: f32, found: f32 },
+    SelfTestLogit {
+        index: usize,
+        expected: f32,
+        found: f32,
+    },
 }
 
 impl From<format::Error> for Error {
@@ -46,7 +54,10 @@ impl fmt::Display for Error {
                 needed.saturating_mul(4)
             ),
             Error::ModelTooLarge => {
-                write!(f, "the model's state does not fit in this target's address space")
+                write!(
+                    f,
+                    "the model's state does not fit in this target's address space"
+                )
             }
             Error::TokenOutOfRange { token, vocab } => write!(
                 f,
@@ -58,10 +69,16 @@ impl fmt::Display for Error {
                  size it with Predictor::snapshot_len for the same model"
             ),
             Error::OutputTooSmall { needed, provided } => {
-                write!(f, "output slice holds {provided} entries, {needed} are needed")
+                write!(
+                    f,
+                    "output slice holds {provided} entries, {needed} are needed"
+                )
             }
             Error::InvalidTemperature => {
-                write!(f, "temperature must be a finite number ≥ 0 (0 picks the most likely char)")
+                write!(
+                    f,
+                    "temperature must be a finite number ≥ 0 (0 picks the most likely char)"
+                )
             }
             Error::NoPrediction => write!(
                 f,
@@ -71,12 +88,20 @@ impl fmt::Display for Error {
                 f,
                 "this model file has no self-test section; export it with a self-test to check it on device"
             ),
-            Error::SelfTestTop1 { step, expected, found } => write!(
+            Error::SelfTestTop1 {
+                step,
+                expected,
+                found,
+            } => write!(
                 f,
                 "self-test failed after prime char {step}: most likely token is {found}, export recorded \
                  {expected}; the model bytes or this build's arithmetic differ from the exporter's"
             ),
-            Error::SelfTestLogit { index, expected, found } => write!(
+            Error::SelfTestLogit {
+                index,
+                expected,
+                found,
+            } => write!(
                 f,
                 "self-test failed: logit {index} is {found}, export recorded {expected}; the model \
                  bytes or this build's arithmetic differ from the exporter's"

@@ -42,16 +42,34 @@ impl<'m, 'b> Predictor<'m, 'b> {
     }
 
     /// A predictor using a chosen kernel (e.g. [`Kernel::Portable`] to compare against).
-    pub fn with_kernel(model: &'m Model<'m>, buffer: &'b mut [f32], kernel: Kernel) -> Result<Self, Error> {
+    pub fn with_kernel(
+        model: &'m Model<'m>,
+        buffer: &'b mut [f32],
+        kernel: Kernel,
+    ) -> Result<Self, Error> {
         let layout = Layout::of(model.arch()).ok_or(Error::ModelTooLarge)?;
-        let too_small = Error::BufferTooSmall { needed: layout.total, provided: buffer.len() };
+        let too_small = Error::BufferTooSmall {
+            needed: layout.total,
+            provided: buffer.len(),
+        };
         let buffer = buffer.get_mut(..layout.total).ok_or(too_small)?;
         let (h, rest) = buffer.split_at_mut(layout.hidden_state);
         let (c, rest) = rest.split_at_mut(layout.state.saturating_sub(layout.hidden_state));
         let (gi, rest) = rest.split_at_mut(layout.gates);
         let (gh, rest) = rest.split_at_mut(layout.gates);
         let (x, logits) = rest.split_at_mut(layout.embed);
-        let mut p = Predictor { model, kernel, layout, h, c, gi, gh, x, logits, utf8: Utf8Decoder::new() };
+        let mut p = Predictor {
+            model,
+            kernel,
+            layout,
+            h,
+            c,
+            gi,
+            gh,
+            x,
+            logits,
+            utf8: Utf8Decoder::new(),
+        };
         p.reset();
         Ok(p)
     }
@@ -134,7 +152,9 @@ impl<'m, 'b> Predictor<'m, 'b> {
     /// Softmax of the logits into `out` (length ≥ vocabulary size).
     pub fn probabilities(&self, out: &mut [f32]) -> Result<(), Error> {
         let (needed, provided) = (self.logits.len(), out.len());
-        let out = out.get_mut(..needed).ok_or(Error::OutputTooSmall { needed, provided })?;
+        let out = out
+            .get_mut(..needed)
+            .ok_or(Error::OutputTooSmall { needed, provided })?;
         let (max, sum) = self.softmax_stats();
         for (o, &l) in out.iter_mut().zip(self.logits.iter()) {
             *o = exp(l - max) / sum;
@@ -155,7 +175,10 @@ impl<'m, 'b> Predictor<'m, 'b> {
     pub fn top_k_into(&self, out: &mut [(char, f32)]) -> usize {
         let mut n = 0;
         for (i, &l) in self.logits.iter().enumerate().skip(1) {
-            let Some(ch) = u32::try_from(i).ok().and_then(|i| self.model.vocab().char_at(i)) else {
+            let Some(ch) = u32::try_from(i)
+                .ok()
+                .and_then(|i| self.model.vocab().char_at(i))
+            else {
                 continue;
             };
             if l.is_nan() {
@@ -202,7 +225,9 @@ impl<'m, 'b> Predictor<'m, 'b> {
         }
         // i counts from token 1; rounding can leave r ≥ 0 at the end: take the last live token.
         let token = last.and_then(|i| u32::try_from(i.saturating_add(1)).ok());
-        token.and_then(|t| vocab.char_at(t)).ok_or(Error::NoPrediction)
+        token
+            .and_then(|t| vocab.char_at(t))
+            .ok_or(Error::NoPrediction)
     }
 
     /// `f32`s in a snapshot of this predictor.
@@ -225,7 +250,11 @@ impl<'m, 'b> Predictor<'m, 'b> {
     /// it was taken. A partial UTF-8 sequence fed since is dropped.
     pub fn restore(&mut self, snap: &[f32]) -> Result<(), Error> {
         self.check_snapshot(snap.len())?;
-        let parts = self.h.iter_mut().chain(self.c.iter_mut()).chain(self.logits.iter_mut());
+        let parts = self
+            .h
+            .iter_mut()
+            .chain(self.c.iter_mut())
+            .chain(self.logits.iter_mut());
         for (d, v) in parts.zip(snap) {
             *d = *v;
         }
@@ -247,13 +276,23 @@ impl<'m, 'b> Predictor<'m, 'b> {
                     // Only a near-tie may flip between builds (summation order, FMA).
                     let logit = |t: u32| self.logits.get(t as usize).copied().unwrap_or(f32::NAN);
                     if !within(logit(found), logit(expected), tol) {
-                        return Err(Error::SelfTestTop1 { step, expected, found });
+                        return Err(Error::SelfTestTop1 {
+                            step,
+                            expected,
+                            found,
+                        });
                     }
                 }
             }
-            for (index, (expected, &found)) in st.expected_logits().zip(self.logits.iter()).enumerate() {
+            for (index, (expected, &found)) in
+                st.expected_logits().zip(self.logits.iter()).enumerate()
+            {
                 if !within(expected, found, tol) {
-                    return Err(Error::SelfTestLogit { index, expected, found });
+                    return Err(Error::SelfTestLogit {
+                        index,
+                        expected,
+                        found,
+                    });
                 }
             }
             Ok(())
@@ -265,13 +304,20 @@ impl<'m, 'b> Predictor<'m, 'b> {
     fn check_snapshot(&self, len: usize) -> Result<(), Error> {
         let expected = self.layout.snapshot();
         if len != expected {
-            return Err(Error::SnapshotLength { expected, found: len });
+            return Err(Error::SnapshotLength {
+                expected,
+                found: len,
+            });
         }
         Ok(())
     }
 
     fn softmax_stats(&self) -> (f32, f32) {
-        let max = self.logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let max = self
+            .logits
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
         let sum = self.logits.iter().map(|&l| exp(l - max)).sum();
         (max, sum)
     }
@@ -282,15 +328,22 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let arch = model.arch();
         let hidden = arch.hidden();
         model.embedding().row_into(token, self.x);
-        let mut gates = Gates { gi: self.gi, gh: self.gh };
+        let mut gates = Gates {
+            gi: self.gi,
+            gh: self.gh,
+        };
         let is_lstm = arch.cell == CellKind::Lstm;
         let mut c_rest: &mut [f32] = self.c;
         let mut h_rest: &mut [f32] = self.h;
         let mut below: &[f32] = self.x;
         for layer in model.layers() {
-            let (h, h_next) = core::mem::take(&mut h_rest).split_at_mut_checked(hidden).unwrap_or_default();
+            let (h, h_next) = core::mem::take(&mut h_rest)
+                .split_at_mut_checked(hidden)
+                .unwrap_or_default();
             let c = if is_lstm {
-                let (c, c_next) = core::mem::take(&mut c_rest).split_at_mut_checked(hidden).unwrap_or_default();
+                let (c, c_next) = core::mem::take(&mut c_rest)
+                    .split_at_mut_checked(hidden)
+                    .unwrap_or_default();
                 c_rest = c_next;
                 c
             } else {
@@ -303,7 +356,8 @@ impl<'m, 'b> Predictor<'m, 'b> {
         for (l, b) in self.logits.iter_mut().zip(model.output_bias().iter()) {
             *l = b;
         }
-        self.kernel.matvec_add(model.output_weight(), below, self.logits);
+        self.kernel
+            .matvec_add(model.output_weight(), below, self.logits);
     }
 }
 

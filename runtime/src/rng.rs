@@ -12,7 +12,11 @@ const INC: u64 = 1442695040888963407;
 impl SmallRng {
     pub const fn new(seed: u64) -> Self {
         let mut r = SmallRng { state: 0 };
-        r.state = r.state.wrapping_mul(MUL).wrapping_add(INC).wrapping_add(seed);
+        r.state = r
+            .state
+            .wrapping_mul(MUL)
+            .wrapping_add(INC)
+            .wrapping_add(seed);
         r.state = r.state.wrapping_mul(MUL).wrapping_add(INC);
         r
     }

@@ -31,7 +31,12 @@ pub struct Utf8Decoder {
 
 impl Utf8Decoder {
     pub const fn new() -> Self {
-        Utf8Decoder { code: 0, need: 0, lo: 0x80, hi: 0xBF }
+        Utf8Decoder {
+            code: 0,
+            need: 0,
+            lo: 0x80,
+            hi: 0xBF,
+        }
     }
 
     /// True between the first and last byte of a multi-byte sequence.
@@ -59,16 +64,25 @@ impl Utf8Decoder {
                 (self.lo, self.hi) = (0x80, 0xBF);
                 if self.need == 0 {
                     let c = char::from_u32(self.code).unwrap_or(char::REPLACEMENT_CHARACTER);
-                    return Decoded { first: Some(c), second: None };
+                    return Decoded {
+                        first: Some(c),
+                        second: None,
+                    };
                 }
                 return Decoded::default();
             }
             // Broken sequence: one replacement, then decode `b` from scratch.
             self.clear();
             let again = self.start(b);
-            return Decoded { first: Some(char::REPLACEMENT_CHARACTER), second: again };
+            return Decoded {
+                first: Some(char::REPLACEMENT_CHARACTER),
+                second: again,
+            };
         }
-        Decoded { first: self.start(b), second: None }
+        Decoded {
+            first: self.start(b),
+            second: None,
+        }
     }
 
     fn start(&mut self, b: u8) -> Option<char> {
@@ -84,7 +98,12 @@ impl Utf8Decoder {
             // 0x80..=0xC1 (stray continuation or overlong lead) and 0xF5..=0xFF.
             _ => return Some(char::REPLACEMENT_CHARACTER),
         };
-        *self = Utf8Decoder { code: u32::from(code), need, lo, hi };
+        *self = Utf8Decoder {
+            code: u32::from(code),
+            need,
+            lo,
+            hi,
+        };
         None
     }
 }
@@ -110,11 +129,11 @@ mod tests {
             b"\xff\xfe",
             b"a\xc3",
             b"\xe2\x82x",
-            b"\xed\xa0\x80",      // surrogate
-            b"\xf4\x90\x80\x80",  // above U+10FFFF
-            b"\xc0\xaf",          // overlong
-            b"\xe0\x80\xaf",      // overlong 3-byte
-            b"\xf0\x9f\x8e",      // truncated 4-byte at end
+            b"\xed\xa0\x80",     // surrogate
+            b"\xf4\x90\x80\x80", // above U+10FFFF
+            b"\xc0\xaf",         // overlong
+            b"\xe0\x80\xaf",     // overlong 3-byte
+            b"\xf0\x9f\x8e",     // truncated 4-byte at end
             b"\x80\x80abc\xc3\xa9",
         ];
         for c in cases {
@@ -127,7 +146,11 @@ mod tests {
         for a in 0..=255u8 {
             for b in 0..=255u8 {
                 let bytes = [a, b];
-                assert_eq!(decode(&bytes), String::from_utf8_lossy(&bytes), "{bytes:02x?}");
+                assert_eq!(
+                    decode(&bytes),
+                    String::from_utf8_lossy(&bytes),
+                    "{bytes:02x?}"
+                );
             }
         }
     }

@@ -9,15 +9,34 @@ use runtime::{Model, Predictor, SmallRng};
 
 /// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
 pub fn test_vocab(n: usize) -> Vec<char> {
-    (0x20u32..).filter_map(char::from_u32).filter(|c| !c.is_control()).take(n).collect()
+    (0x20u32..)
+        .filter_map(char::from_u32)
+        .filter(|c| !c.is_control())
+        .take(n)
+        .collect()
 }
 
 /// A model with random weights drawn as PyTorch initialises them: recurrent and output weights
 /// uniform in ±1/√hidden, embeddings uniform in ±1.
-pub fn random_model(cell: CellKind, layers: u8, embed: u32, hidden: u32, vocab: u32, seed: u64) -> OwnedModel {
-    let arch = Architecture { cell, layers, embed, hidden, vocab };
+pub fn random_model(
+    cell: CellKind,
+    layers: u8,
+    embed: u32,
+    hidden: u32,
+    vocab: u32,
+    seed: u64,
+) -> OwnedModel {
+    let arch = Architecture {
+        cell,
+        layers,
+        embed,
+        hidden,
+        vocab,
+    };
     let mut rng = SmallRng::new(seed);
-    let mut uniform = |n: usize, k: f32| -> Vec<f32> { (0..n).map(|_| (rng.next_f32() * 2.0 - 1.0) * k).collect() };
+    let mut uniform = |n: usize, k: f32| -> Vec<f32> {
+        (0..n).map(|_| (rng.next_f32() * 2.0 - 1.0) * k).collect()
+    };
     let k = 1.0 / (hidden as f32).sqrt();
     let mut tensors = Vec::new();
     for i in 0..arch.tensor_count() {
@@ -25,7 +44,11 @@ pub fn random_model(cell: CellKind, layers: u8, embed: u32, hidden: u32, vocab: 
         let (rows, cols) = arch.expected_shape(name).expect("small shape");
         let scale = if i == 0 { 1.0 } else { k };
         let data = uniform(rows * cols, scale);
-        tensors.push(if cols == 1 { OwnedTensor::vector(data) } else { OwnedTensor::matrix(rows, cols, data) });
+        tensors.push(if cols == 1 {
+            OwnedTensor::vector(data)
+        } else {
+            OwnedTensor::matrix(rows, cols, data)
+        });
     }
     OwnedModel {
         arch,
@@ -52,7 +75,12 @@ pub fn record_self_test(model: &OwnedModel, prime: &str, tolerance: f32) -> Owne
         p.feed_char(c);
         expected_top1.push(p.argmax());
     }
-    OwnedSelfTest { prime: prime.into(), expected_top1, expected_logits: p.logits().to_vec(), tolerance }
+    OwnedSelfTest {
+        prime: prime.into(),
+        expected_top1,
+        expected_logits: p.logits().to_vec(),
+        tolerance,
+    }
 }
 
 /// Random token ids in `0..vocab`.

@@ -24,13 +24,18 @@ pub struct Reference {
 
 fn rows(t: &format::OwnedTensor) -> Vec<Vec<f64>> {
     let (_, cols) = t.shape();
-    t.to_f32().chunks(cols).map(|r| r.iter().map(|&v| f64::from(v)).collect()).collect()
+    t.to_f32()
+        .chunks(cols)
+        .map(|r| r.iter().map(|&v| f64::from(v)).collect())
+        .collect()
 }
 fn vector(t: &format::OwnedTensor) -> Vec<f64> {
     t.to_f32().iter().map(|&v| f64::from(v)).collect()
 }
 fn matvec(w: &[Vec<f64>], x: &[f64]) -> Vec<f64> {
-    w.iter().map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum()).collect()
+    w.iter()
+        .map(|row| row.iter().zip(x).map(|(a, b)| a * b).sum())
+        .collect()
 }
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
@@ -67,8 +72,16 @@ impl Reference {
         let hs = self.hidden;
         let mut x = self.emb[token].clone();
         for (l, layer) in self.layers.iter().enumerate() {
-            let gi: Vec<f64> = matvec(&layer.w_ih, &x).iter().zip(&layer.b_ih).map(|(a, b)| a + b).collect();
-            let gh: Vec<f64> = matvec(&layer.w_hh, &self.h[l]).iter().zip(&layer.b_hh).map(|(a, b)| a + b).collect();
+            let gi: Vec<f64> = matvec(&layer.w_ih, &x)
+                .iter()
+                .zip(&layer.b_ih)
+                .map(|(a, b)| a + b)
+                .collect();
+            let gh: Vec<f64> = matvec(&layer.w_hh, &self.h[l])
+                .iter()
+                .zip(&layer.b_hh)
+                .map(|(a, b)| a + b)
+                .collect();
             let h = &mut self.h[l];
             let c = &mut self.c[l];
             for j in 0..hs {
@@ -93,6 +106,10 @@ impl Reference {
             }
             x = h.clone();
         }
-        matvec(&self.w_out, &x).iter().zip(&self.b_out).map(|(a, b)| a + b).collect()
+        matvec(&self.w_out, &x)
+            .iter()
+            .zip(&self.b_out)
+            .map(|(a, b)| a + b)
+            .collect()
     }
 }

@@ -12,7 +12,10 @@ use runtime::{Model, Predictor};
 const PROMPT: &str = "hello wor";
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// Builds the static library in its own target directory (the outer `cargo test` holds the
@@ -21,7 +24,15 @@ fn build_staticlib() -> PathBuf {
     let target = root().join("target").join("capi");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "quill-capi", "--profile", "staticlib", "--target-dir"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "quill-capi",
+            "--profile",
+            "staticlib",
+            "--target-dir",
+        ])
         .arg(&target)
         .current_dir(root())
         .status()
@@ -47,21 +58,37 @@ fn rust_top_k(bytes: &[u8], k: usize) -> String {
     p.feed_str(PROMPT);
     let mut out = vec![('\0', 0f32); k];
     let n = p.top_k_into(&mut out);
-    out[..n].iter().map(|(c, pr)| format!("U+{:04X}\t{pr:.6}\n", *c as u32)).collect()
+    out[..n]
+        .iter()
+        .map(|(c, pr)| format!("U+{:04X}\t{pr:.6}\n", *c as u32))
+        .collect()
 }
 
 fn gcc(args: &[&std::ffi::OsStr]) {
-    let out = Command::new("gcc").args(args).output().expect("gcc must be installed (apt-get install gcc)");
-    assert!(out.status.success(), "gcc failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new("gcc")
+        .args(args)
+        .output()
+        .expect("gcc must be installed (apt-get install gcc)");
+    assert!(
+        out.status.success(),
+        "gcc failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn static_library_needs_no_allocator_or_std() {
     let lib = build_staticlib();
-    let out = Command::new("nm").arg("-u").arg(&lib).output().expect("nm (binutils) must be installed");
+    let out = Command::new("nm")
+        .arg("-u")
+        .arg(&lib)
+        .output()
+        .expect("nm (binutils) must be installed");
     let text = String::from_utf8_lossy(&out.stdout);
-    let undefined: std::collections::BTreeSet<&str> =
-        text.lines().filter_map(|l| l.trim().strip_prefix("U ")).collect();
+    let undefined: std::collections::BTreeSet<&str> = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("U "))
+        .collect();
     let allowed = |s: &str| {
         matches!(s, "memcpy" | "memmove" | "memset" | "memcmp" | "bcmp")
             // compiler-rt / libgcc arithmetic helpers, and compiler-rt's abort hook.
@@ -71,8 +98,15 @@ fn static_library_needs_no_allocator_or_std() {
     };
     let bad: Vec<_> = undefined.iter().filter(|s| !allowed(s)).collect();
     eprintln!("undefined symbols of libquill.a: {undefined:?}");
-    assert!(bad.is_empty(), "libquill.a needs symbols a freestanding target lacks: {bad:?}");
-    assert!(!undefined.iter().any(|s| s.contains("malloc") || s.contains("free") || s.contains("rust_alloc")));
+    assert!(
+        bad.is_empty(),
+        "libquill.a needs symbols a freestanding target lacks: {bad:?}"
+    );
+    assert!(
+        !undefined
+            .iter()
+            .any(|s| s.contains("malloc") || s.contains("free") || s.contains("rust_alloc"))
+    );
 }
 
 #[test]
@@ -84,9 +118,28 @@ fn c_example_prints_the_same_top_k_as_rust() {
     let exe = dir.join("predict");
     let src = root().join("runtime/examples/c/predict.c");
     let inc = root().join("runtime/include");
-    gcc(&["-O2".as_ref(), "-Wall".as_ref(), "-Werror".as_ref(), "-I".as_ref(), inc.as_os_str(), src.as_os_str(), lib.as_os_str(), "-o".as_ref(), exe.as_os_str()]);
-    let out = Command::new(&exe).arg(&model).arg(PROMPT).arg("5").output().unwrap();
-    assert!(out.status.success(), "C example failed: {}", String::from_utf8_lossy(&out.stderr));
+    gcc(&[
+        "-O2".as_ref(),
+        "-Wall".as_ref(),
+        "-Werror".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    let out = Command::new(&exe)
+        .arg(&model)
+        .arg(PROMPT)
+        .arg("5")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "C example failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));
 
     // A damaged model: the C program reports why, with the runtime's message.
@@ -94,7 +147,11 @@ fn c_example_prints_the_same_top_k_as_rust() {
     bad[4] = 7;
     let bad_path = dir.join("bad.quill");
     std::fs::write(&bad_path, &bad).unwrap();
-    let out = Command::new(&exe).arg(&bad_path).arg(PROMPT).output().unwrap();
+    let out = Command::new(&exe)
+        .arg(&bad_path)
+        .arg(PROMPT)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("version 7 is not supported"), "{err}");
@@ -118,12 +175,35 @@ fn links_and_runs_in_a_freestanding_program() {
     let src = root().join("runtime/examples/c/freestanding.c");
     let inc = root().join("runtime/include");
     gcc(&[
-        "-O2".as_ref(), "-ffreestanding".as_ref(), "-fno-builtin".as_ref(), "-nostdlib".as_ref(), "-static".as_ref(),
-        "-fno-stack-protector".as_ref(), "-fno-tree-loop-distribute-patterns".as_ref(), "-I".as_ref(), inc.as_os_str(), "-I".as_ref(), dir.as_os_str(),
-        src.as_os_str(), lib.as_os_str(), "-lgcc".as_ref(), "-o".as_ref(), exe.as_os_str(),
+        "-O2".as_ref(),
+        "-ffreestanding".as_ref(),
+        "-fno-builtin".as_ref(),
+        "-nostdlib".as_ref(),
+        "-static".as_ref(),
+        "-fno-stack-protector".as_ref(),
+        "-fno-tree-loop-distribute-patterns".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        "-I".as_ref(),
+        dir.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-lgcc".as_ref(),
+        "-o".as_ref(),
+        exe.as_os_str(),
     ]);
     let out = Command::new(&exe).output().unwrap();
-    assert!(out.status.success(), "freestanding program exited with {:?}", out.status);
-    let want: String = rust_top_k(&bytes, 3).lines().map(|l| format!("{}\n", l.split('\t').next().unwrap())).collect();
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{want}freestanding ok\n"));
+    assert!(
+        out.status.success(),
+        "freestanding program exited with {:?}",
+        out.status
+    );
+    let want: String = rust_top_k(&bytes, 3)
+        .lines()
+        .map(|l| format!("{}\n", l.split('\t').next().unwrap()))
+        .collect();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{want}freestanding ok\n")
+    );
 }

@@ -30,7 +30,12 @@ fn exercise(bytes: &[u8]) -> Result<(), Error> {
 
 #[test]
 fn write_read_round_trip_is_identity() {
-    for cell in [CellKind::RnnTanh, CellKind::RnnRelu, CellKind::Gru, CellKind::Lstm] {
+    for cell in [
+        CellKind::RnnTanh,
+        CellKind::RnnRelu,
+        CellKind::Gru,
+        CellKind::Lstm,
+    ] {
         for int8 in [false, true] {
             let owned = small_model(cell, int8);
             let bytes = owned.to_bytes().unwrap();
@@ -45,15 +50,22 @@ fn write_read_round_trip_is_identity() {
 fn reading_borrows_the_weights_from_the_input() {
     let bytes = small_model(CellKind::Gru, false).to_bytes().unwrap();
     let model = Model::from_bytes(&bytes).unwrap();
-    let format::Weights::F32(w) = model.layers()[0].weight_hh.weights() else { panic!("f32 model") };
+    let format::Weights::F32(w) = model.layers()[0].weight_hh.weights() else {
+        panic!("f32 model")
+    };
     let range = bytes.as_ptr_range();
-    assert!(range.contains(&w.as_ptr()), "weights must point into the file bytes, not a copy");
+    assert!(
+        range.contains(&w.as_ptr()),
+        "weights must point into the file bytes, not a copy"
+    );
 }
 
 #[test]
 fn quantiser_is_per_row_symmetric() {
     let t = OwnedTensor::matrix(2, 3, vec![0.5, -1.27, 0.0, 0.0, 0.0, 0.0]);
-    let OwnedTensor::Int8 { data, scales, .. } = t.quantize_int8() else { panic!("int8") };
+    let OwnedTensor::Int8 { data, scales, .. } = t.quantize_int8() else {
+        panic!("int8")
+    };
     assert_eq!(scales, vec![0.01, 0.0]);
     assert_eq!(data, vec![50, -127, 0, 0, 0, 0]);
     let back = t.quantize_int8().to_f32();
@@ -69,7 +81,10 @@ fn every_truncation_is_an_error() {
         for len in 0..bytes.len() {
             let err = Model::from_bytes(&bytes[..len]).expect_err("truncated file must not load");
             let msg = err.to_string();
-            assert!(matches!(err, Error::TooShort { .. } | Error::LengthMismatch { .. }), "len {len}: {msg}");
+            assert!(
+                matches!(err, Error::TooShort { .. } | Error::LengthMismatch { .. }),
+                "len {len}: {msg}"
+            );
         }
         assert!(Model::from_bytes(&bytes).is_ok());
     }
@@ -113,12 +128,21 @@ fn mutations_behind_a_valid_checksum_never_panic() {
         match exercise(&bytes) {
             Ok(()) => loaded += 1,
             Err(e) => {
-                kinds.insert(format!("{e:?}").split([' ', '(', '{']).next().unwrap().to_string());
+                kinds.insert(
+                    format!("{e:?}")
+                        .split([' ', '(', '{'])
+                        .next()
+                        .unwrap()
+                        .to_string(),
+                );
             }
         }
     }
     eprintln!("{loaded} of 12000 loaded; error kinds seen: {kinds:?}");
-    assert!(kinds.len() >= 8, "mutations should reach many validation paths, saw {kinds:?}");
+    assert!(
+        kinds.len() >= 8,
+        "mutations should reach many validation paths, saw {kinds:?}"
+    );
 }
 
 fn mutate(bytes: &mut Vec<u8>, rng: &mut SmallRng) {
@@ -154,7 +178,11 @@ fn crc32(data: &[u8]) -> u32 {
     for &b in data {
         crc ^= u32::from(b);
         for _ in 0..8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -172,7 +200,10 @@ fn header_errors_say_what_is_wrong() {
     b[4] = 9;
     let e = Model::from_bytes(&b).unwrap_err();
     assert_eq!(e, Error::UnsupportedVersion { found: 9 });
-    assert!(e.to_string().contains("version 9") && e.to_string().contains("[1]"), "{e}");
+    assert!(
+        e.to_string().contains("version 9") && e.to_string().contains("[1]"),
+        "{e}"
+    );
 
     let mut b = good.clone();
     let mid = b.len() / 2;
@@ -183,7 +214,10 @@ fn header_errors_say_what_is_wrong() {
 
     let mut b = good.clone();
     b.push(0);
-    assert!(matches!(Model::from_bytes(&b), Err(Error::LengthMismatch { .. })));
+    assert!(matches!(
+        Model::from_bytes(&b),
+        Err(Error::LengthMismatch { .. })
+    ));
 }
 
 #[test]
@@ -191,22 +225,58 @@ fn validation_names_the_offending_tensor() {
     let mut m = random_model(CellKind::Lstm, 2, 5, 8, 12, 1);
     m.tensors[6] = OwnedTensor::matrix(32, 7, vec![0.0; 32 * 7]); // weight_hh_l1 should be 32x8
     let e = m.to_bytes().unwrap_err();
-    assert!(e.to_string().contains("rnn.weight_hh_l1") && e.to_string().contains("32x8"), "{e}");
+    assert!(
+        e.to_string().contains("rnn.weight_hh_l1") && e.to_string().contains("32x8"),
+        "{e}"
+    );
 
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1);
     if let OwnedTensor::F32 { data, .. } = &mut m.tensors[2] {
         data[3] = f32::NAN;
     }
     let e = m.to_bytes().unwrap_err();
-    assert_eq!(e.to_string().split(' ').nth(1), Some("rnn.weight_hh_l0"), "{e}");
+    assert_eq!(
+        e.to_string().split(' ').nth(1),
+        Some("rnn.weight_hh_l0"),
+        "{e}"
+    );
 
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1);
     m.vocab.swap(0, 1);
-    assert!(matches!(m.to_bytes(), Err(Error::VocabNotSorted { index: 2 })));
+    assert!(matches!(
+        m.to_bytes(),
+        Err(Error::VocabNotSorted { index: 2 })
+    ));
 
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1);
     m.tensors[3] = m.tensors[3].quantize_int8().clone();
-    let m = OwnedModel { tensors: m.tensors.clone(), ..m };
+    let m = OwnedModel {
+        tensors: m.tensors.clone(),
+        ..m
+    };
     // A bias of shape (n, 1) quantised is still rejected as int8.
     assert!(matches!(m.to_bytes(), Err(Error::TensorDType { .. })));
+}
+
+#[test]
+fn weight_matrices_start_64_byte_aligned_in_the_file() {
+    for int8 in [false, true] {
+        let bytes = small_model(CellKind::Lstm, int8).to_bytes().unwrap();
+        let model = Model::from_bytes(&bytes).unwrap();
+        let mats = std::iter::once(model.embedding())
+            .chain(
+                model
+                    .layers()
+                    .iter()
+                    .flat_map(|l| [&l.weight_ih, &l.weight_hh]),
+            )
+            .chain([model.output_weight()]);
+        for m in mats {
+            let p = match m.weights() {
+                format::Weights::F32(d) => d.as_ptr(),
+                format::Weights::Int8 { data, .. } => data.as_ptr(),
+            };
+            assert_eq!((p as usize - bytes.as_ptr() as usize) % 64, 0);
+        }
+    }
 }

@@ -5,7 +5,12 @@ use quill_tests::reference::Reference;
 use quill_tests::{random_model, random_tokens};
 use runtime::{Kernel, Model, Predictor};
 
-const CELLS: [CellKind; 4] = [CellKind::RnnTanh, CellKind::RnnRelu, CellKind::Gru, CellKind::Lstm];
+const CELLS: [CellKind; 4] = [
+    CellKind::RnnTanh,
+    CellKind::RnnRelu,
+    CellKind::Gru,
+    CellKind::Lstm,
+];
 const STEPS: usize = 250;
 
 /// Max |runtime − reference| over every logit of every step.
@@ -42,7 +47,12 @@ fn every_cell_and_depth_matches_pytorch_equations_in_f32() {
             let owned = random_model(cell, layers, 13, 37, 30, 7 + u64::from(layers));
             for kernel in kernels() {
                 let err = max_error(&owned, kernel, 99);
-                assert!(err <= 1e-5, "{} {layers} layers {}: max abs error {err:e}", cell.name(), kernel.name());
+                assert!(
+                    err <= 1e-5,
+                    "{} {layers} layers {}: max abs error {err:e}",
+                    cell.name(),
+                    kernel.name()
+                );
             }
         }
     }
@@ -54,7 +64,12 @@ fn keyboard_sized_models_match_pytorch_equations_in_f32() {
         let owned = random_model(cell, 2, 42, 128, 85, 3);
         for kernel in kernels() {
             let err = max_error(&owned, kernel, 5);
-            assert!(err <= 1e-5, "{} 2x128 {}: max abs error {err:e}", cell.name(), kernel.name());
+            assert!(
+                err <= 1e-5,
+                "{} 2x128 {}: max abs error {err:e}",
+                cell.name(),
+                kernel.name()
+            );
         }
     }
 }
@@ -73,15 +88,26 @@ fn int8_matches_its_dequantised_weights_and_stays_close_to_f32() {
             }
             let (max_diff, agree) = int8_vs_f32(&f32_model, &int8_model);
             // The stated bound (README): logits within 0.02, top-1 the same on ≥ 95 % of steps (random models have near-flat outputs).
-            assert!(max_diff <= 0.02, "{} {layers}: int8 logit diff {max_diff}", cell.name());
-            assert!(agree >= 0.95, "{} {layers}: int8 top-1 agreement {agree}", cell.name());
+            assert!(
+                max_diff <= 0.02,
+                "{} {layers}: int8 logit diff {max_diff}",
+                cell.name()
+            );
+            assert!(
+                agree >= 0.95,
+                "{} {layers}: int8 top-1 agreement {agree}",
+                cell.name()
+            );
         }
     }
 }
 
 fn int8_vs_f32(a: &format::OwnedModel, b: &format::OwnedModel) -> (f32, f64) {
     let (ba, bb) = (a.to_bytes().unwrap(), b.to_bytes().unwrap());
-    let (ma, mb) = (Model::from_bytes(&ba).unwrap(), Model::from_bytes(&bb).unwrap());
+    let (ma, mb) = (
+        Model::from_bytes(&ba).unwrap(),
+        Model::from_bytes(&bb).unwrap(),
+    );
     let mut bufa = vec![0f32; Predictor::buffer_len(&ma).unwrap()];
     let mut bufb = vec![0f32; Predictor::buffer_len(&mb).unwrap()];
     let mut pa = Predictor::new(&ma, &mut bufa).unwrap();
@@ -95,7 +121,13 @@ fn int8_vs_f32(a: &format::OwnedModel, b: &format::OwnedModel) -> (f32, f64) {
         }
         same += usize::from(pa.argmax() == pb.argmax());
     }
-    eprintln!("{} {}x{}: int8 max logit diff {max_diff:.4}, top-1 agreement {:.3}", a.arch.cell.name(), a.arch.layers, a.arch.hidden, same as f64 / STEPS as f64);
+    eprintln!(
+        "{} {}x{}: int8 max logit diff {max_diff:.4}, top-1 agreement {:.3}",
+        a.arch.cell.name(),
+        a.arch.layers,
+        a.arch.hidden,
+        same as f64 / STEPS as f64
+    );
     (max_diff, same as f64 / STEPS as f64)
 }
 
@@ -122,7 +154,11 @@ fn simd_and_portable_kernels_agree() {
                 a.feed_token(t).unwrap();
                 b.feed_token(t).unwrap();
                 for (x, y) in a.logits().iter().zip(b.logits()) {
-                    assert!((x - y).abs() <= 1e-5 * (1.0 + x.abs()), "{} int8={int8}: {x} vs {y}", cell.name());
+                    assert!(
+                        (x - y).abs() <= 1e-5 * (1.0 + x.abs()),
+                        "{} int8={int8}: {x} vs {y}",
+                        cell.name()
+                    );
                 }
             }
         }

@@ -59,7 +59,10 @@ fn top_k_is_sorted_and_matches_probabilities() {
     assert_eq!(best as u32, p.argmax());
     assert!((probs[best] - top[0].1).abs() < 1e-6);
     // No listed char is more likely than an unlisted one.
-    let listed: Vec<usize> = top.iter().map(|(c, _)| model.vocab().index_of(*c) as usize).collect();
+    let listed: Vec<usize> = top
+        .iter()
+        .map(|(c, _)| model.vocab().index_of(*c) as usize)
+        .collect();
     let min_listed = top.last().unwrap().1;
     for (i, &q) in probs.iter().enumerate().skip(1) {
         if !listed.contains(&i) {
@@ -82,7 +85,9 @@ fn sampling_is_seeded_and_greedy_at_zero() {
     assert_eq!(p.sample(0.0, &mut rng).unwrap(), greedy);
     let draw = |seed| {
         let mut r = SmallRng::new(seed);
-        (0..50).map(|_| p.sample(1.0, &mut r).unwrap()).collect::<String>()
+        (0..50)
+            .map(|_| p.sample(1.0, &mut r).unwrap())
+            .collect::<String>()
     };
     assert_eq!(draw(9), draw(9));
     assert_ne!(draw(9), draw(10));
@@ -114,8 +119,14 @@ fn snapshot_restore_is_bit_identical() {
         q.feed_str("the quick lazy");
         assert_eq!(p.logits(), q.logits());
         let mut wrong = vec![0f32; p.snapshot_len() + 1];
-        assert!(matches!(p.snapshot(&mut wrong), Err(Error::SnapshotLength { .. })));
-        assert!(matches!(p.restore(&wrong), Err(Error::SnapshotLength { .. })));
+        assert!(matches!(
+            p.snapshot(&mut wrong),
+            Err(Error::SnapshotLength { .. })
+        ));
+        assert!(matches!(
+            p.restore(&wrong),
+            Err(Error::SnapshotLength { .. })
+        ));
     }
 }
 
@@ -138,7 +149,13 @@ fn bytes_and_chars_feed_the_same_and_unknowns_map_to_zero() {
     by_char.feed_char('é');
     by_token.feed_token(0).unwrap();
     assert_eq!(by_char.logits(), by_token.logits());
-    assert_eq!(by_token.feed_token(40), Err(Error::TokenOutOfRange { token: 40, vocab: 40 }));
+    assert_eq!(
+        by_token.feed_token(40),
+        Err(Error::TokenOutOfRange {
+            token: 40,
+            vocab: 40
+        })
+    );
     // Invalid UTF-8 never stops the stream.
     by_byte.reset();
     assert_eq!(by_byte.feed_bytes(b"a\xffb\xe2\x82"), 3);
@@ -154,18 +171,28 @@ fn self_test_passes_on_the_exported_model_and_catches_a_different_one() {
     p.self_test().unwrap();
     // The same self-test section on a model with other weights fails.
     let mut other = random_model(CellKind::Gru, 2, 16, 32, 40, 6);
-    other.self_test = Model::from_bytes(&bytes).map(|m| format::OwnedModel::from_model(&m).self_test).unwrap();
+    other.self_test = Model::from_bytes(&bytes)
+        .map(|m| format::OwnedModel::from_model(&m).self_test)
+        .unwrap();
     let other_bytes = other.to_bytes().unwrap();
     let om = Model::from_bytes(&other_bytes).unwrap();
     let mut buf = vec![0f32; Predictor::buffer_len(&om).unwrap()];
     let mut q = Predictor::new(&om, &mut buf).unwrap();
     let e = q.self_test().unwrap_err();
-    assert!(matches!(e, Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. }), "{e}");
+    assert!(
+        matches!(e, Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. }),
+        "{e}"
+    );
     // No section: a clear error.
-    let plain = random_model(CellKind::Gru, 1, 4, 4, 5, 1).to_bytes().unwrap();
+    let plain = random_model(CellKind::Gru, 1, 4, 4, 5, 1)
+        .to_bytes()
+        .unwrap();
     let pm = Model::from_bytes(&plain).unwrap();
     let mut buf = vec![0f32; Predictor::buffer_len(&pm).unwrap()];
-    assert_eq!(Predictor::new(&pm, &mut buf).unwrap().self_test(), Err(Error::NoSelfTest));
+    assert_eq!(
+        Predictor::new(&pm, &mut buf).unwrap().self_test(),
+        Err(Error::NoSelfTest)
+    );
 }
 
 #[test]

@@ -47,7 +47,9 @@ impl Kernel {
         }
         match (*self, m.weights()) {
             (Kernel::Portable, Weights::F32(w)) => portable::matvec_f32(w, x, y),
-            (Kernel::Portable, Weights::Int8 { data, scales }) => portable::matvec_i8(data, scales, x, y),
+            (Kernel::Portable, Weights::Int8 { data, scales }) => {
+                portable::matvec_i8(data, scales, x, y)
+            }
             #[cfg(target_arch = "x86_64")]
             (Kernel::Avx2Fma(t), Weights::F32(w)) => t.matvec_f32(w, x, y),
             #[cfg(target_arch = "x86_64")]

@@ -64,8 +64,12 @@ unsafe fn matvec_f32_avx2(w: &[u8], x: &[f32], y: &mut [f32]) {
         while r + 4 <= rows {
             let w0 = wp.add(r * cols);
             let (w1, w2, w3) = (w0.add(cols), w0.add(2 * cols), w0.add(3 * cols));
-            let (mut a0, mut a1, mut a2, mut a3) =
-                (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut a0, mut a1, mut a2, mut a3) = (
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+            );
             let mut c = 0;
             while c < c8 {
                 let xv = _mm256_loadu_ps(xp.add(c));
@@ -131,8 +135,12 @@ unsafe fn matvec_i8_avx2(w: &[u8], scales: &[u8], x: &[f32], y: &mut [f32]) {
         while r + 4 <= rows {
             let w0 = wp.add(r * cols);
             let (w1, w2, w3) = (w0.add(cols), w0.add(2 * cols), w0.add(3 * cols));
-            let (mut a0, mut a1, mut a2, mut a3) =
-                (_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps());
+            let (mut a0, mut a1, mut a2, mut a3) = (
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+                _mm256_setzero_ps(),
+            );
             let mut c = 0;
             while c < c8 {
                 let xv = _mm256_loadu_ps(xp.add(c));

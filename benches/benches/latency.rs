@@ -1,0 +1,62 @@
+//! Per-character latency (one `feed_token`: embedding, cell, output layer; batch 1, one
+//! thread) and model load + validate time.
+//!
+//! `cargo bench -p benches`; `python3 benches/report.py` turns the results into the README table.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use runtime::{Model, Predictor};
+
+fn per_char(c: &mut Criterion) {
+    let mut g = c.benchmark_group("per_char");
+    g.throughput(Throughput::Elements(1));
+    for m in benches::latency_matrix() {
+        let model = Model::from_bytes(&m.bytes).expect("valid model");
+        let mut buf = vec![0f32; Predictor::buffer_len(&model).expect("fits")];
+        let mut p = Predictor::new(&model, &mut buf).expect("buffer sized");
+        let mut token = 1u32;
+        g.bench_function(&m.name, |b| {
+            b.iter(|| {
+                token = if token + 1 >= benches::VOCAB {
+                    1
+                } else {
+                    token + 1
+                };
+                p.feed_token(black_box(token)).expect("token in range");
+                black_box(p.logits()[0])
+            })
+        });
+    }
+    g.finish();
+}
+
+fn load(c: &mut Criterion) {
+    let mut g = c.benchmark_group("load");
+    for m in [
+        benches::model(format::CellKind::Gru, 1, 256, false),
+        benches::model(format::CellKind::Gru, 1, 256, true),
+    ] {
+        let mut buf = vec![0f32; 8192];
+        g.throughput(Throughput::Bytes(m.bytes.len() as u64));
+        g.bench_function(&m.name, |b| {
+            b.iter(|| {
+                let model = Model::from_bytes(black_box(&m.bytes)).expect("valid model");
+                let p = Predictor::new(&model, &mut buf).expect("buffer sized");
+                black_box(p.logits()[0])
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
+        .sample_size(30);
+    targets = per_char, load
+}
+criterion_main!(benches);
