@@ -1,7 +1,8 @@
 /* Quill runtime: next-character prediction for char RNN/GRU/LSTM models.
  *
  * Freestanding C ABI over caller memory: no malloc, no libc beyond memcpy/memmove/memset/memcmp.
- * Link with libquill.a (cargo build -p quill-capi --profile staticlib).
+ * Link with libquill.a: cargo build --release --manifest-path runtime/capi/Cargo.toml
+ * (it lands in runtime/capi/target/release/libquill.a).
  *
  * Lifetime rule: the model bytes and the memory block passed to quill_init must stay valid and
  * must not move while the predictor is used. There is nothing to free.

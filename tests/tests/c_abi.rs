@@ -18,27 +18,18 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Builds the static library in its own target directory (the outer `cargo test` holds the
-/// lock on the usual one) and returns its path.
+/// Builds the static library exactly as the README says (its own workspace, release profile
+/// with panic = abort and LTO) and returns its path.
 fn build_staticlib() -> PathBuf {
-    let target = root().join("target").join("capi");
+    let manifest = root().join("runtime/capi/Cargo.toml");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "quill-capi",
-            "--profile",
-            "staticlib",
-            "--target-dir",
-        ])
-        .arg(&target)
-        .current_dir(root())
+        .args(["build", "--quiet", "--release", "--manifest-path"])
+        .arg(&manifest)
         .status()
         .expect("run cargo");
     assert!(status.success(), "building libquill.a failed");
-    target.join("staticlib").join("libquill.a")
+    root().join("runtime/capi/target/release/libquill.a")
 }
 
 fn write_model(dir: &Path) -> (PathBuf, Vec<u8>) {

@@ -145,7 +145,7 @@ fn mutations_behind_a_valid_checksum_never_panic() {
     );
 }
 
-fn mutate(bytes: &mut Vec<u8>, rng: &mut SmallRng) {
+fn mutate(bytes: &mut [u8], rng: &mut SmallRng) {
     let n = 1 + rng.next_u32() % 4;
     for _ in 0..n {
         let i = rng.next_u32() as usize % bytes.len();
@@ -162,7 +162,7 @@ fn mutate(bytes: &mut Vec<u8>, rng: &mut SmallRng) {
 }
 
 /// Rewrites the header's length and the CRC trailer to match the (mutated) bytes.
-fn fix_checksum(bytes: &mut Vec<u8>) {
+fn fix_checksum(bytes: &mut [u8]) {
     let n = bytes.len();
     let payload = (n - 16) as u32;
     bytes[8..12].copy_from_slice(&payload.to_le_bytes());

@@ -1,5 +1,5 @@
 //! `libquill.a`: the runtime's C ABI as a freestanding static library. Build it with
-//! `cargo build -p quill-capi --profile staticlib` (panic = abort, LTO); the header is
+//! `cargo build --release --manifest-path runtime/capi/Cargo.toml` (panic = abort, LTO); the header is
 //! `runtime/include/quill.h`.
 #![no_std]
 

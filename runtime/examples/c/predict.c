@@ -1,7 +1,7 @@
 /* Quill from C: load a model file, run its self-test, feed text, print the top-k next chars.
  *
- *   cargo build -p quill-capi --profile staticlib
- *   gcc -O2 -I runtime/include runtime/examples/c/predict.c target/staticlib/libquill.a -o predict
+ *   cargo build --release --manifest-path runtime/capi/Cargo.toml
+ *   gcc -O2 -I runtime/include runtime/examples/c/predict.c runtime/capi/target/release/libquill.a -o predict
  *   ./predict model.quill "the quick brown fo" 5
  *
  * Output: one line per candidate, "U+XXXX<TAB>probability" (6 decimals), most likely first.
