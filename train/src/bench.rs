@@ -1,0 +1,60 @@
+//! Training throughput: optimiser steps on a random batch, timed after warm-up.
+
+use std::time::Instant;
+
+use burn::nn::loss::CrossEntropyLossConfig;
+use burn::optim::{AdamConfig, GradientsParams, Optimizer};
+use burn::tensor::backend::AutodiffBackend;
+
+use crate::batches::Batch;
+use crate::cli::BenchArgs;
+use crate::evaluate::batch_tensors;
+use crate::model::{LayerState, RnnConfig};
+use crate::rng::Rng;
+
+/// Characters per second (bs × bptt per step) of full training steps: forward, backward,
+/// global-norm clipping, Adam.
+pub fn throughput<B: AutodiffBackend>(a: &BenchArgs, device: &B::Device) -> Result<f64, String> {
+    let vocab = 85;
+    let cfg = RnnConfig {
+        cell: a.model.into(),
+        layers: a.layers,
+        embed: 42,
+        hidden: a.hidden,
+        vocab,
+        dropout: 0.0,
+        identity_init: false,
+    };
+    B::seed(device, 1);
+    let mut model = cfg.init::<B>(device);
+    let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
+    let loss_fn = CrossEntropyLossConfig::new().init(device);
+    let mut rng = Rng::new(1);
+    let mut tokens = |n: usize| {
+        (0..n)
+            .map(|_| (rng.next_u64() % vocab as u64) as u32)
+            .collect::<Vec<_>>()
+    };
+    let mut state = model.zero_state(a.bs, device);
+    let mut timed = None;
+    for i in 0..a.steps + 3 {
+        if i == 3 {
+            timed = Some(Instant::now());
+        }
+        let b = Batch {
+            bs: a.bs,
+            len: a.bptt,
+            inputs: tokens(a.bs * a.bptt),
+            targets: tokens(a.bs * a.bptt),
+        };
+        let (inputs, targets) = batch_tensors::<B>(&b, device);
+        let (logits, s) = model.forward(inputs, state);
+        let loss = loss_fn.forward(logits.reshape([a.bs * a.bptt, vocab]), targets);
+        let mut grads = GradientsParams::from_grads(loss.backward(), &model);
+        crate::clip::clip_global_norm(&model, &mut grads, Some(1.0));
+        model = optim.step(1e-3, model, grads);
+        state = s.into_iter().map(LayerState::detach).collect();
+    }
+    let secs = timed.map_or(1.0, |t| t.elapsed().as_secs_f64());
+    Ok((a.bs * a.bptt * a.steps) as f64 / secs)
+}

@@ -1,0 +1,184 @@
+//! Checkpoints: model, optimiser state, position (step, epoch, RNG), carried hidden state,
+//! vocabulary and config in one CRC-checked file, written atomically. The previous checkpoint
+//! is kept beside it and used if the newest one is damaged.
+
+use std::path::{Path, PathBuf};
+
+use burn::module::Module;
+use burn::optim::Optimizer;
+use burn::record::{BinBytesRecorder, FullPrecisionSettings, Recorder};
+use burn::tensor::backend::{AutodiffBackend, Backend};
+use burn::tensor::{Tensor, TensorData};
+use serde::{Deserialize, Serialize};
+
+use crate::config::TrainConfig;
+use crate::export::write_atomic;
+use crate::model::{CharRnn, LayerState};
+use crate::train_loop::Position;
+use crate::vocab::Vocab;
+
+const MAGIC: &[u8; 8] = b"QUILLCKP";
+const VERSION: u32 = 1;
+const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+
+#[derive(Serialize, Deserialize)]
+pub struct Checkpoint {
+    pub config: TrainConfig,
+    pub vocab: Vocab,
+    pub position: Position,
+    pub model: Vec<u8>,
+    pub optimizer: Vec<u8>,
+    /// Per layer: `h`, then `c` for an LSTM, each `[bs, hidden]` row-major.
+    pub state: Vec<Vec<f32>>,
+}
+
+type Rec = BinBytesRecorder<FullPrecisionSettings>;
+
+impl Checkpoint {
+    pub fn capture<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
+        config: &TrainConfig,
+        vocab: &Vocab,
+        position: &Position,
+        model: &CharRnn<B>,
+        optim: &O,
+        state: &[LayerState<B>],
+    ) -> Result<Self, String> {
+        let rec = Rec::default();
+        let model_bytes = rec
+            .record(model.clone().into_record(), ())
+            .map_err(|e| format!("cannot record the model: {e}"))?;
+        let optim_bytes = rec
+            .record(optim.to_record(), ())
+            .map_err(|e| format!("cannot record the optimiser: {e}"))?;
+        let mut st = Vec::new();
+        for s in state {
+            st.push(values(s.h.clone()));
+            if let Some(c) = &s.c {
+                st.push(values(c.clone()));
+            }
+        }
+        Ok(Checkpoint {
+            config: config.clone(),
+            vocab: vocab.clone(),
+            position: position.clone(),
+            model: model_bytes,
+            optimizer: optim_bytes,
+            state: st,
+        })
+    }
+
+    /// The model, optimiser and carried state, on `device`.
+    pub fn restore<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
+        &self,
+        model: CharRnn<B>,
+        optim: O,
+        device: &B::Device,
+    ) -> Result<(CharRnn<B>, O, Vec<LayerState<B>>), String> {
+        let rec = Rec::default();
+        let mr = Recorder::<B>::load(&rec, self.model.clone(), device)
+            .map_err(|e| format!("checkpoint model record: {e}"))?;
+        let model = model.load_record(mr);
+        let or = Recorder::<B>::load(&rec, self.optimizer.clone(), device)
+            .map_err(|e| format!("checkpoint optimiser record: {e}"))?;
+        let optim = optim.load_record(or);
+        let (bs, h) = (self.config.bs, self.config.model.hidden);
+        let lstm = self.config.model.cell == format::CellKind::Lstm;
+        let mut it = self.state.iter();
+        let mut state = Vec::new();
+        for _ in 0..self.config.model.layers {
+            let mut take = || -> Result<Tensor<B, 2>, String> {
+                let v = it
+                    .next()
+                    .ok_or("checkpoint holds less hidden state than its config needs")?;
+                if v.len() != bs * h {
+                    return Err("checkpoint hidden state has the wrong size".into());
+                }
+                Ok(Tensor::from_data(
+                    TensorData::new(v.clone(), [bs, h]),
+                    device,
+                ))
+            };
+            let h_t = take()?;
+            let c_t = if lstm { Some(take()?) } else { None };
+            state.push(LayerState { h: h_t, c: c_t });
+        }
+        Ok((model, optim, state))
+    }
+
+    /// Writes atomically; the checkpoint it replaces becomes `checkpoint.prev.bin`.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let payload =
+            postcard::to_stdvec(self).map_err(|e| format!("cannot encode checkpoint: {e}"))?;
+        let mut bytes = Vec::with_capacity(payload.len() + 24);
+        bytes.extend_from_slice(MAGIC);
+        bytes.extend_from_slice(&VERSION.to_le_bytes());
+        bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+        bytes.extend_from_slice(&payload);
+        bytes.extend_from_slice(&CRC.checksum(&bytes).to_le_bytes());
+        if path.exists() {
+            std::fs::rename(path, previous(path))
+                .map_err(|e| format!("cannot keep the previous checkpoint: {e}"))?;
+        }
+        write_atomic(path, &bytes)
+            .map_err(|e| format!("cannot write checkpoint {}: {e}", path.display()))
+    }
+
+    /// Reads and verifies one checkpoint file.
+    pub fn read(path: &Path) -> Result<Self, String> {
+        let bytes = std::fs::read(path)
+            .map_err(|e| format!("cannot read checkpoint {}: {e}", path.display()))?;
+        let bad = |why: &str| format!("checkpoint {} is damaged ({why})", path.display());
+        if bytes.len() < 24 || &bytes[..8] != MAGIC {
+            return Err(bad("not a Quill checkpoint or truncated"));
+        }
+        let version = u32::from_le_bytes(bytes[8..12].try_into().map_err(|_| bad("header"))?);
+        if version != VERSION {
+            return Err(format!(
+                "checkpoint {} has version {version}; this trainer reads {VERSION}",
+                path.display()
+            ));
+        }
+        let len = u64::from_le_bytes(bytes[12..20].try_into().map_err(|_| bad("header"))?) as usize;
+        if bytes.len() != len.saturating_add(24) {
+            return Err(bad("truncated: its length does not match its header"));
+        }
+        let (body, crc) = bytes.split_at(bytes.len() - 4);
+        if CRC.checksum(body).to_le_bytes() != crc {
+            return Err(bad("checksum mismatch"));
+        }
+        postcard::from_bytes(&body[20..]).map_err(|e| bad(&format!("undecodable: {e}")))
+    }
+
+    /// The newest good checkpoint of a run: `checkpoint.bin`, or the previous one if the newest
+    /// is damaged (the warning says so).
+    pub fn read_latest(path: &Path) -> Result<(Self, Option<String>), String> {
+        match Self::read(path) {
+            Ok(c) => Ok((c, None)),
+            Err(e) => {
+                let prev = previous(path);
+                match Self::read(&prev) {
+                    Ok(c) => Ok((
+                        c,
+                        Some(format!(
+                            "{e}; using the previous checkpoint {}",
+                            prev.display()
+                        )),
+                    )),
+                    Err(e2) if prev.exists() => Err(format!("{e}; and the previous one: {e2}")),
+                    Err(_) => Err(e),
+                }
+            }
+        }
+    }
+}
+
+pub fn previous(path: &Path) -> PathBuf {
+    path.with_file_name("checkpoint.prev.bin")
+}
+
+fn values<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default()
+}

@@ -1,0 +1,257 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use format::CellKind;
+
+use crate::config::{OptimizerKind, ScheduleKind, TrainConfig};
+use crate::model::RnnConfig;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "train",
+    version,
+    about = "Train char RNN/GRU/LSTM models (the fastai lesson-6 way) and export them for Quill's runtime",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub train: TrainArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Re-export a model file (e.g. as int8) and report its size and validation scores.
+    Export(ExportArgs),
+    /// Generate text from a model file through the runtime.
+    Sample(SampleArgs),
+    /// Measure training throughput (chars/s).
+    Bench(BenchArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ModelKind {
+    /// nn.RNN with tanh
+    Rnn,
+    /// nn.RNN with relu
+    RnnRelu,
+    Gru,
+    Lstm,
+}
+
+impl From<ModelKind> for CellKind {
+    fn from(m: ModelKind) -> Self {
+        match m {
+            ModelKind::Rnn => CellKind::RnnTanh,
+            ModelKind::RnnRelu => CellKind::RnnRelu,
+            ModelKind::Gru => CellKind::Gru,
+            ModelKind::Lstm => CellKind::Lstm,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OptimizerArg {
+    Adam,
+    Sgd,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScheduleArg {
+    /// Cosine annealing with warm restarts (fastai's CosAnneal).
+    Sgdr,
+    Constant,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct TrainArgs {
+    /// UTF-8 text to train on (default: the built-in HUMAN_NUMBERS corpus).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "gru")]
+    pub model: ModelKind,
+    #[arg(long, default_value_t = 1)]
+    pub layers: usize,
+    #[arg(long, default_value_t = 256)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 42)]
+    pub emb: usize,
+    /// Dropout between stacked layers.
+    #[arg(long, default_value_t = 0.0)]
+    pub dropout: f64,
+    /// Initialise W_hh to the identity (the lesson's trick for ReLU RNNs).
+    #[arg(long)]
+    pub identity_init: bool,
+    /// Parallel streams per batch.
+    #[arg(long, default_value_t = 64)]
+    pub bs: usize,
+    /// Steps of truncated backpropagation through time.
+    #[arg(long, default_value_t = 64)]
+    pub bptt: usize,
+    /// Vary the sequence length per batch like fastai's LanguageModelLoader.
+    #[arg(long)]
+    pub jitter: bool,
+    /// Characters seen fewer times become the unknown token.
+    #[arg(long, default_value_t = 1)]
+    pub min_freq: usize,
+    /// Fraction of the text (at its end) held out for validation.
+    #[arg(long, default_value_t = 0.1)]
+    pub valid_frac: f64,
+    #[arg(long, value_enum, default_value = "adam")]
+    pub optimizer: OptimizerArg,
+    /// Momentum for --optimizer sgd.
+    #[arg(long, default_value_t = 0.9)]
+    pub momentum: f64,
+    /// Learning rate (the peak of each SGDR cycle).
+    #[arg(long, default_value_t = 3e-3)]
+    pub lr: f64,
+    #[arg(long, value_enum, default_value = "sgdr")]
+    pub schedule: ScheduleArg,
+    /// Epochs in the first SGDR cycle.
+    #[arg(long, default_value_t = 1)]
+    pub cycle_len: usize,
+    /// Each SGDR cycle is this many times longer than the one before.
+    #[arg(long, default_value_t = 2)]
+    pub cycle_mult: usize,
+    /// SGDR cycles to run (sets the epochs: 1+2+4 = 7 for 3 cycles of mult 2).
+    #[arg(long, default_value_t = 3)]
+    pub cycles: usize,
+    /// Epochs to run (overrides --cycles).
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Clip the global gradient norm to this.
+    #[arg(long, default_value_t = 1.0)]
+    pub clip: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Save a checkpoint every this many optimiser steps (also at every epoch and cycle end).
+    #[arg(long, default_value_t = 100)]
+    pub checkpoint_every: usize,
+    /// Stop after this many optimiser steps.
+    #[arg(long)]
+    pub max_steps: Option<usize>,
+    /// Run directory (default: runs/<model>-<layers>x<hidden>-<corpus>).
+    #[arg(long)]
+    pub run_dir: Option<PathBuf>,
+    /// Continue the run in this directory from its latest good checkpoint.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub resume: Option<PathBuf>,
+    /// No progress bars, tables or samples.
+    #[arg(long)]
+    pub quiet: bool,
+}
+
+impl TrainArgs {
+    pub fn config(&self) -> TrainConfig {
+        let schedule = match self.schedule {
+            ScheduleArg::Sgdr => ScheduleKind::Sgdr {
+                cycle_len: self.cycle_len,
+                cycle_mult: self.cycle_mult,
+            },
+            ScheduleArg::Constant => ScheduleKind::Constant,
+        };
+        let epochs = self.epochs.unwrap_or_else(|| match self.schedule {
+            ScheduleArg::Sgdr => crate::schedule::Schedule::epochs_for_cycles(
+                self.cycle_len,
+                self.cycle_mult,
+                self.cycles,
+            ),
+            ScheduleArg::Constant => self.cycles,
+        });
+        TrainConfig {
+            corpus: self.corpus.clone(),
+            model: RnnConfig {
+                cell: self.model.into(),
+                layers: self.layers,
+                embed: self.emb,
+                hidden: self.hidden,
+                vocab: 0,
+                dropout: self.dropout,
+                identity_init: self.identity_init,
+            },
+            min_freq: self.min_freq,
+            valid_frac: self.valid_frac,
+            bs: self.bs,
+            bptt: self.bptt,
+            jitter: self.jitter,
+            optimizer: match self.optimizer {
+                OptimizerArg::Adam => OptimizerKind::Adam,
+                OptimizerArg::Sgd => OptimizerKind::Sgd {
+                    momentum: self.momentum,
+                },
+            },
+            lr: self.lr,
+            schedule,
+            epochs,
+            clip: Some(self.clip),
+            seed: self.seed,
+            checkpoint_every: self.checkpoint_every,
+            max_steps: self.max_steps,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The model file to re-export.
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long, value_enum, default_value = "int8")]
+    pub quant: Quant,
+    /// Output file (default: beside the input, `-int8` or `-f32` added).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Text to score the exported model on (default: the built-in corpus's validation split).
+    #[arg(long)]
+    pub text: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Quant {
+    F32,
+    Int8,
+}
+
+#[derive(Args, Debug)]
+pub struct SampleArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    #[arg(long, default_value = "")]
+    pub prime: String,
+    #[arg(long, default_value_t = 400)]
+    pub n: usize,
+    /// 0 is greedy (always the most likely next char).
+    #[arg(long, default_value_t = 0.8)]
+    pub temperature: f32,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[arg(long, value_enum, default_value = "gru")]
+    pub model: ModelKind,
+    #[arg(long, default_value_t = 1)]
+    pub layers: usize,
+    #[arg(long, default_value_t = 256)]
+    pub hidden: usize,
+    #[arg(long, default_value_t = 64)]
+    pub bs: usize,
+    #[arg(long, default_value_t = 64)]
+    pub bptt: usize,
+    /// CPU backend to measure.
+    #[arg(long, value_enum, default_value = "flex")]
+    pub backend: CpuBackend,
+    /// Timed optimiser steps (after 3 warm-up steps).
+    #[arg(long, default_value_t = 20)]
+    pub steps: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CpuBackend {
+    Ndarray,
+    Flex,
+}

@@ -1,0 +1,160 @@
+//! From a trained burn model to a Quill model file, and scoring that file through the
+//! runtime — so the figures reported are those of the model that will be deployed.
+
+use std::path::Path;
+
+use burn::tensor::Tensor;
+use burn::tensor::backend::Backend;
+use format::{Architecture, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+use runtime::{Model, Predictor};
+
+use crate::evaluate::Scores;
+use crate::model::CharRnn;
+use crate::vocab::Vocab;
+
+fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
+    t.into_data()
+        .convert::<f32>()
+        .to_vec::<f32>()
+        .unwrap_or_default()
+}
+
+/// PyTorch layout `[out, in]` from burn's `[in, out]`.
+fn transposed<B: Backend>(t: Tensor<B, 2>) -> OwnedTensor {
+    let [rows, cols] = t.dims();
+    OwnedTensor::matrix(cols, rows, values(t.transpose()))
+}
+
+/// The model's weights in the file's tensor order (f32).
+pub fn to_owned_model<B: Backend>(
+    model: &CharRnn<B>,
+    vocab: &Vocab,
+    metadata: OwnedMetadata,
+) -> OwnedModel {
+    let emb = model.embedding.weight.val();
+    let [v, e] = emb.dims();
+    let mut tensors = vec![OwnedTensor::matrix(v, e, values(emb))];
+    for l in &model.layers {
+        tensors.push(transposed(l.weight_ih.val()));
+        tensors.push(transposed(l.weight_hh.val()));
+        tensors.push(OwnedTensor::vector(values(l.bias_ih.val())));
+        tensors.push(OwnedTensor::vector(values(l.bias_hh.val())));
+    }
+    tensors.push(transposed(model.output.weight.val()));
+    let bias = model
+        .output
+        .bias
+        .as_ref()
+        .map(|b| values(b.val()))
+        .unwrap_or_else(|| vec![0.0; v]);
+    tensors.push(OwnedTensor::vector(bias));
+    OwnedModel {
+        arch: Architecture {
+            cell: model.cell,
+            layers: model.layers.len() as u8,
+            embed: e as u32,
+            hidden: model.hidden as u32,
+            vocab: v as u32,
+        },
+        vocab: vocab.chars.clone(),
+        tensors,
+        metadata,
+        self_test: None,
+    }
+}
+
+/// Records the self-test section: the runtime's outputs for `prime` on this very model.
+pub fn record_self_test(
+    model: &OwnedModel,
+    prime: &str,
+    tolerance: f32,
+) -> Result<OwnedSelfTest, String> {
+    let bytes = model.to_bytes().map_err(|e| e.to_string())?;
+    let m = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let mut expected_top1 = Vec::new();
+    for c in prime.chars() {
+        p.feed_char(c);
+        expected_top1.push(p.argmax());
+    }
+    Ok(OwnedSelfTest {
+        prime: prime.into(),
+        expected_top1,
+        expected_logits: p.logits().to_vec(),
+        tolerance,
+    })
+}
+
+/// Encodes `model` (int8-quantised if asked) with a self-test primed on `prime`.
+pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, String> {
+    let mut m = if int8 {
+        model.quantized_int8()
+    } else {
+        model.clone()
+    };
+    m.self_test = None;
+    let prime: String = prime.chars().take(64).collect();
+    if !prime.is_empty() {
+        m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
+    }
+    m.to_bytes().map_err(|e| e.to_string())
+}
+
+/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename, fsync the
+/// directory. A crash leaves the old file or the new one, never half of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
+    ));
+    {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+    }
+    std::fs::rename(&tmp, path)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// Loss (nats/char) and next-char accuracy of a model file on `text`, streamed through the
+/// runtime from a reset state, exactly as a device would run it.
+pub fn score_with_runtime(bytes: &[u8], text: &str) -> Result<Scores, String> {
+    let aligned = format::AlignedBytes::new(bytes);
+    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let mut probs = vec![0f32; m.arch().vocab()];
+    let (mut loss, mut hits, mut n) = (0f64, 0usize, 0usize);
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return Err("the scoring text is empty".into());
+    };
+    p.feed_char(first);
+    for c in chars {
+        let target = m.vocab().index_of(c);
+        p.probabilities(&mut probs).map_err(|e| e.to_string())?;
+        let pt = f64::from(probs[target as usize]).max(1e-12);
+        loss -= pt.ln();
+        // Argmax over all tokens, as the training accuracy counts it.
+        let best = probs
+            .iter()
+            .enumerate()
+            .fold(0, |b, (i, &v)| if v > probs[b] { i } else { b });
+        hits += usize::from(best as u32 == target);
+        n += 1;
+        p.feed_char(c);
+    }
+    Ok(Scores {
+        loss: loss / n.max(1) as f64,
+        accuracy: hits as f64 / n.max(1) as f64,
+    })
+}

@@ -1,0 +1,228 @@
+//! `train`: see `train --help`.
+
+use clap::Parser;
+use std::process::ExitCode;
+use train::cli::{BenchArgs, Cli, Command, ExportArgs, Quant, SampleArgs};
+use train::run::{self, RunOptions};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Some(Command::Export(a)) => export(a),
+        Some(Command::Sample(a)) => sample(a),
+        Some(Command::Bench(a)) => bench(a),
+        None => train(&cli.train),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn train(args: &train::cli::TrainArgs) -> Result<(), String> {
+    let cfg = args.config();
+    let (run_dir, resume) = match &args.resume {
+        Some(dir) => {
+            check_resume_flags(args, dir)?;
+            (dir.clone(), true)
+        }
+        None => (
+            args.run_dir
+                .clone()
+                .unwrap_or_else(|| run::default_run_dir(&cfg)),
+            false,
+        ),
+    };
+    let opts = RunOptions {
+        run_dir,
+        resume,
+        quiet: args.quiet,
+        show_samples: !args.quiet,
+    };
+    #[cfg(feature = "cuda")]
+    {
+        let device = train::backend::cuda_device()?;
+        run::run::<train::backend::Gpu>(cfg, &opts, &device).map(|_| ())
+    }
+    #[cfg(not(feature = "cuda"))]
+    {
+        run::run::<train::backend::Cpu>(cfg, &opts, &Default::default()).map(|_| ())
+    }
+}
+
+/// `--resume` continues a run with its saved config; flags that would change it are refused.
+fn check_resume_flags(args: &train::cli::TrainArgs, dir: &std::path::Path) -> Result<(), String> {
+    let saved_path = dir.join("config.json");
+    let saved = std::fs::read_to_string(&saved_path).map_err(|e| {
+        format!(
+            "cannot resume {}: no readable config.json there ({e})",
+            dir.display()
+        )
+    })?;
+    let saved: train::config::TrainConfig = serde_json::from_str(&saved).map_err(|e| {
+        format!(
+            "cannot resume: {} is not a valid run config ({e})",
+            saved_path.display()
+        )
+    })?;
+    let given = args.config();
+    let defaults = train::cli::Cli::parse_from(["train"]).train.config();
+    // A flag counts as given when its value differs from the default; it must then match.
+    let mut diffs = Vec::new();
+    let mut check = |name: &str, g: String, d: String, s: String| {
+        if g != d && g != s {
+            diffs.push(format!("{name}: run has {s}, flag says {g}"));
+        }
+    };
+    check(
+        "--corpus",
+        format!("{:?}", given.corpus),
+        format!("{:?}", defaults.corpus),
+        format!("{:?}", saved.corpus),
+    );
+    check(
+        "model",
+        format!("{:?}", given.model),
+        format!("{:?}", defaults.model),
+        format!("{:?}", saved.model),
+    );
+    check(
+        "--bs",
+        given.bs.to_string(),
+        defaults.bs.to_string(),
+        saved.bs.to_string(),
+    );
+    check(
+        "--bptt",
+        given.bptt.to_string(),
+        defaults.bptt.to_string(),
+        saved.bptt.to_string(),
+    );
+    check(
+        "--lr",
+        given.lr.to_string(),
+        defaults.lr.to_string(),
+        saved.lr.to_string(),
+    );
+    check(
+        "--optimizer",
+        format!("{:?}", given.optimizer),
+        format!("{:?}", defaults.optimizer),
+        format!("{:?}", saved.optimizer),
+    );
+    check(
+        "--schedule",
+        format!("{:?}", given.schedule),
+        format!("{:?}", defaults.schedule),
+        format!("{:?}", saved.schedule),
+    );
+    check(
+        "--seed",
+        given.seed.to_string(),
+        defaults.seed.to_string(),
+        saved.seed.to_string(),
+    );
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "--resume {} would continue with a different config ({}); resume without those flags, or start a new run with --run-dir",
+            dir.display(),
+            diffs.join("; ")
+        ))
+    }
+}
+
+fn export(a: ExportArgs) -> Result<(), String> {
+    let bytes =
+        std::fs::read(&a.model).map_err(|e| format!("cannot read {}: {e}", a.model.display()))?;
+    let model =
+        format::Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let mut owned = format::OwnedModel::from_model(&model);
+    let prime = owned
+        .self_test
+        .as_ref()
+        .map(|s| s.prime.clone())
+        .unwrap_or_default();
+    if a.quant == Quant::F32 {
+        for t in &mut owned.tensors {
+            if let format::OwnedTensor::Int8 { rows, cols, .. } = t {
+                *t = format::OwnedTensor::matrix(*rows, *cols, t.to_f32());
+            }
+        }
+    }
+    let out_bytes = train::export::encode(&owned, a.quant == Quant::Int8, &prime)?;
+    let suffix = if a.quant == Quant::Int8 {
+        "int8"
+    } else {
+        "f32"
+    };
+    let out = a.out.unwrap_or_else(|| {
+        let stem = a
+            .model
+            .file_stem()
+            .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+        a.model.with_file_name(format!("{stem}-{suffix}.quill"))
+    });
+    train::export::write_atomic(&out, &out_bytes)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    let text = match &a.text {
+        Some(p) => train::corpus::load(p).map_err(|e| e.to_string())?,
+        None => {
+            let c: Vec<char> = train::corpus::human_numbers().chars().collect();
+            c[c.len() * 9 / 10..].iter().collect()
+        }
+    };
+    let before = train::export::score_with_runtime(&bytes, &text)?;
+    let after = train::export::score_with_runtime(&out_bytes, &text)?;
+    println!(
+        "{} → {} ({suffix}): {} → {} bytes",
+        a.model.display(),
+        out.display(),
+        bytes.len(),
+        out_bytes.len()
+    );
+    println!(
+        "validation through the runtime: loss {:.4} → {:.4} nats/char ({:+.4}), accuracy {:.2}% → {:.2}%",
+        before.loss,
+        after.loss,
+        after.loss - before.loss,
+        before.accuracy * 100.0,
+        after.accuracy * 100.0
+    );
+    Ok(())
+}
+
+fn sample(a: SampleArgs) -> Result<(), String> {
+    let bytes =
+        std::fs::read(&a.model).map_err(|e| format!("cannot read {}: {e}", a.model.display()))?;
+    let text = train::sample::generate(&bytes, &a.prime, a.n, a.temperature, a.seed)
+        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    println!("{}{text}", a.prime);
+    Ok(())
+}
+
+fn bench(a: BenchArgs) -> Result<(), String> {
+    let chars_per_sec = match a.backend {
+        train::cli::CpuBackend::Ndarray => {
+            train::bench::throughput::<train::backend::CpuNdarray>(&a, &Default::default())?
+        }
+        train::cli::CpuBackend::Flex => {
+            train::bench::throughput::<train::backend::Cpu>(&a, &Default::default())?
+        }
+    };
+    println!(
+        "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on the CPU ({:?})",
+        format::CellKind::from(a.model).name(),
+        a.layers,
+        a.hidden,
+        a.bs,
+        a.bptt,
+        chars_per_sec,
+        a.backend
+    );
+    Ok(())
+}

@@ -1,0 +1,7 @@
+//! The models the trainer builds.
+
+pub mod cells;
+pub mod recurrent;
+
+pub use cells::LayerState;
+pub use recurrent::{CharRnn, RnnConfig};

@@ -1,0 +1,354 @@
+//! One training run end to end: data, model, optimiser, resume, the loop with checkpoints and
+//! Ctrl-C, then export, runtime-measured scores, samples and the loss plot.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use burn::optim::momentum::MomentumConfig;
+use burn::optim::{AdamConfig, Optimizer, SgdConfig};
+use burn::tensor::backend::AutodiffBackend;
+use format::OwnedMetadata;
+
+use crate::checkpoint::Checkpoint;
+use crate::config::{OptimizerKind, TrainConfig};
+use crate::data::Data;
+use crate::evaluate::Scores;
+use crate::export::{self, write_atomic};
+use crate::model::{CharRnn, LayerState};
+use crate::train_loop::{self, Position, RunDir, StepHook};
+use crate::vocab::Vocab;
+use crate::{plot, report, sample};
+
+/// What to do, beyond the config.
+#[derive(Clone, Debug)]
+pub struct RunOptions {
+    pub run_dir: PathBuf,
+    /// Continue the run in `run_dir` from its latest good checkpoint.
+    pub resume: bool,
+    pub quiet: bool,
+    /// Print samples and suggestions at the end.
+    pub show_samples: bool,
+}
+
+/// What a finished run reports.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub model_path: PathBuf,
+    pub model_bytes: usize,
+    pub int8_path: PathBuf,
+    pub int8_bytes: usize,
+    /// Scored through the runtime on the validation text.
+    pub f32_scores: Scores,
+    pub int8_scores: Scores,
+    pub steps: usize,
+}
+
+/// Trains on backend `B` (CPU: `Autodiff<NdArray>`, GPU: `Autodiff<Cuda>`).
+pub fn run<B: AutodiffBackend>(
+    cfg: TrainConfig,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<Summary, String> {
+    let run = RunDir(opts.run_dir.clone());
+    let (cfg, checkpoint) = if opts.resume {
+        let (ck, warning) = Checkpoint::read_latest(&run.checkpoint())?;
+        if let Some(w) = warning {
+            eprintln!("warning: {w}");
+        }
+        (ck.config.clone(), Some(ck))
+    } else {
+        (cfg, None)
+    };
+    cfg.validate()?;
+    let data = Data::load(&cfg)?;
+    let mut cfg = cfg;
+    cfg.model.vocab = data.vocab.len();
+    if let Some(ck) = &checkpoint
+        && ck.vocab != data.vocab
+    {
+        return Err(format!(
+            "the corpus changed since the run in {} started (its vocabulary differs); resume with the same corpus",
+            run.0.display()
+        ));
+    }
+    prepare_dir(&run, opts.resume)?;
+    let json = serde_json::to_string_pretty(&cfg).map_err(|e| e.to_string())?;
+    write_atomic(&run.config(), json.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", run.config().display()))?;
+    if !opts.quiet {
+        println!(
+            "{} {}x{} (emb {}, vocab {}) on {}: {} training chars in {} streams, bptt {}, {} epochs → {}",
+            cfg.model.cell.name(),
+            cfg.model.layers,
+            cfg.model.hidden,
+            cfg.model.embed,
+            cfg.model.vocab,
+            data.corpus_name,
+            data.train.steps_per_epoch() * cfg.bs,
+            cfg.bs,
+            cfg.bptt,
+            cfg.epochs,
+            run.0.display()
+        );
+    }
+    B::seed(device, cfg.seed);
+    let model = cfg.model.init::<B>(device);
+    let (model, steps) = match cfg.optimizer {
+        OptimizerKind::Adam => {
+            // PyTorch's epsilon (burn's default is 1e-5).
+            let optim = AdamConfig::new().with_epsilon(1e-8).init();
+            train_with(&cfg, &data, &run, opts, device, model, optim, checkpoint)?
+        }
+        OptimizerKind::Sgd { momentum } => {
+            let m = MomentumConfig::new()
+                .with_momentum(momentum)
+                .with_dampening(0.0);
+            let optim = SgdConfig::new().with_momentum(Some(m)).init();
+            train_with(&cfg, &data, &run, opts, device, model, optim, checkpoint)?
+        }
+    };
+    plot::loss_curve(&report::read_csv(&run.metrics()), &run.plot())?;
+    finish(&cfg, &data, &run, opts, &model, steps)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn train_with<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
+    cfg: &TrainConfig,
+    data: &Data,
+    run: &RunDir,
+    opts: &RunOptions,
+    device: &B::Device,
+    model: CharRnn<B>,
+    optim: O,
+    checkpoint: Option<Checkpoint>,
+) -> Result<(CharRnn<B>, usize), String> {
+    let (model, optim, at, state) = match checkpoint {
+        Some(ck) => {
+            let (m, o, s) = ck.restore(model, optim, device)?;
+            if !opts.quiet {
+                println!(
+                    "resuming at epoch {}, step {}",
+                    ck.position.epoch + 1,
+                    ck.position.step
+                );
+            }
+            (m, o, ck.position, s)
+        }
+        None => {
+            let s = model.zero_state(cfg.bs, device);
+            (model, optim, Position::start(cfg.seed), s)
+        }
+    };
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = interrupted.clone();
+    // A second handler cannot be installed (tests run several trainings in one process); then
+    // Ctrl-C simply ends the process and the last checkpoint stands.
+    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    let mut hook = CheckpointHook {
+        cfg,
+        vocab: &data.vocab,
+        run,
+        interrupted,
+        last_saved: at.step,
+        cycle: 0,
+    };
+    let (model, _) = train_loop::fit(
+        cfg, data, device, run, model, optim, at, state, &mut hook, opts.quiet,
+    )?;
+    Ok((model, hook.last_saved))
+}
+
+struct CheckpointHook<'a> {
+    cfg: &'a TrainConfig,
+    vocab: &'a Vocab,
+    run: &'a RunDir,
+    interrupted: Arc<AtomicBool>,
+    last_saved: usize,
+    cycle: usize,
+}
+
+impl<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for CheckpointHook<'_> {
+    fn after_step(
+        &mut self,
+        model: &CharRnn<B>,
+        optim: &O,
+        at: &Position,
+        state: &[LayerState<B>],
+        cycle_end: bool,
+    ) -> Result<(), String> {
+        let interrupted = self.interrupted.load(Ordering::SeqCst);
+        let epoch_end = at.pos == 0;
+        let due = at.step >= self.last_saved + self.cfg.checkpoint_every;
+        let last = at.epoch >= self.cfg.epochs || self.cfg.max_steps.is_some_and(|m| at.step >= m);
+        if due || epoch_end || cycle_end || interrupted || last {
+            Checkpoint::capture(self.cfg, self.vocab, at, model, optim, state)?
+                .save(&self.run.checkpoint())?;
+            self.last_saved = at.step;
+        }
+        if cycle_end {
+            self.cycle += 1;
+            let owned = export::to_owned_model(model, self.vocab, metadata(self.cfg, None));
+            let bytes = export::encode(&owned, false, "")?;
+            let path = self.run.cycle_model(self.cycle);
+            write_atomic(&path, &bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        }
+        if interrupted {
+            return Err(format!(
+                "interrupted: checkpoint saved at step {}; continue with `cargo run --release -p train -- --resume {}`",
+                at.step,
+                self.run.0.display()
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn metadata(cfg: &TrainConfig, val_loss: Option<f32>) -> OwnedMetadata {
+    let corpus = cfg.corpus.as_ref().map_or("HUMAN_NUMBERS".into(), |p| {
+        p.file_name().map_or(p.display().to_string(), |n| {
+            n.to_string_lossy().into_owned()
+        })
+    });
+    OwnedMetadata {
+        name: format!(
+            "{}-{}x{}",
+            cfg.model.cell.name(),
+            cfg.model.layers,
+            cfg.model.hidden
+        ),
+        corpus,
+        val_loss,
+        producer: format!("quill-train {}", env!("CARGO_PKG_VERSION")),
+    }
+}
+
+fn prepare_dir(run: &RunDir, resume: bool) -> Result<(), String> {
+    std::fs::create_dir_all(&run.0)
+        .map_err(|e| format!("cannot create run directory {}: {e}", run.0.display()))?;
+    let probe = run.0.join(".write-test");
+    std::fs::write(&probe, b"")
+        .map_err(|e| format!("run directory {} is not writable: {e}", run.0.display()))?;
+    let _ = std::fs::remove_file(probe);
+    if !resume {
+        // A fresh run starts a fresh history.
+        for p in [
+            run.metrics(),
+            run.checkpoint(),
+            crate::checkpoint::previous(&run.checkpoint()),
+        ] {
+            if p.exists() {
+                std::fs::remove_file(&p)
+                    .map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Exports f32 and int8, scores both through the runtime, shows samples.
+fn finish<B: AutodiffBackend>(
+    cfg: &TrainConfig,
+    data: &Data,
+    run: &RunDir,
+    opts: &RunOptions,
+    model: &CharRnn<B>,
+    steps: usize,
+) -> Result<Summary, String> {
+    let prime: String = data.valid_text.chars().take(48).collect();
+    let owned = export::to_owned_model(model, &data.vocab, metadata(cfg, None));
+    let f32_bytes = export::encode(&owned, false, &prime)?;
+    let f32_scores = export::score_with_runtime(&f32_bytes, &data.valid_text)?;
+    let owned = format::OwnedModel {
+        metadata: metadata(cfg, Some(f32_scores.loss as f32)),
+        ..owned
+    };
+    let f32_bytes = export::encode(&owned, false, &prime)?;
+    let int8_bytes = export::encode(&owned, true, &prime)?;
+    let int8_scores = export::score_with_runtime(&int8_bytes, &data.valid_text)?;
+    let (mp, ip) = (run.model(false), run.model(true));
+    write_atomic(&mp, &f32_bytes).map_err(|e| format!("cannot write {}: {e}", mp.display()))?;
+    write_atomic(&ip, &int8_bytes).map_err(|e| format!("cannot write {}: {e}", ip.display()))?;
+    if !opts.quiet {
+        println!(
+            "\nexported (scored through the runtime on the {} validation chars):",
+            data.valid_text.chars().count()
+        );
+        for (path, bytes, s) in [
+            (&mp, f32_bytes.len(), f32_scores),
+            (&ip, int8_bytes.len(), int8_scores),
+        ] {
+            println!(
+                "  {}  {:>9} bytes  val loss {:.4} nats/char ({:.3} bits/char), next-char accuracy {:.2}%",
+                path.display(),
+                bytes,
+                s.loss,
+                s.bits_per_char(),
+                s.accuracy * 100.0
+            );
+        }
+        println!(
+            "  int8 cost: {:+.4} nats/char, {:+.2} accuracy points",
+            int8_scores.loss - f32_scores.loss,
+            (int8_scores.accuracy - f32_scores.accuracy) * 100.0
+        );
+    }
+    if opts.show_samples {
+        show_samples(cfg, data, &f32_bytes)?;
+    }
+    Ok(Summary {
+        model_path: mp,
+        model_bytes: f32_bytes.len(),
+        int8_path: ip,
+        int8_bytes: int8_bytes.len(),
+        f32_scores,
+        int8_scores,
+        steps,
+    })
+}
+
+fn show_samples(cfg: &TrainConfig, data: &Data, bytes: &[u8]) -> Result<(), String> {
+    let prompts: Vec<String> = if cfg.corpus.is_none() {
+        vec![
+            "one thousand ".into(),
+            "forty ".into(),
+            "nine hundred ni".into(),
+        ]
+    } else {
+        let v: Vec<char> = data.valid_text.chars().collect();
+        [0, v.len() / 3, 2 * v.len() / 3]
+            .iter()
+            .map(|&i| v[i..(i + 24).min(v.len())].iter().collect())
+            .collect()
+    };
+    println!("\nnext-char suggestions and greedy continuations (through the runtime):");
+    for p in &prompts {
+        let top: Vec<String> = sample::top_k(bytes, p, 3)?
+            .iter()
+            .map(|(c, pr)| format!("'{}' {:.1}%", sample::show_char(*c), pr * 100.0))
+            .collect();
+        let cont = sample::generate(bytes, p, 60, 0.0, cfg.seed)?;
+        println!(
+            "  {p:?} → {}\n      {p}{}",
+            top.join("  "),
+            cont.replace('\n', "⏎")
+        );
+    }
+    Ok(())
+}
+
+/// The default run directory: `runs/<cell>-<layers>x<hidden>-<corpus>`.
+pub fn default_run_dir(cfg: &TrainConfig) -> PathBuf {
+    let corpus = cfg
+        .corpus
+        .as_deref()
+        .and_then(Path::file_stem)
+        .map_or("human-numbers".into(), |s| s.to_string_lossy().into_owned());
+    PathBuf::from("runs").join(format!(
+        "{}-{}x{}-{corpus}",
+        cfg.model.cell.name(),
+        cfg.model.layers,
+        cfg.model.hidden
+    ))
+}

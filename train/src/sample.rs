@@ -1,0 +1,49 @@
+//! Text generation and next-char suggestions through the runtime (what a device would show).
+
+use runtime::{Model, Predictor, SmallRng};
+
+/// Feeds `prime`, then draws `n` characters at `temperature` (0 = greedy, the lesson's
+/// `get_next_n`). Returns the generated text (without the prime).
+pub fn generate(
+    model_bytes: &[u8],
+    prime: &str,
+    n: usize,
+    temperature: f32,
+    seed: u64,
+) -> Result<String, String> {
+    let aligned = format::AlignedBytes::new(model_bytes);
+    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    p.feed_str(prime);
+    let mut rng = SmallRng::new(seed);
+    let mut out = String::new();
+    for _ in 0..n {
+        let c = p.sample(temperature, &mut rng).map_err(|e| e.to_string())?;
+        out.push(c);
+        p.feed_char(c);
+    }
+    Ok(out)
+}
+
+/// The `k` most likely next characters after `prime`.
+pub fn top_k(model_bytes: &[u8], prime: &str, k: usize) -> Result<Vec<(char, f32)>, String> {
+    let aligned = format::AlignedBytes::new(model_bytes);
+    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    p.feed_str(prime);
+    let mut out = vec![('\0', 0.0); k];
+    let n = p.top_k_into(&mut out);
+    out.truncate(n);
+    Ok(out)
+}
+
+/// `'x' 93.1%` style, with spaces and newlines made visible.
+pub fn show_char(c: char) -> String {
+    match c {
+        ' ' => "␠".into(),
+        '\n' => "⏎".into(),
+        c => c.to_string(),
+    }
+}
