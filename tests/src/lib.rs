@@ -5,7 +5,7 @@
 pub mod reference;
 
 use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
-use runtime::{Model, Predictor, SmallRng};
+use runtime::SmallRng;
 
 /// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
 pub fn test_vocab(n: usize) -> Vec<char> {
@@ -64,23 +64,10 @@ pub fn random_model(
     }
 }
 
-/// Runs `prime` through the runtime and records the self-test section for `model`.
+/// Runs `prime` through the runtime and records the self-test section for `model` (the
+/// trainer's own exporter does this).
 pub fn record_self_test(model: &OwnedModel, prime: &str, tolerance: f32) -> OwnedSelfTest {
-    let bytes = model.to_bytes().expect("valid model");
-    let m = Model::from_bytes(&bytes).expect("valid model");
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).expect("fits")];
-    let mut p = Predictor::new(&m, &mut buf).expect("buffer sized");
-    let mut expected_top1 = Vec::new();
-    for c in prime.chars() {
-        p.feed_char(c);
-        expected_top1.push(p.argmax());
-    }
-    OwnedSelfTest {
-        prime: prime.into(),
-        expected_top1,
-        expected_logits: p.logits().to_vec(),
-        tolerance,
-    }
+    train::export::record_self_test(model, prime, tolerance).expect("valid model")
 }
 
 /// Random token ids in `0..vocab`.

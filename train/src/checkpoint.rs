@@ -34,6 +34,9 @@ pub struct Checkpoint {
 
 type Rec = BinBytesRecorder<FullPrecisionSettings>;
 
+/// A model, its optimiser and the hidden state carried into the next batch.
+pub type Restored<B, O> = (CharRnn<B>, O, Vec<LayerState<B>>);
+
 impl Checkpoint {
     pub fn capture<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
         config: &TrainConfig,
@@ -73,7 +76,7 @@ impl Checkpoint {
         model: CharRnn<B>,
         optim: O,
         device: &B::Device,
-    ) -> Result<(CharRnn<B>, O, Vec<LayerState<B>>), String> {
+    ) -> Result<Restored<B, O>, String> {
         let rec = Rec::default();
         let mr = Recorder::<B>::load(&rec, self.model.clone(), device)
             .map_err(|e| format!("checkpoint model record: {e}"))?;

@@ -29,6 +29,10 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Print samples and suggestions at the end.
     pub show_samples: bool,
+    /// On resume: run until this many optimiser steps / epochs instead of the saved ones
+    /// (run control, not model config, so a resumed run may extend them).
+    pub max_steps: Option<usize>,
+    pub epochs: Option<usize>,
 }
 
 /// What a finished run reports.
@@ -56,7 +60,10 @@ pub fn run<B: AutodiffBackend>(
         if let Some(w) = warning {
             eprintln!("warning: {w}");
         }
-        (ck.config.clone(), Some(ck))
+        let mut cfg = ck.config.clone();
+        cfg.max_steps = opts.max_steps.or(cfg.max_steps);
+        cfg.epochs = opts.epochs.unwrap_or(cfg.epochs);
+        (cfg, Some(ck))
     } else {
         (cfg, None)
     };

@@ -64,6 +64,8 @@ pub struct Position {
     /// Running sum and count of this epoch's training loss.
     pub loss_sum: f64,
     pub loss_count: usize,
+    /// The training loss of the last optimiser step.
+    pub last_loss: f64,
 }
 
 impl Position {
@@ -76,6 +78,7 @@ impl Position {
             lengths: Vec::new(),
             loss_sum: 0.0,
             loss_count: 0,
+            last_loss: f64::NAN,
         }
     }
 }
@@ -180,6 +183,7 @@ where
             consumed += b.len;
             at.step += 1;
             at.loss_sum += loss_value;
+            at.last_loss = loss_value;
             at.loss_count += 1;
             chars_this_run += b.len * bs;
             let secs = started.elapsed().as_secs_f64().max(1e-9);
