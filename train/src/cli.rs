@@ -13,7 +13,8 @@ use crate::model::RnnConfig;
     name = "train",
     version,
     about = "Train char RNN/GRU/LSTM models (the fastai lesson-6 way) and export them for Quill's runtime",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    allow_negative_numbers = true
 )]
 pub struct Cli {
     #[command(subcommand)]

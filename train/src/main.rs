@@ -41,6 +41,8 @@ fn train(args: &train::cli::TrainArgs) -> Result<(), String> {
         resume,
         quiet: args.quiet,
         show_samples: !args.quiet,
+        max_steps: args.max_steps,
+        epochs: args.epochs,
     };
     #[cfg(feature = "cuda")]
     {
