@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train")).args(args).output().expect("run train")
+    Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(args)
+        .output()
+        .expect("run train")
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -16,13 +19,19 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
 }
 
 /// A corpus of a few KB: short epochs.
 fn small_corpus(dir: &Path) -> PathBuf {
     let p = dir.join("small.txt");
-    let body: String = (0..300).map(|i| format!("the cat sat on mat {} . ", i % 7)).collect();
+    let body: String = (0..300)
+        .map(|i| format!("the cat sat on mat {} . ", i % 7))
+        .collect();
     std::fs::write(&p, body).unwrap();
     p
 }
@@ -33,32 +42,93 @@ fn a_complete_small_run_writes_every_file_and_the_subcommands_use_them() {
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
     let o = train(&[
-        "--corpus", corpus.to_str().unwrap(), "--hidden", "32", "--emb", "8", "--bs", "8", "--bptt", "16",
-        "--cycles", "2", "--run-dir", run.to_str().unwrap(),
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--hidden",
+        "32",
+        "--emb",
+        "8",
+        "--bs",
+        "8",
+        "--bptt",
+        "16",
+        "--cycles",
+        "2",
+        "--run-dir",
+        run.to_str().unwrap(),
     ]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    for f in ["config.json", "metrics.csv", "loss.svg", "model.quill", "model-int8.quill", "checkpoint.bin", "cycle-1.quill", "cycle-2.quill"] {
+    for f in [
+        "config.json",
+        "metrics.csv",
+        "loss.svg",
+        "model.quill",
+        "model-int8.quill",
+        "checkpoint.bin",
+        "cycle-1.quill",
+        "cycle-2.quill",
+    ] {
         assert!(run.join(f).exists(), "missing {f}\n{out}");
     }
     // The lesson-style table: a header and one row per epoch (1 + 2 epochs for 2 cycles).
-    assert!(out.contains("train_loss") && out.contains("val_bpc") && out.contains("val_acc"), "{out}");
+    assert!(
+        out.contains("train_loss") && out.contains("val_bpc") && out.contains("val_acc"),
+        "{out}"
+    );
     let csv = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
     assert_eq!(csv.lines().count(), 1 + 3, "{csv}");
-    assert!(std::fs::read_to_string(run.join("loss.svg")).unwrap().contains("<svg"));
+    assert!(
+        std::fs::read_to_string(run.join("loss.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
     assert!(out.contains("int8 cost"), "{out}");
 
     let model = run.join("model.quill");
-    let o = train(&["sample", "--model", model.to_str().unwrap(), "--prime", "the c", "--n", "30", "--temperature", "0"]);
+    let o = train(&[
+        "sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--prime",
+        "the c",
+        "--n",
+        "30",
+        "--temperature",
+        "0",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let s = String::from_utf8_lossy(&o.stdout);
-    assert!(s.starts_with("the c") && s.trim_end().chars().count() >= 30, "{s}");
+    assert!(
+        s.starts_with("the c") && s.trim_end().chars().count() >= 30,
+        "{s}"
+    );
     // Greedy sampling is deterministic.
-    let again = train(&["sample", "--model", model.to_str().unwrap(), "--prime", "the c", "--n", "30", "--temperature", "0"]);
+    let again = train(&[
+        "sample",
+        "--model",
+        model.to_str().unwrap(),
+        "--prime",
+        "the c",
+        "--n",
+        "30",
+        "--temperature",
+        "0",
+    ]);
     assert_eq!(o.stdout, again.stdout);
 
     let out8 = dir.join("re-int8.quill");
-    let o = train(&["export", "--model", model.to_str().unwrap(), "--quant", "int8", "--out", out8.to_str().unwrap(), "--text", corpus.to_str().unwrap()]);
+    let o = train(&[
+        "export",
+        "--model",
+        model.to_str().unwrap(),
+        "--quant",
+        "int8",
+        "--out",
+        out8.to_str().unwrap(),
+        "--text",
+        corpus.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("nats/char"), "{}", text(&o));
     assert!(std::fs::metadata(&out8).unwrap().len() < std::fs::metadata(&model).unwrap().len());
@@ -79,7 +149,10 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
     let run = dir.join("run");
     let r = run.to_str().unwrap();
     let cases: Vec<(Vec<&str>, &str)> = vec![
-        (vec!["--corpus", "/nonexistent/corpus.txt"], "cannot read corpus"),
+        (
+            vec!["--corpus", "/nonexistent/corpus.txt"],
+            "cannot read corpus",
+        ),
         (vec!["--corpus", &empty], "is empty"),
         (vec!["--corpus", &binary], "binary"),
         (vec!["--corpus", &invalid], "byte offset 3"),
@@ -97,15 +170,29 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
         assert!(!o.status.success(), "{args:?} should fail");
         let msg = text(&o);
         assert!(msg.contains(want), "{args:?}: expected {want:?} in {msg}");
-        assert!(!run.join("model.quill").exists() && !run.join("checkpoint.bin").exists(), "{args:?} wrote files");
+        assert!(
+            !run.join("model.quill").exists() && !run.join("checkpoint.bin").exists(),
+            "{args:?} wrote files"
+        );
     }
     // Model files that are not models.
     let truncated = write("cut.quill", b"QUIL\x01\x00\x00\x00\xff\x00\x00\x00abc");
     let o = train(&["sample", "--model", &truncated]);
-    assert!(!o.status.success() && text(&o).contains("cut short"), "{}", text(&o));
-    let other_version = write("v9.quill", b"QUIL\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00");
+    assert!(
+        !o.status.success() && text(&o).contains("cut short"),
+        "{}",
+        text(&o)
+    );
+    let other_version = write(
+        "v9.quill",
+        b"QUIL\x09\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00",
+    );
     let o = train(&["sample", "--model", &other_version]);
-    assert!(!o.status.success() && text(&o).contains("version 9"), "{}", text(&o));
+    assert!(
+        !o.status.success() && text(&o).contains("version 9"),
+        "{}",
+        text(&o)
+    );
 }
 
 #[test]
@@ -113,11 +200,37 @@ fn resume_refuses_a_different_config() {
     let dir = tmp("cli-resume");
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
-    let o = train(&["--corpus", corpus.to_str().unwrap(), "--hidden", "16", "--emb", "4", "--bs", "4", "--bptt", "8", "--max-steps", "3", "--run-dir", run.to_str().unwrap(), "--quiet"]);
+    let o = train(&[
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--hidden",
+        "16",
+        "--emb",
+        "4",
+        "--bs",
+        "4",
+        "--bptt",
+        "8",
+        "--max-steps",
+        "3",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
     let o = train(&["--resume", run.to_str().unwrap(), "--bptt", "32", "--quiet"]);
     assert!(!o.status.success());
-    assert!(text(&o).contains("different config") && text(&o).contains("--bptt"), "{}", text(&o));
-    let o = train(&["--resume", run.to_str().unwrap(), "--max-steps", "5", "--quiet"]);
+    assert!(
+        text(&o).contains("different config") && text(&o).contains("--bptt"),
+        "{}",
+        text(&o)
+    );
+    let o = train(&[
+        "--resume",
+        run.to_str().unwrap(),
+        "--max-steps",
+        "5",
+        "--quiet",
+    ]);
     assert!(o.status.success(), "{}", text(&o));
 }
