@@ -1,10 +1,9 @@
 //! Helpers shared by the integration tests and the benches: random models with PyTorch's
-//! initialisation, an independent f64 reference of PyTorch's cell equations, and self-test
-//! recording.
+//! initialisation and an independent f64 reference of PyTorch's cell equations.
 
 pub mod reference;
 
-use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedTensor};
 use runtime::SmallRng;
 
 /// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
@@ -62,12 +61,6 @@ pub fn random_model(
         },
         self_test: None,
     }
-}
-
-/// Runs `prime` through the runtime and records the self-test section for `model` (the
-/// trainer's own exporter does this).
-pub fn record_self_test(model: &OwnedModel, prime: &str, tolerance: f32) -> OwnedSelfTest {
-    train::export::record_self_test(model, prime, tolerance).expect("valid model")
 }
 
 /// Random token ids in `0..vocab`.

@@ -1,12 +1,13 @@
 //! The streaming API: buffers, feeding, top-k, sampling, snapshots, self-test.
 
 use format::{CellKind, Model};
-use quill_tests::{random_model, record_self_test};
+use quill_tests::random_model;
 use runtime::{Error, Predictor, SmallRng, buffer_len};
+use train::export::record_self_test;
 
 fn model_bytes(cell: CellKind) -> Vec<u8> {
     let mut m = random_model(cell, 2, 16, 32, 40, 5);
-    m.self_test = Some(record_self_test(&m, "hello world", 1e-3));
+    m.self_test = Some(record_self_test(&m, "hello world", 1e-3).unwrap());
     m.to_bytes().unwrap()
 }
 

@@ -104,6 +104,7 @@ fn small_config(max_steps: usize) -> TrainConfig {
         seed: 7,
         checkpoint_every: 4,
         max_steps: Some(max_steps),
+        lesson: None,
     }
 }
 

@@ -17,7 +17,10 @@ use crate::rng::Rng;
 pub fn throughput<B: AutodiffBackend>(a: &BenchArgs, device: &B::Device) -> Result<f64, String> {
     let vocab = 85;
     let cfg = RnnConfig {
-        cell: a.model.into(),
+        cell: a
+            .model
+            .cell()
+            .ok_or("train bench measures the stateful models: --model rnn|rnn-relu|gru|lstm")?,
         layers: a.layers,
         embed: 42,
         hidden: a.hidden,

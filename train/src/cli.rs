@@ -7,6 +7,7 @@ use format::CellKind;
 
 use crate::config::{OptimizerKind, ScheduleKind, TrainConfig};
 use crate::model::RnnConfig;
+use crate::model::lesson::LessonKind;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -41,15 +42,33 @@ pub enum ModelKind {
     RnnRelu,
     Gru,
     Lstm,
+    /// The lesson's Char3Model: three chars in, one out (not exportable)
+    Char3,
+    /// The lesson's CharLoopModel over 8 chars (not exportable)
+    Loop,
+    /// The lesson's CharLoopConcatModel over 8 chars (not exportable)
+    LoopConcat,
 }
 
-impl From<ModelKind> for CellKind {
-    fn from(m: ModelKind) -> Self {
-        match m {
-            ModelKind::Rnn => CellKind::RnnTanh,
-            ModelKind::RnnRelu => CellKind::RnnRelu,
-            ModelKind::Gru => CellKind::Gru,
-            ModelKind::Lstm => CellKind::Lstm,
+impl ModelKind {
+    /// The recurrent cell of the stateful, exportable models.
+    pub fn cell(self) -> Option<CellKind> {
+        match self {
+            ModelKind::Rnn => Some(CellKind::RnnTanh),
+            ModelKind::RnnRelu => Some(CellKind::RnnRelu),
+            ModelKind::Gru => Some(CellKind::Gru),
+            ModelKind::Lstm => Some(CellKind::Lstm),
+            _ => None,
+        }
+    }
+
+    /// The lesson's window models.
+    pub fn lesson(self) -> Option<LessonKind> {
+        match self {
+            ModelKind::Char3 => Some(LessonKind::Char3),
+            ModelKind::Loop => Some(LessonKind::Loop),
+            ModelKind::LoopConcat => Some(LessonKind::LoopConcat),
+            _ => None,
         }
     }
 }
@@ -165,7 +184,7 @@ impl TrainArgs {
         TrainConfig {
             corpus: self.corpus.clone(),
             model: RnnConfig {
-                cell: self.model.into(),
+                cell: self.model.cell().unwrap_or(CellKind::Gru),
                 layers: self.layers,
                 embed: self.emb,
                 hidden: self.hidden,
@@ -191,6 +210,7 @@ impl TrainArgs {
             seed: self.seed,
             checkpoint_every: self.checkpoint_every,
             max_steps: self.max_steps,
+            lesson: self.model.lesson(),
         }
     }
 }

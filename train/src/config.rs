@@ -42,6 +42,10 @@ pub struct TrainConfig {
     pub checkpoint_every: usize,
     /// Stop after this many optimiser steps (tests, benchmarks); `None` runs every epoch.
     pub max_steps: Option<usize>,
+    /// One of the lesson's window models instead of the stateful `model` (then only its
+    /// `embed` and `hidden` apply).
+    #[serde(default)]
+    pub lesson: Option<crate::model::lesson::LessonKind>,
 }
 
 impl TrainConfig {

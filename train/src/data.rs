@@ -12,6 +12,8 @@ pub struct Data {
     pub valid: StreamBatches,
     /// The validation text itself (for scoring an exported model through the runtime).
     pub valid_text: String,
+    /// The training text (the lesson's window models cut it themselves).
+    pub train_text: String,
 }
 
 /// Validation streams: few, so each is long and its state warms up as in use.
@@ -33,6 +35,7 @@ impl Data {
         let chars: Vec<char> = text.chars().collect();
         let split = ((chars.len() as f64) * (1.0 - cfg.valid_frac)).round() as usize;
         let valid_text: String = chars[split..].iter().collect();
+        let train_text: String = chars[..split].iter().collect();
         let tokens = vocab.encode(&text);
         let short = |what: &str, n: usize, bs: usize| {
             format!(
@@ -50,6 +53,7 @@ impl Data {
             train,
             valid,
             valid_text,
+            train_text,
         })
     }
 }

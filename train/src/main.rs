@@ -45,14 +45,26 @@ fn train(args: &train::cli::TrainArgs) -> Result<(), String> {
         epochs: args.epochs,
     };
     #[cfg(feature = "cuda")]
-    {
-        let device = train::backend::cuda_device()?;
-        run::run::<train::backend::Gpu>(cfg, &opts, &device).map(|_| ())
-    }
+    type Train = train::backend::Gpu;
     #[cfg(not(feature = "cuda"))]
-    {
-        run::run::<train::backend::Cpu>(cfg, &opts, &Default::default()).map(|_| ())
+    type Train = train::backend::Cpu;
+    #[cfg(feature = "cuda")]
+    let device = train::backend::cuda_device()?;
+    #[cfg(not(feature = "cuda"))]
+    let device = Default::default();
+    if cfg.lesson.is_some() {
+        let s = run::run_lesson::<Train>(cfg, &opts, &device)?;
+        if !args.quiet {
+            println!(
+                "\nval loss {:.4} nats/char, accuracy {:.2}% (the lesson's window models are not exported; \
+                 train --model rnn|gru|lstm for a deployable model)",
+                s.loss,
+                s.accuracy * 100.0
+            );
+        }
+        return Ok(());
     }
+    run::run::<Train>(cfg, &opts, &device).map(|_| ())
 }
 
 /// `--resume` continues a run with its saved config; flags that would change it are refused.
@@ -218,7 +230,7 @@ fn bench(a: BenchArgs) -> Result<(), String> {
     };
     println!(
         "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on the CPU ({:?})",
-        format::CellKind::from(a.model).name(),
+        a.model.cell().map_or("?", |c| c.name()),
         a.layers,
         a.hidden,
         a.bs,

@@ -48,12 +48,15 @@ pub struct Summary {
     pub steps: usize,
 }
 
-/// Trains on backend `B` (CPU: `Autodiff<NdArray>`, GPU: `Autodiff<Cuda>`).
-pub fn run<B: AutodiffBackend>(
+/// A run ready to train: its final config, data, directory and (on resume) checkpoint.
+struct Prepared {
     cfg: TrainConfig,
-    opts: &RunOptions,
-    device: &B::Device,
-) -> Result<Summary, String> {
+    data: Data,
+    run: RunDir,
+    checkpoint: Option<Checkpoint>,
+}
+
+fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     let run = RunDir(opts.run_dir.clone());
     let (cfg, checkpoint) = if opts.resume {
         let (ck, warning) = Checkpoint::read_latest(&run.checkpoint())?;
@@ -83,7 +86,7 @@ pub fn run<B: AutodiffBackend>(
     let json = serde_json::to_string_pretty(&cfg).map_err(|e| e.to_string())?;
     write_atomic(&run.config(), json.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", run.config().display()))?;
-    if !opts.quiet {
+    if !opts.quiet && cfg.lesson.is_none() {
         println!(
             "{} {}x{} (emb {}, vocab {}) on {}: {} training chars in {} streams, bptt {}, {} epochs → {}",
             cfg.model.cell.name(),
@@ -99,6 +102,30 @@ pub fn run<B: AutodiffBackend>(
             run.0.display()
         );
     }
+    Ok(Prepared {
+        cfg,
+        data,
+        run,
+        checkpoint,
+    })
+}
+
+/// Trains a stateful model on backend `B` (CPU: `Autodiff<Flex>`, GPU: `Autodiff<Cuda>`),
+/// exports it and scores the export through the runtime.
+pub fn run<B: AutodiffBackend>(
+    cfg: TrainConfig,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<Summary, String> {
+    if cfg.lesson.is_some() {
+        return Err("the lesson's window models train with run_lesson".into());
+    }
+    let Prepared {
+        cfg,
+        data,
+        run,
+        checkpoint,
+    } = prepare(cfg, opts)?;
     B::seed(device, cfg.seed);
     let model = cfg.model.init::<B>(device);
     let (model, steps) = match cfg.optimizer {
@@ -210,6 +237,25 @@ impl<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for Checkpo
         }
         Ok(())
     }
+}
+
+/// Trains one of the lesson's window models (`char3`, `loop`, `loop-concat`); returns its
+/// validation scores. They are not exported: the model file holds stateful RNN stacks.
+pub fn run_lesson<B: AutodiffBackend>(
+    cfg: TrainConfig,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<Scores, String> {
+    let Some(kind) = cfg.lesson else {
+        return Err("not a lesson model".into());
+    };
+    if opts.resume {
+        return Err("--resume continues the stateful models (rnn, gru, lstm); the lesson's window models train in one go".into());
+    }
+    let Prepared { cfg, data, run, .. } = prepare(cfg, opts)?;
+    let scores = crate::lesson::train::<B>(&cfg, kind, &data, &run, device, opts.quiet)?;
+    plot::loss_curve(&report::read_csv(&run.metrics()), &run.plot())?;
+    Ok(scores)
 }
 
 fn metadata(cfg: &TrainConfig, val_loss: Option<f32>) -> OwnedMetadata {
@@ -352,10 +398,14 @@ pub fn default_run_dir(cfg: &TrainConfig) -> PathBuf {
         .as_deref()
         .and_then(Path::file_stem)
         .map_or("human-numbers".into(), |s| s.to_string_lossy().into_owned());
-    PathBuf::from("runs").join(format!(
-        "{}-{}x{}-{corpus}",
-        cfg.model.cell.name(),
-        cfg.model.layers,
-        cfg.model.hidden
-    ))
+    let name = match cfg.lesson {
+        Some(kind) => format!("{}-{}-{corpus}", kind.name(), cfg.model.hidden),
+        None => format!(
+            "{}-{}x{}-{corpus}",
+            cfg.model.cell.name(),
+            cfg.model.layers,
+            cfg.model.hidden
+        ),
+    };
+    PathBuf::from("runs").join(name)
 }

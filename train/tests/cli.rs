@@ -234,3 +234,44 @@ fn resume_refuses_a_different_config() {
     ]);
     assert!(o.status.success(), "{}", text(&o));
 }
+
+#[test]
+fn the_lessons_window_models_train_and_report() {
+    let dir = tmp("cli-lesson");
+    let corpus = small_corpus(&dir);
+    for model in ["char3", "loop", "loop-concat"] {
+        let run = dir.join(model);
+        let o = train(&[
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--model",
+            model,
+            "--hidden",
+            "32",
+            "--emb",
+            "8",
+            "--bs",
+            "64",
+            "--epochs",
+            "2",
+            "--run-dir",
+            run.to_str().unwrap(),
+        ]);
+        let out = text(&o);
+        assert!(o.status.success(), "{model}: {out}");
+        assert!(
+            out.contains("val_acc")
+                && out.contains("next-char guesses")
+                && out.contains("not exported"),
+            "{out}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(run.join("metrics.csv"))
+                .unwrap()
+                .lines()
+                .count(),
+            3
+        );
+        assert!(run.join("model.bin").exists() && run.join("loss.svg").exists());
+    }
+}

@@ -1,6 +1,7 @@
 //! The models the trainer builds.
 
 pub mod cells;
+pub mod lesson;
 pub mod recurrent;
 
 pub use cells::LayerState;
