@@ -85,60 +85,24 @@ fn check_resume_flags(args: &train::cli::TrainArgs, dir: &std::path::Path) -> Re
     let given = args.config();
     let defaults = train::cli::Cli::parse_from(["train"]).train.config();
     // A flag counts as given when its value differs from the default; it must then match.
+    type Field = fn(&train::config::TrainConfig) -> String;
+    let fields: [(&str, Field); 8] = [
+        ("--corpus", |c| format!("{:?}", c.corpus)),
+        ("model", |c| format!("{:?}", c.model)),
+        ("--bs", |c| c.bs.to_string()),
+        ("--bptt", |c| c.bptt.to_string()),
+        ("--lr", |c| c.lr.to_string()),
+        ("--optimizer", |c| format!("{:?}", c.optimizer)),
+        ("--schedule", |c| format!("{:?}", c.schedule)),
+        ("--seed", |c| c.seed.to_string()),
+    ];
     let mut diffs = Vec::new();
-    let mut check = |name: &str, g: String, d: String, s: String| {
+    for (name, field) in fields {
+        let (g, d, s) = (field(&given), field(&defaults), field(&saved));
         if g != d && g != s {
             diffs.push(format!("{name}: run has {s}, flag says {g}"));
         }
-    };
-    check(
-        "--corpus",
-        format!("{:?}", given.corpus),
-        format!("{:?}", defaults.corpus),
-        format!("{:?}", saved.corpus),
-    );
-    check(
-        "model",
-        format!("{:?}", given.model),
-        format!("{:?}", defaults.model),
-        format!("{:?}", saved.model),
-    );
-    check(
-        "--bs",
-        given.bs.to_string(),
-        defaults.bs.to_string(),
-        saved.bs.to_string(),
-    );
-    check(
-        "--bptt",
-        given.bptt.to_string(),
-        defaults.bptt.to_string(),
-        saved.bptt.to_string(),
-    );
-    check(
-        "--lr",
-        given.lr.to_string(),
-        defaults.lr.to_string(),
-        saved.lr.to_string(),
-    );
-    check(
-        "--optimizer",
-        format!("{:?}", given.optimizer),
-        format!("{:?}", defaults.optimizer),
-        format!("{:?}", saved.optimizer),
-    );
-    check(
-        "--schedule",
-        format!("{:?}", given.schedule),
-        format!("{:?}", defaults.schedule),
-        format!("{:?}", saved.schedule),
-    );
-    check(
-        "--seed",
-        given.seed.to_string(),
-        defaults.seed.to_string(),
-        saved.seed.to_string(),
-    );
+    }
     if diffs.is_empty() {
         Ok(())
     } else {
