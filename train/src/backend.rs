@@ -32,7 +32,10 @@ pub fn cuda_device() -> Result<burn::backend::cuda::CudaDevice, String> {
             .cloned()
             .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
             .unwrap_or_default();
+        // burn's panic text is often an internal channel error; keep it only when it names the cause.
         let why = why.lines().next().unwrap_or("").to_string();
+        let lower = why.to_lowercase();
+        let why = if ["cuda", "nvrtc", "driver", "device"].iter().any(|k| lower.contains(k)) { why } else { String::new() };
         format!(
             "no usable CUDA GPU: this build (--features cuda) trains on an NVIDIA GPU, and creating the CUDA \
              device failed{}. Check `nvidia-smi` and that libcuda and libnvrtc are installed, or build without \
