@@ -30,7 +30,7 @@ mod cell;
 mod error;
 mod kernels;
 mod layout;
-mod math;
+pub mod math;
 mod predictor;
 mod rng;
 mod utf8;

@@ -4,7 +4,8 @@
 //! `exp` is Cephes' `expf`: x = n·ln2 + r with |r| ≤ ln2/2, e^r by a degree-6 polynomial, 2^n
 //! put straight into the exponent bits. Relative error ≤ 2e-7 on [-87, 88] (the tests below
 //! measure it against f64). `tanh` and `sigmoid` are built on it; their absolute errors are
-//! ≤ 3e-7, far inside the 1e-5 the golden tests demand of whole steps.
+//! ≤ 3e-7, far inside the 1e-5 the golden tests demand of whole steps. Public so that the trainer's fused
+//! CPU layer computes exactly these functions.
 
 const LOG2E: f32 = core::f32::consts::LOG2_E;
 // ln 2 split so that n·LN2_HI is exact for the n that occur.
@@ -13,8 +14,9 @@ const LN2_LO: f32 = -2.121_944_4e-4;
 /// 1.5 · 2^23: adding it rounds to an integer held in the low mantissa bits.
 const ROUND: f32 = 12_582_912.0;
 
+/// e^x, relative error ≤ 2e-7 on [-87, 88]; clamped outside it.
 #[inline(always)]
-pub(crate) fn exp(x: f32) -> f32 {
+pub fn exp(x: f32) -> f32 {
     // Beyond these e^x is out of f32's normal range; NaN passes through clamp unchanged.
     let x = x.clamp(-87.0, 88.0);
     let t = x * LOG2E + ROUND;
@@ -33,18 +35,21 @@ pub(crate) fn exp(x: f32) -> f32 {
     er * scale
 }
 
+/// 1 / (1 + e^-x), absolute error ≤ 3e-7.
 #[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
+pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + exp(-x))
 }
 
+/// tanh x, absolute error ≤ 3e-7.
 #[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
+pub fn tanh(x: f32) -> f32 {
     1.0 - 2.0 / (exp(2.0 * x) + 1.0)
 }
 
+/// max(x, 0).
 #[inline(always)]
-pub(crate) fn relu(x: f32) -> f32 {
+pub fn relu(x: f32) -> f32 {
     x.max(0.0)
 }
 

@@ -5,11 +5,9 @@ use burn::tensor::{Int, Tensor, TensorData};
 use format::{CellKind, OwnedMetadata};
 use runtime::{Model, Predictor};
 use train::config::{OptimizerKind, ScheduleKind, TrainConfig};
-use train::model::RnnConfig;
+use train::model::{RecurrentBackend, RnnConfig};
 use train::run::{RunOptions, run};
 use train::vocab::Vocab;
-
-type B = burn::backend::Flex;
 
 /// burn's backend RNG (dropout masks, initialisation) is process-wide: two trainings running
 /// at once in this test process would draw from it in turn and neither would be reproducible.
@@ -20,9 +18,15 @@ fn training() -> std::sync::MutexGuard<'static, ()> {
     TRAINING.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Both ways a backend runs a layer: burn-flex's fused op and ndarray's burn ops per step.
 #[test]
 fn exported_models_compute_what_the_burn_model_computes() {
     let _lock = training();
+    parity_with_runtime::<burn::backend::Flex>();
+    parity_with_runtime::<burn::backend::NdArray<f32>>();
+}
+
+fn parity_with_runtime<B: RecurrentBackend>() {
     let device = Default::default();
     let vocab = Vocab {
         chars: quill_tests::test_vocab(29),
@@ -69,8 +73,9 @@ fn exported_models_compute_what_the_burn_model_computes() {
             }
             assert!(
                 worst <= 1e-4,
-                "{} {layers} layers: burn vs runtime max abs logit error {worst:e}",
-                cell.name()
+                "{} on {}, {layers} layers: burn vs runtime max abs logit error {worst:e}",
+                cell.name(),
+                B::name(&device),
             );
         }
     }

@@ -4,17 +4,17 @@ use std::time::Instant;
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams, Optimizer};
-use burn::tensor::backend::AutodiffBackend;
 
 use crate::batches::Batch;
 use crate::cli::BenchArgs;
 use crate::evaluate::batch_tensors;
+use crate::model::TrainBackend;
 use crate::model::{LayerState, RnnConfig};
 use crate::rng::Rng;
 
 /// Characters per second (bs × bptt per step) of full training steps: forward, backward,
 /// global-norm clipping, Adam.
-pub fn throughput<B: AutodiffBackend>(a: &BenchArgs, device: &B::Device) -> Result<f64, String> {
+pub fn throughput<B: TrainBackend>(a: &BenchArgs, device: &B::Device) -> Result<f64, String> {
     let vocab = 85;
     let cfg = RnnConfig {
         cell: a

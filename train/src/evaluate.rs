@@ -6,6 +6,7 @@ use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 
 use crate::batches::{Batch, StreamBatches};
 use crate::model::CharRnn;
+use crate::model::RecurrentBackend;
 
 /// Mean loss (nats/char) and next-char accuracy.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -31,7 +32,7 @@ pub fn batch_tensors<B: Backend>(
 }
 
 /// Scores `model` on `data` in chunks of `bptt` steps, carrying state across chunks.
-pub fn evaluate<B: Backend>(
+pub fn evaluate<B: RecurrentBackend>(
     model: &CharRnn<B>,
     data: &StreamBatches,
     bptt: usize,

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, Optimizer, SgdConfig};
-use burn::tensor::backend::AutodiffBackend;
 use format::OwnedMetadata;
 
 use crate::checkpoint::Checkpoint;
@@ -15,6 +14,7 @@ use crate::config::{OptimizerKind, TrainConfig};
 use crate::data::Data;
 use crate::evaluate::Scores;
 use crate::export::{self, write_atomic};
+use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::train_loop::{self, Position, RunDir, StepHook};
 use crate::vocab::Vocab;
@@ -112,7 +112,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
 
 /// Trains a stateful model on backend `B` (CPU: `Autodiff<Flex>`, GPU: `Autodiff<Cuda>`),
 /// exports it and scores the export through the runtime.
-pub fn run<B: AutodiffBackend>(
+pub fn run<B: TrainBackend>(
     cfg: TrainConfig,
     opts: &RunOptions,
     device: &B::Device,
@@ -147,7 +147,7 @@ pub fn run<B: AutodiffBackend>(
 }
 
 #[allow(clippy::too_many_arguments)]
-fn train_with<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
+fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
     cfg: &TrainConfig,
     data: &Data,
     run: &RunDir,
@@ -202,7 +202,7 @@ struct CheckpointHook<'a> {
     cycle: usize,
 }
 
-impl<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for CheckpointHook<'_> {
+impl<B: TrainBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for CheckpointHook<'_> {
     fn after_step(
         &mut self,
         model: &CharRnn<B>,
@@ -241,7 +241,7 @@ impl<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for Checkpo
 
 /// Trains one of the lesson's window models (`char3`, `loop`, `loop-concat`); returns its
 /// validation scores. They are not exported: the model file holds stateful RNN stacks.
-pub fn run_lesson<B: AutodiffBackend>(
+pub fn run_lesson<B: TrainBackend>(
     cfg: TrainConfig,
     opts: &RunOptions,
     device: &B::Device,
@@ -301,7 +301,7 @@ fn prepare_dir(run: &RunDir, resume: bool) -> Result<(), String> {
 }
 
 /// Exports f32 and int8, scores both through the runtime, shows samples.
-fn finish<B: AutodiffBackend>(
+fn finish<B: TrainBackend>(
     cfg: &TrainConfig,
     data: &Data,
     run: &RunDir,

@@ -8,13 +8,13 @@ use burn::module::AutodiffModule;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{GradientsParams, Optimizer};
 use burn::tensor::ElementConversion;
-use burn::tensor::backend::AutodiffBackend;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::clip::clip_global_norm;
 use crate::config::{ScheduleKind, TrainConfig};
 use crate::data::Data;
 use crate::evaluate::{Scores, batch_tensors, evaluate};
+use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::report::{self, EpochRow};
 use crate::rng::Rng;
@@ -85,7 +85,7 @@ impl Position {
 
 /// Called after every optimiser step with the model, optimiser, position and carried state;
 /// returns `Err` to stop training (used for checkpoints and Ctrl-C).
-pub trait StepHook<B: AutodiffBackend, O> {
+pub trait StepHook<B: TrainBackend, O> {
     fn after_step(
         &mut self,
         model: &CharRnn<B>,
@@ -128,7 +128,7 @@ pub fn fit<B, O, H>(
     quiet: bool,
 ) -> Result<(CharRnn<B>, Option<Scores>), String>
 where
-    B: AutodiffBackend,
+    B: TrainBackend,
     O: Optimizer<CharRnn<B>, B>,
     H: StepHook<B, O>,
 {

@@ -1,6 +1,5 @@
 //! The exportable model: `Embedding` → `layers` × RNN/GRU/LSTM (dropout between layers) →
-//! `Linear`, stateful across batches. The input side of each layer is one matmul over all time
-//! steps of a batch; per step only `h·W_hh` and the gate math remain.
+//! `Linear`, stateful across batches.
 
 use burn::module::{Module, Param};
 use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
@@ -8,7 +7,8 @@ use burn::tensor::backend::Backend;
 use burn::tensor::{Distribution, Int, Tensor};
 use format::CellKind;
 
-use super::cells::{self, LayerState};
+use super::cells::LayerState;
+use super::fused::RecurrentBackend;
 
 /// Sizes and options of a [`CharRnn`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -90,14 +90,12 @@ impl<B: Backend> CharRnn<B> {
             .map(|_| LayerState::zeros(self.cell, batch, self.hidden, device))
             .collect()
     }
+}
 
+impl<B: RecurrentBackend> CharRnn<B> {
     /// Runs `tokens` (`[batch, time]`) from `state`; returns logits `[batch, time, vocab]` and
-    /// the state after the last step.
-    ///
-    /// Per step: `x_t·W_ih` and `h·W_hh`. Nothing large is sliced per step: burn's slice
-    /// backward zero-fills a tensor the size of its input, so slicing one `[batch, time, G·H]`
-    /// projection per step cost more than the matmuls. Token slices are untracked integers and
-    /// layer outputs stay a list of per-step tensors until the output layer.
+    /// the state after the last step. Each layer runs as its backend prefers
+    /// ([`RecurrentBackend`]): one fused op over the sequence, or burn ops step by step.
     pub fn forward(
         &self,
         tokens: Tensor<B, 2, Int>,
@@ -105,43 +103,67 @@ impl<B: Backend> CharRnn<B> {
     ) -> (Tensor<B, 3>, Vec<LayerState<B>>) {
         let [batch, time] = tokens.dims();
         let embed = self.embedding.weight.dims()[1];
-        let mut xs: Vec<Tensor<B, 2>> = (0..time)
-            .map(|t| {
-                self.embedding
-                    .forward(tokens.clone().narrow(1, t, 1))
-                    .reshape([batch, embed])
-            })
-            .collect();
+        let mut xs = if B::WHOLE_SEQUENCE {
+            Sequence::Whole(self.embedding.forward(tokens))
+        } else {
+            // Token slices are untracked integers: cheap to cut per step.
+            Sequence::Steps(
+                (0..time)
+                    .map(|t| {
+                        self.embedding
+                            .forward(tokens.clone().narrow(1, t, 1))
+                            .reshape([batch, embed])
+                    })
+                    .collect(),
+            )
+        };
         let mut out_state = Vec::with_capacity(self.layers.len());
         let last = self.layers.len().saturating_sub(1);
         for (l, (layer, s)) in self.layers.iter().zip(state).enumerate() {
-            let (w_ih, w_hh) = (layer.weight_ih.val(), layer.weight_hh.val());
-            let b_ih = layer.bias_ih.val().unsqueeze_dim::<2>(0);
-            let b_hh = layer.bias_hh.val().unsqueeze_dim::<2>(0);
-            let mut s = s;
-            let mut hs = Vec::with_capacity(time);
-            for x in xs {
-                let gi = x.matmul(w_ih.clone()) + b_ih.clone();
-                let gh = s.h.clone().matmul(w_hh.clone()) + b_hh.clone();
-                s = cells::step(self.cell, gi, gh, s);
-                hs.push(s.h.clone());
-            }
+            let (hs, s) = B::recurrent_layer(self.cell, layer, xs, s);
             xs = if l != last && self.dropout.prob > 0.0 {
                 // One mask draw for the whole layer output.
-                let stacked = self.dropout.forward(Tensor::stack::<3>(hs, 1));
-                (0..time)
-                    .map(|t| {
-                        stacked
-                            .clone()
-                            .narrow(1, t, 1)
-                            .reshape([batch, self.hidden])
-                    })
-                    .collect()
+                match hs {
+                    Sequence::Whole(t) => Sequence::Whole(self.dropout.forward(t)),
+                    Sequence::Steps(steps) => {
+                        let stacked = self.dropout.forward(Tensor::stack::<3>(steps, 1));
+                        Sequence::Whole(stacked)
+                    }
+                }
             } else {
                 hs
             };
             out_state.push(s);
         }
-        (self.output.forward(Tensor::stack(xs, 1)), out_state)
+        (self.output.forward(xs.into_whole()), out_state)
+    }
+}
+
+/// A layer's input or output over time, in the form its backend's recurrent op wants: one
+/// tensor per step (burn ops step by step: slicing a tracked tensor per step is costly in
+/// burn), or one `[batch, time, features]` tensor (fused ops).
+pub enum Sequence<B: Backend> {
+    Steps(Vec<Tensor<B, 2>>),
+    Whole(Tensor<B, 3>),
+}
+
+impl<B: Backend> Sequence<B> {
+    pub fn into_whole(self) -> Tensor<B, 3> {
+        match self {
+            Sequence::Steps(steps) => Tensor::stack(steps, 1),
+            Sequence::Whole(t) => t,
+        }
+    }
+
+    pub fn into_steps(self) -> Vec<Tensor<B, 2>> {
+        match self {
+            Sequence::Steps(steps) => steps,
+            Sequence::Whole(t) => {
+                let [batch, time, features] = t.dims();
+                (0..time)
+                    .map(|i| t.clone().narrow(1, i, 1).reshape([batch, features]))
+                    .collect()
+            }
+        }
     }
 }

@@ -1,0 +1,136 @@
+//! How each backend runs a recurrent layer over a sequence.
+//!
+//! burn records every tensor op of every step for autodiff; for a GRU that is ~15 small ops per
+//! step forward and twice that backward, each a pass over memory plus graph bookkeeping, and on
+//! the CPU those cost more than the matrix products. So on burn-flex (the CPU trainer) a layer
+//! is one custom autodiff op ([`node`]) whose forward and backward run on plain slices
+//! ([`host`]: one `h·W_hh` product and one fused element-wise pass per step, the weight gradient
+//! as one product over all steps). Other backends (CUDA, ndarray) compose burn tensor ops step
+//! by step ([`composed_layer`]), which is what a GPU wants.
+//!
+//! Both follow `cells.rs`; `tests/tests/trainer.rs` checks that they give the same outputs and
+//! gradients.
+
+pub mod gemm;
+pub mod host;
+mod node;
+
+use burn::tensor::Tensor;
+use burn::tensor::backend::Backend;
+use format::CellKind;
+
+use super::cells::{self, LayerState};
+use super::recurrent::{RecurrentLayer, Sequence};
+
+/// A backend's way of running one recurrent layer.
+pub trait RecurrentBackend: Backend {
+    /// Whether [`recurrent_layer`](Self::recurrent_layer) wants its input as one
+    /// `[batch, time, features]` tensor (fused) rather than a tensor per step.
+    const WHOLE_SEQUENCE: bool = false;
+
+    /// Runs `layer` over `input` from state `s`; returns every step's `h` and the final state.
+    fn recurrent_layer(
+        cell: CellKind,
+        layer: &RecurrentLayer<Self>,
+        input: Sequence<Self>,
+        s: LayerState<Self>,
+    ) -> (Sequence<Self>, LayerState<Self>) {
+        composed_layer(cell, layer, input, s)
+    }
+}
+
+/// The layer as burn tensor ops, step by step (autodiff records each op).
+///
+/// Per step: `x_t·W_ih` and `h·W_hh`. Nothing large is sliced per step: burn's slice backward
+/// zero-fills a tensor the size of its input, so slicing one `[batch, time, G·H]` projection per
+/// step cost more than the matmuls.
+pub fn composed_layer<B: Backend>(
+    cell: CellKind,
+    layer: &RecurrentLayer<B>,
+    input: Sequence<B>,
+    s: LayerState<B>,
+) -> (Sequence<B>, LayerState<B>) {
+    let (w_ih, w_hh) = (layer.weight_ih.val(), layer.weight_hh.val());
+    let b_ih = layer.bias_ih.val().unsqueeze_dim::<2>(0);
+    let b_hh = layer.bias_hh.val().unsqueeze_dim::<2>(0);
+    let mut s = s;
+    let xs = input.into_steps();
+    let mut hs = Vec::with_capacity(xs.len());
+    for x in xs {
+        let gi = x.matmul(w_ih.clone()) + b_ih.clone();
+        let gh = s.h.clone().matmul(w_hh.clone()) + b_hh.clone();
+        s = cells::step(cell, gi, gh, s);
+        hs.push(s.h.clone());
+    }
+    (Sequence::Steps(hs), s)
+}
+
+/// The input side of a fused layer, `x·W_ih + b_ih` for all steps in one product:
+/// `[batch, time, G·H]`.
+fn input_projection<B: Backend>(layer: &RecurrentLayer<B>, input: Sequence<B>) -> Tensor<B, 3> {
+    let x = input.into_whole();
+    let [batch, time, features] = x.dims();
+    let gi = x
+        .reshape([batch * time, features])
+        .matmul(layer.weight_ih.val())
+        + layer.bias_ih.val().unsqueeze_dim::<2>(0);
+    let width = gi.dims()[1];
+    gi.reshape([batch, time, width])
+}
+
+impl RecurrentBackend for burn::backend::Flex {
+    const WHOLE_SEQUENCE: bool = true;
+
+    fn recurrent_layer(
+        cell: CellKind,
+        layer: &RecurrentLayer<Self>,
+        input: Sequence<Self>,
+        s: LayerState<Self>,
+    ) -> (Sequence<Self>, LayerState<Self>) {
+        let gi = input_projection(layer, input);
+        let (hs, s) = node::inference(cell, gi, layer, s);
+        (Sequence::Whole(hs), s)
+    }
+}
+
+impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
+    for burn::backend::Autodiff<burn::backend::Flex, C>
+{
+    const WHOLE_SEQUENCE: bool = true;
+
+    fn recurrent_layer(
+        cell: CellKind,
+        layer: &RecurrentLayer<Self>,
+        input: Sequence<Self>,
+        s: LayerState<Self>,
+    ) -> (Sequence<Self>, LayerState<Self>) {
+        let gi = input_projection(layer, input);
+        let (hs, s) = node::tracked(cell, gi, layer, s);
+        (Sequence::Whole(hs), s)
+    }
+}
+
+impl RecurrentBackend for burn::backend::NdArray<f32> {}
+impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
+    for burn::backend::Autodiff<burn::backend::NdArray<f32>, C>
+{
+}
+
+#[cfg(feature = "cuda")]
+impl RecurrentBackend for burn::backend::Cuda<f32, i32> {}
+#[cfg(feature = "cuda")]
+impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
+    for burn::backend::Autodiff<burn::backend::Cuda<f32, i32>, C>
+{
+}
+
+/// A backend the trainer can train on: autodiff over a backend it can also evaluate on.
+pub trait TrainBackend:
+    burn::tensor::backend::AutodiffBackend<InnerBackend: RecurrentBackend> + RecurrentBackend
+{
+}
+
+impl<B> TrainBackend for B where
+    B: burn::tensor::backend::AutodiffBackend<InnerBackend: RecurrentBackend> + RecurrentBackend
+{
+}
