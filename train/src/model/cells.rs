@@ -86,26 +86,51 @@ pub mod row {
     use format::CellKind;
     use runtime::math::{relu, sigmoid, tanh};
 
+    /// The `G` gate blocks of a row, each exactly `n` long: with every slice's length equal to
+    /// the loop bound, the compiler drops the bounds checks and vectorises the loops.
+    fn gates<const G: usize>(v: &[f32], n: usize) -> [&[f32]; G] {
+        core::array::from_fn(|k| &v[k * n..(k + 1) * n])
+    }
+
+    fn gates_mut<const G: usize>(v: &mut [f32], n: usize) -> [&mut [f32]; G] {
+        let mut rest = &mut v[..G * n];
+        core::array::from_fn(|_| {
+            let (head, tail) = core::mem::take(&mut rest).split_at_mut(n);
+            rest = tail;
+            head
+        })
+    }
+
     /// One step: `h` and `c` hold the previous state on entry and the new one on return.
     pub fn forward(cell: CellKind, gi: &[f32], gh: &[f32], h: &mut [f32], c: &mut [f32]) {
         let n = h.len();
         match cell {
-            CellKind::RnnTanh => (0..n).for_each(|j| h[j] = tanh(gi[j] + gh[j])),
-            CellKind::RnnRelu => (0..n).for_each(|j| h[j] = relu(gi[j] + gh[j])),
+            CellKind::RnnTanh | CellKind::RnnRelu => {
+                let ([i], [g]) = (gates::<1>(gi, n), gates::<1>(gh, n));
+                let act = if cell == CellKind::RnnTanh {
+                    tanh
+                } else {
+                    relu
+                };
+                (0..n).for_each(|j| h[j] = act(i[j] + g[j]));
+            }
             CellKind::Gru => {
+                let ([ir, iz, inn], [hr, hz, hn]) = (gates::<3>(gi, n), gates::<3>(gh, n));
                 for j in 0..n {
-                    let r = sigmoid(gi[j] + gh[j]);
-                    let z = sigmoid(gi[n + j] + gh[n + j]);
-                    let nn = tanh(gi[2 * n + j] + r * gh[2 * n + j]);
+                    let r = sigmoid(ir[j] + hr[j]);
+                    let z = sigmoid(iz[j] + hz[j]);
+                    let nn = tanh(inn[j] + r * hn[j]);
                     h[j] = nn + z * (h[j] - nn);
                 }
             }
             CellKind::Lstm => {
+                let ([ii, if_, ig, io], [hi, hf, hg, ho]) = (gates::<4>(gi, n), gates::<4>(gh, n));
+                let c = &mut c[..n];
                 for j in 0..n {
-                    let i = sigmoid(gi[j] + gh[j]);
-                    let f = sigmoid(gi[n + j] + gh[n + j]);
-                    let g = tanh(gi[2 * n + j] + gh[2 * n + j]);
-                    let o = sigmoid(gi[3 * n + j] + gh[3 * n + j]);
+                    let i = sigmoid(ii[j] + hi[j]);
+                    let f = sigmoid(if_[j] + hf[j]);
+                    let g = tanh(ig[j] + hg[j]);
+                    let o = sigmoid(io[j] + ho[j]);
                     c[j] = f * c[j] + i * g;
                     h[j] = o * tanh(c[j]);
                 }
@@ -133,61 +158,66 @@ pub mod row {
         dh_prev: &mut [f32],
     ) {
         let n = dh.len();
+        let dh_prev = &mut dh_prev[..n];
         match cell {
             CellKind::RnnTanh | CellKind::RnnRelu => {
+                let ([i], [g]) = (gates::<1>(gi, n), gates::<1>(gh, n));
+                let ([di], [dg]) = (gates_mut::<1>(dgi, n), gates_mut::<1>(dgh, n));
+                let tanh_cell = cell == CellKind::RnnTanh;
                 for j in 0..n {
-                    let a = gi[j] + gh[j];
-                    let da = match cell {
-                        CellKind::RnnTanh => {
-                            let h = tanh(a);
-                            dh[j] * (1.0 - h * h)
-                        }
-                        _ => dh[j] * f32::from(u8::from(a > 0.0)),
+                    let a = i[j] + g[j];
+                    let h = tanh(a);
+                    let slope = if tanh_cell {
+                        1.0 - h * h
+                    } else {
+                        f32::from(u8::from(a > 0.0))
                     };
-                    dgi[j] = da;
-                    dgh[j] = da;
+                    di[j] = dh[j] * slope;
+                    dg[j] = di[j];
                     dh_prev[j] = 0.0;
                 }
             }
             CellKind::Gru => {
+                let ([ir, iz, inn], [hr, hz, hn]) = (gates::<3>(gi, n), gates::<3>(gh, n));
+                let [dir, diz, din] = gates_mut::<3>(dgi, n);
+                let [dhr, dhz, dhn] = gates_mut::<3>(dgh, n);
+                let h_prev = &h_prev[..n];
                 for j in 0..n {
-                    let (ghn, hp) = (gh[2 * n + j], h_prev[j]);
-                    let r = sigmoid(gi[j] + gh[j]);
-                    let z = sigmoid(gi[n + j] + gh[n + j]);
-                    let nn = tanh(gi[2 * n + j] + r * ghn);
+                    let r = sigmoid(ir[j] + hr[j]);
+                    let z = sigmoid(iz[j] + hz[j]);
+                    let nn = tanh(inn[j] + r * hn[j]);
                     // h = (1 − z)·n + z·h_prev
                     let dn = dh[j] * (1.0 - z);
-                    let dz = dh[j] * (hp - nn);
+                    let dz = dh[j] * (h_prev[j] - nn);
                     dh_prev[j] = dh[j] * z;
                     let dan = dn * (1.0 - nn * nn);
-                    let dar = dan * ghn * r * (1.0 - r);
+                    let dar = dan * hn[j] * r * (1.0 - r);
                     let daz = dz * z * (1.0 - z);
-                    dgi[j] = dar;
-                    dgh[j] = dar;
-                    dgi[n + j] = daz;
-                    dgh[n + j] = daz;
-                    dgi[2 * n + j] = dan;
-                    dgh[2 * n + j] = dan * r;
+                    (dir[j], dhr[j]) = (dar, dar);
+                    (diz[j], dhz[j]) = (daz, daz);
+                    (din[j], dhn[j]) = (dan, dan * r);
                 }
             }
             CellKind::Lstm => {
+                let ([ii, if_, ig, io], [hi, hf, hg, ho]) = (gates::<4>(gi, n), gates::<4>(gh, n));
+                let [dii, dif, dig, dio] = gates_mut::<4>(dgi, n);
+                let [dhi, dhf, dhg, dho] = gates_mut::<4>(dgh, n);
+                let (c_prev, dc) = (&c_prev[..n], &mut dc[..n]);
                 for j in 0..n {
-                    let i = sigmoid(gi[j] + gh[j]);
-                    let f = sigmoid(gi[n + j] + gh[n + j]);
-                    let g = tanh(gi[2 * n + j] + gh[2 * n + j]);
-                    let o = sigmoid(gi[3 * n + j] + gh[3 * n + j]);
+                    let i = sigmoid(ii[j] + hi[j]);
+                    let f = sigmoid(if_[j] + hf[j]);
+                    let g = tanh(ig[j] + hg[j]);
+                    let o = sigmoid(io[j] + ho[j]);
                     let tc = tanh(f * c_prev[j] + i * g);
                     let dcj = dc[j] + dh[j] * o * (1.0 - tc * tc);
-                    let da = [
-                        dcj * g * i * (1.0 - i),
-                        dcj * c_prev[j] * f * (1.0 - f),
-                        dcj * i * (1.0 - g * g),
-                        dh[j] * tc * o * (1.0 - o),
-                    ];
-                    for (k, d) in da.into_iter().enumerate() {
-                        dgi[k * n + j] = d;
-                        dgh[k * n + j] = d;
-                    }
+                    let da_i = dcj * g * i * (1.0 - i);
+                    let da_f = dcj * c_prev[j] * f * (1.0 - f);
+                    let da_g = dcj * i * (1.0 - g * g);
+                    let da_o = dh[j] * tc * o * (1.0 - o);
+                    (dii[j], dhi[j]) = (da_i, da_i);
+                    (dif[j], dhf[j]) = (da_f, da_f);
+                    (dig[j], dhg[j]) = (da_g, da_g);
+                    (dio[j], dho[j]) = (da_o, da_o);
                     dc[j] = dcj * f;
                     dh_prev[j] = 0.0;
                 }

@@ -137,6 +137,9 @@ pub fn inference(
     )
 }
 
+/// The training backend.
+type Ad<C> = Autodiff<Flex, C>;
+
 /// The backward step of the fused layer; its parents are `gi`, `W_hh`, `b_hh`.
 #[derive(Debug)]
 struct FusedLayerBackward;
@@ -177,11 +180,10 @@ impl Backward<Flex, 3> for FusedLayerBackward {
 /// (truncated BPTT detaches it anyway).
 pub fn tracked<C: CheckpointStrategy>(
     cell: CellKind,
-    gi: Tensor<Autodiff<Flex, C>, 3>,
-    layer: &RecurrentLayer<Autodiff<Flex, C>>,
-    s: LayerState<Autodiff<Flex, C>>,
-) -> (Tensor<Autodiff<Flex, C>, 3>, LayerState<Autodiff<Flex, C>>) {
-    type Ad<C> = Autodiff<Flex, C>;
+    gi: Tensor<Ad<C>, 3>,
+    layer: &RecurrentLayer<Ad<C>>,
+    s: LayerState<Ad<C>>,
+) -> (Tensor<Ad<C>, 3>, LayerState<Ad<C>>) {
     let (gi, w_hh, b_hh) = (
         prim(gi),
         prim(layer.weight_hh.val()),
