@@ -68,3 +68,29 @@ pub fn random_tokens(n: usize, vocab: u32, seed: u64) -> Vec<u32> {
     let mut rng = SmallRng::new(seed);
     (0..n).map(|_| rng.next_u32() % vocab).collect()
 }
+
+/// Runs `exe` with `args` under valgrind's memcheck and returns its output; fails the test if
+/// memcheck reports an invalid read or write, a use of uninitialised memory, or a definite or
+/// indirect leak (valgrind then exits 99, whatever the program's own status).
+pub fn under_valgrind(exe: &std::path::Path, args: &[&std::ffi::OsStr]) -> std::process::Output {
+    let out = std::process::Command::new("valgrind")
+        .args([
+            "--quiet",
+            "--error-exitcode=99",
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--track-origins=yes",
+        ])
+        .arg(exe)
+        .args(args)
+        .output()
+        .expect("valgrind must be installed (apt-get install valgrind)");
+    assert_ne!(
+        out.status.code(),
+        Some(99),
+        "valgrind found memory errors in {}:\n{}",
+        exe.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

@@ -134,6 +134,12 @@ fn c_example_prints_the_same_top_k_as_rust() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));
 
+    // The same run under valgrind: same output, no invalid access, no leak.
+    let args = [model.as_os_str(), PROMPT.as_ref(), "5".as_ref()];
+    let out = quill_tests::under_valgrind(&exe, &args);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));
+
     // A damaged model: the C program reports why, with the runtime's message.
     let mut bad = bytes.clone();
     bad[4] = 7;
