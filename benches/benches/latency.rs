@@ -1,5 +1,6 @@
 //! Per-character latency (one `feed_token`: embedding, cell, output layer; batch 1, one
-//! thread) and model load + validate time.
+//! thread), with the first layer's input side per step (`per_char`) and from the per-token
+//! table (`per_char_table`), and model load + validate time.
 //!
 //! `cargo bench -p benches`; `python3 benches/report.py` turns the results into the README table.
 
@@ -7,15 +8,21 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use runtime::{Model, Predictor};
+use runtime::{InputSide, Kernel, Model, Predictor};
 
 fn per_char(c: &mut Criterion) {
-    let mut g = c.benchmark_group("per_char");
+    per_char_with(c, "per_char", InputSide::PerStep);
+    per_char_with(c, "per_char_table", InputSide::Table);
+}
+
+fn per_char_with(c: &mut Criterion, group: &str, input: InputSide) {
+    let mut g = c.benchmark_group(group);
     g.throughput(Throughput::Elements(1));
     for m in benches::latency_matrix() {
         let model = Model::from_bytes(&m.bytes).expect("valid model");
-        let mut buf = vec![0f32; Predictor::buffer_len(&model).expect("fits")];
-        let mut p = Predictor::new(&model, &mut buf).expect("buffer sized");
+        let mut buf = vec![0f32; Predictor::buffer_len_for(&model, input).expect("fits")];
+        let mut p = Predictor::with_options(&model, &mut buf, Kernel::detect(), input)
+            .expect("buffer sized");
         let mut token = 1u32;
         g.bench_function(&m.name, |b| {
             b.iter(|| {

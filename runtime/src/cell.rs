@@ -18,26 +18,41 @@ use crate::kernels::Kernel;
 use crate::math::{relu, sigmoid, tanh};
 
 /// Scratch for one step: gate pre-activations from the input (`gi`) and hidden (`gh`) sides,
-/// each `gates × hidden`.
+/// each `gates × hidden`, and room for a quantised activation vector (int8 models).
 pub(crate) struct Gates<'s> {
     pub gi: &'s mut [f32],
     pub gh: &'s mut [f32],
+    pub quant: &'s mut [u8],
 }
 
-/// Advances one layer by one step. `h` (and `c` for an LSTM) are updated in place.
+/// The input side `W_ih·x + b_ih` into `gi`.
+pub(crate) fn input_side(
+    kernel: Kernel,
+    layer: &Layer<'_>,
+    x: &[f32],
+    gi: &mut [f32],
+    quant: &mut [u8],
+) {
+    load_bias(gi, &layer.bias_ih);
+    kernel.matvec_add(&layer.weight_ih, x, gi, quant);
+}
+
+/// Advances one layer by one step from input `x`, or, with `None`, from the input side
+/// already in `g.gi`. `h` (and `c` for an LSTM) are updated in place.
 pub(crate) fn step(
     kernel: Kernel,
     cell: CellKind,
     layer: &Layer<'_>,
-    x: &[f32],
+    x: Option<&[f32]>,
     h: &mut [f32],
     c: &mut [f32],
     g: &mut Gates<'_>,
 ) {
-    load_bias(g.gi, &layer.bias_ih);
-    kernel.matvec_add(&layer.weight_ih, x, g.gi);
+    if let Some(x) = x {
+        input_side(kernel, layer, x, g.gi, g.quant);
+    }
     load_bias(g.gh, &layer.bias_hh);
-    kernel.matvec_add(&layer.weight_hh, h, g.gh);
+    kernel.matvec_add(&layer.weight_hh, h, g.gh, g.quant);
     match cell {
         CellKind::RnnTanh => rnn(h, g, tanh),
         CellKind::RnnRelu => rnn(h, g, relu),

@@ -2,11 +2,28 @@
 //!
 //! ```text
 //! [ h: layers×hidden | c: layers×hidden (LSTM only) | gi: gates×hidden | gh: gates×hidden
-//!   | x: embed | logits: vocab ]
+//!   | x: embed | logits: vocab | quant: ⌈max(embed, hidden) / 4⌉
+//!   | table: vocab×gates×hidden (only with [`InputSide::Table`]) ]
 //! ```
-//! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch.
+//! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
+//! int8 kernels' quantised activations, four bytes per `f32`).
 
 use format::{Architecture, CellKind};
+
+/// How the first layer's input side, `W_ih·emb[c] + b_ih`, is computed.
+///
+/// For a char model that input is one of `vocab` embedding rows, so the whole product can be a
+/// per-token table: computed once when the predictor is made, into the caller's buffer, then
+/// each step copies a row instead of multiplying. Both give bit-identical results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InputSide {
+    /// Multiply every step: the least memory. [`Predictor::new`](crate::Predictor::new) uses it.
+    #[default]
+    PerStep,
+    /// Look it up in a `vocab × gates × hidden` table (GRU-256, 85 chars: 261 KB more): the
+    /// fastest. [`Predictor::with_table`](crate::Predictor::with_table) uses it.
+    Table,
+}
 
 /// Sizes, in `f32`, of each part of the buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,20 +36,43 @@ pub struct Layout {
     pub gates: usize,
     pub embed: usize,
     pub vocab: usize,
+    /// `f32`s whose bytes hold one quantised activation vector.
+    pub quant: usize,
+    /// The first layer's per-token input table (0 unless [`InputSide::Table`]).
+    pub table: usize,
     /// Everything together.
     pub total: usize,
 }
 
 impl Layout {
-    /// The layout for `arch`; `None` if it overflows `usize`.
+    /// The layout for `arch` with the input side per step; `None` if it overflows `usize`.
     pub const fn of(arch: &Architecture) -> Option<Layout> {
-        Self::new(
+        Self::with_input(arch, InputSide::PerStep)
+    }
+
+    /// The layout for `arch` and an input side; `None` if it overflows `usize`.
+    pub const fn with_input(arch: &Architecture, input: InputSide) -> Option<Layout> {
+        let Some(l) = Self::new(
             arch.cell,
             arch.layers as usize,
             arch.embed as usize,
             arch.hidden as usize,
             arch.vocab as usize,
-        )
+        ) else {
+            return None;
+        };
+        match input {
+            InputSide::PerStep => Some(l),
+            InputSide::Table => {
+                let Some(table) = l.gates.checked_mul(l.vocab) else {
+                    return None;
+                };
+                let Some(total) = l.total.checked_add(table) else {
+                    return None;
+                };
+                Some(Layout { table, total, ..l })
+            }
+        }
     }
 
     /// The layout for the given sizes; `None` if it overflows `usize`.
@@ -61,7 +101,12 @@ impl Layout {
         let Some(t) = t.checked_add(embed) else {
             return None;
         };
-        let Some(total) = t.checked_add(vocab) else {
+        let Some(t) = t.checked_add(vocab) else {
+            return None;
+        };
+        let widest = if embed > hidden { embed } else { hidden };
+        let quant = widest.div_ceil(4);
+        let Some(total) = t.checked_add(quant) else {
             return None;
         };
         Some(Layout {
@@ -70,6 +115,8 @@ impl Layout {
             gates,
             embed,
             vocab,
+            quant,
+            table: 0,
             total,
         })
     }

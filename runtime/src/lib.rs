@@ -41,7 +41,7 @@ pub mod capi;
 pub use error::Error;
 pub use format::{Architecture, CellKind, DType};
 pub use kernels::Kernel;
-pub use layout::{Layout, buffer_len};
+pub use layout::{InputSide, Layout, buffer_len};
 pub use predictor::Predictor;
 pub use rng::SmallRng;
 pub use utf8::Utf8Decoder;

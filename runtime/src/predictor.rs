@@ -5,7 +5,7 @@ use format::{CellKind, Model};
 use crate::Error;
 use crate::cell::{self, Gates};
 use crate::kernels::Kernel;
-use crate::layout::Layout;
+use crate::layout::{InputSide, Layout};
 use crate::math::exp;
 use crate::rng::SmallRng;
 use crate::utf8::{Decoded, Utf8Decoder};
@@ -27,18 +27,36 @@ pub struct Predictor<'m, 'b> {
     gh: &'b mut [f32],
     x: &'b mut [f32],
     logits: &'b mut [f32],
+    quant: &'b mut [u8],
+    /// Layer 0's input side per token (`vocab` rows of `gates`), or empty.
+    table: &'b mut [f32],
     utf8: Utf8Decoder,
 }
 
 impl<'m, 'b> Predictor<'m, 'b> {
-    /// `f32`s of buffer a predictor for `model` needs.
+    /// `f32`s of buffer [`new`](Self::new) needs for `model`.
     pub fn buffer_len(model: &Model<'_>) -> Result<usize, Error> {
-        Ok(Layout::of(model.arch()).ok_or(Error::ModelTooLarge)?.total)
+        Self::buffer_len_for(model, InputSide::PerStep)
     }
 
-    /// A predictor using the fastest kernel this CPU supports.
+    /// `f32`s of buffer a predictor for `model` needs with the given input side.
+    pub fn buffer_len_for(model: &Model<'_>, input: InputSide) -> Result<usize, Error> {
+        Ok(Layout::with_input(model.arch(), input)
+            .ok_or(Error::ModelTooLarge)?
+            .total)
+    }
+
+    /// A predictor using the fastest kernel this CPU supports and the least memory
+    /// ([`InputSide::PerStep`]).
     pub fn new(model: &'m Model<'m>, buffer: &'b mut [f32]) -> Result<Self, Error> {
-        Self::with_kernel(model, buffer, Kernel::detect())
+        Self::with_options(model, buffer, Kernel::detect(), InputSide::PerStep)
+    }
+
+    /// A predictor that trades memory for time: the first layer's input side comes from a
+    /// per-token table computed here ([`InputSide::Table`]; size the buffer with
+    /// [`buffer_len_for`](Self::buffer_len_for)). Outputs are bit-identical to [`new`](Self::new)'s.
+    pub fn with_table(model: &'m Model<'m>, buffer: &'b mut [f32]) -> Result<Self, Error> {
+        Self::with_options(model, buffer, Kernel::detect(), InputSide::Table)
     }
 
     /// A predictor using a chosen kernel (e.g. [`Kernel::Portable`] to compare against).
@@ -47,7 +65,17 @@ impl<'m, 'b> Predictor<'m, 'b> {
         buffer: &'b mut [f32],
         kernel: Kernel,
     ) -> Result<Self, Error> {
-        let layout = Layout::of(model.arch()).ok_or(Error::ModelTooLarge)?;
+        Self::with_options(model, buffer, kernel, InputSide::PerStep)
+    }
+
+    /// A predictor with every choice explicit.
+    pub fn with_options(
+        model: &'m Model<'m>,
+        buffer: &'b mut [f32],
+        kernel: Kernel,
+        input: InputSide,
+    ) -> Result<Self, Error> {
+        let layout = Layout::with_input(model.arch(), input).ok_or(Error::ModelTooLarge)?;
         let too_small = Error::BufferTooSmall {
             needed: layout.total,
             provided: buffer.len(),
@@ -57,7 +85,10 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let (c, rest) = rest.split_at_mut(layout.state.saturating_sub(layout.hidden_state));
         let (gi, rest) = rest.split_at_mut(layout.gates);
         let (gh, rest) = rest.split_at_mut(layout.gates);
-        let (x, logits) = rest.split_at_mut(layout.embed);
+        let (x, rest) = rest.split_at_mut(layout.embed);
+        let (logits, rest) = rest.split_at_mut(layout.vocab);
+        let (quant, table) = rest.split_at_mut(layout.quant);
+        let quant: &mut [u8] = bytemuck::cast_slice_mut(quant);
         let mut p = Predictor {
             model,
             kernel,
@@ -68,10 +99,34 @@ impl<'m, 'b> Predictor<'m, 'b> {
             gh,
             x,
             logits,
+            quant,
+            table,
             utf8: Utf8Decoder::new(),
         };
+        p.fill_table();
         p.reset();
         Ok(p)
+    }
+
+    /// Computes layer 0's input side for every token, exactly as a step would.
+    fn fill_table(&mut self) {
+        let Some(layer) = self.model.layers().first() else {
+            return;
+        };
+        let rows = self.table.chunks_exact_mut(self.layout.gates.max(1));
+        for (token, row) in rows.enumerate() {
+            self.model.embedding().row_into(token, self.x);
+            cell::input_side(self.kernel, layer, self.x, row, self.quant);
+        }
+    }
+
+    /// How the first layer's input side is computed.
+    pub fn input_side(&self) -> InputSide {
+        if self.table.is_empty() {
+            InputSide::PerStep
+        } else {
+            InputSide::Table
+        }
     }
 
     pub fn model(&self) -> &'m Model<'m> {
@@ -327,16 +382,30 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let model = self.model;
         let arch = model.arch();
         let hidden = arch.hidden();
-        model.embedding().row_into(token, self.x);
+        let gates_len = self.layout.gates;
+        let from_table = match token
+            .checked_mul(gates_len)
+            .and_then(|start| self.table.get(start..start.checked_add(gates_len)?))
+        {
+            Some(row) => {
+                self.gi.copy_from_slice(row);
+                true
+            }
+            None => {
+                model.embedding().row_into(token, self.x);
+                false
+            }
+        };
         let mut gates = Gates {
             gi: self.gi,
             gh: self.gh,
+            quant: self.quant,
         };
         let is_lstm = arch.cell == CellKind::Lstm;
         let mut c_rest: &mut [f32] = self.c;
         let mut h_rest: &mut [f32] = self.h;
         let mut below: &[f32] = self.x;
-        for layer in model.layers() {
+        for (i, layer) in model.layers().iter().enumerate() {
             let (h, h_next) = core::mem::take(&mut h_rest)
                 .split_at_mut_checked(hidden)
                 .unwrap_or_default();
@@ -349,7 +418,8 @@ impl<'m, 'b> Predictor<'m, 'b> {
             } else {
                 &mut []
             };
-            cell::step(self.kernel, arch.cell, layer, below, h, c, &mut gates);
+            let input = (i > 0 || !from_table).then_some(below);
+            cell::step(self.kernel, arch.cell, layer, input, h, c, &mut gates);
             below = h;
             h_rest = h_next;
         }
@@ -357,7 +427,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
             *l = b;
         }
         self.kernel
-            .matvec_add(model.output_weight(), below, self.logits);
+            .matvec_add(model.output_weight(), below, self.logits, gates.quant);
     }
 }
 

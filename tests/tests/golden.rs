@@ -74,17 +74,23 @@ fn keyboard_sized_models_match_pytorch_equations_in_f32() {
     }
 }
 
-/// int8 weights are checked against the reference run on the same dequantised weights (the
-/// arithmetic is exact), and against the f32 model they came from (the quantisation cost).
+/// int8 models are checked against the reference run on the same dequantised weights (what
+/// remains is the int8 kernels' quantisation of activations: measured ≤ 4.5e-3 on these
+/// models), and against the f32 model they came from (the whole quantisation cost).
 #[test]
-fn int8_matches_its_dequantised_weights_and_stays_close_to_f32() {
+fn int8_stays_close_to_its_dequantised_weights_and_to_f32() {
     for cell in CELLS {
         for layers in 1..=2u8 {
             let f32_model = random_model(cell, layers, 42, 64, 85, 11);
             let int8_model = f32_model.quantized_int8();
             for kernel in kernels() {
                 let err = max_error(&int8_model, kernel, 1);
-                assert!(err <= 1e-5, "int8 {} {layers}: {err:e}", cell.name());
+                assert!(
+                    err <= 1e-2,
+                    "int8 {} {layers} on {}: {err:e} from the dequantised reference",
+                    cell.name(),
+                    kernel.name()
+                );
             }
             let (max_diff, agree) = int8_vs_f32(&f32_model, &int8_model);
             // The stated bound (README): logits within 0.02, top-1 the same on ≥ 95 % of steps (random models have near-flat outputs).
@@ -154,11 +160,14 @@ fn simd_and_portable_kernels_agree() {
                 a.feed_token(t).unwrap();
                 b.feed_token(t).unwrap();
                 for (x, y) in a.logits().iter().zip(b.logits()) {
-                    assert!(
-                        (x - y).abs() <= 1e-5 * (1.0 + x.abs()),
-                        "{} int8={int8}: {x} vs {y}",
-                        cell.name()
-                    );
+                    // int8 products are exact integers in both kernels, then one identical
+                    // float expression: bit for bit. f32 sums in a different order.
+                    let close = if int8 {
+                        x.to_bits() == y.to_bits()
+                    } else {
+                        (x - y).abs() <= 1e-5 * (1.0 + x.abs())
+                    };
+                    assert!(close, "{} int8={int8}: {x} vs {y}", cell.name());
                 }
             }
         }

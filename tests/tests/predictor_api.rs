@@ -16,8 +16,9 @@ fn buffer_size_is_stated_exactly_and_checked() {
     let bytes = model_bytes(CellKind::Lstm);
     let model = Model::from_bytes(&bytes).unwrap();
     let n = Predictor::buffer_len(&model).unwrap();
-    // 2 layers × 32 × (h, c) + 2 × 4·32 gates + 16 embed + 40 logits
-    assert_eq!(n, 2 * 32 * 2 + 2 * 128 + 16 + 40);
+    // 2 layers × 32 × (h, c) + 2 × 4·32 gates + 16 embed + 40 logits + 32 bytes of
+    // quantised activations (8 floats)
+    assert_eq!(n, 2 * 32 * 2 + 2 * 128 + 16 + 40 + 8);
     assert_eq!(buffer_len(CellKind::Lstm, 2, 16, 32, 40), Some(n));
     let mut small = vec![0f32; n - 1];
     match Predictor::new(&model, &mut small) {
@@ -37,7 +38,7 @@ fn const_buffer_len_sizes_a_static_array() {
         Some(n) => n,
         None => 0,
     };
-    assert_eq!(N, 256 + 2 * 768 + 42 + 85);
+    assert_eq!(N, 256 + 2 * 768 + 42 + 85 + 256 / 4);
 }
 
 #[test]
@@ -208,4 +209,51 @@ fn reset_predicts_from_zero_state() {
     assert_ne!(p.logits(), &start[..]);
     p.reset();
     assert_eq!(p.logits(), &start[..]);
+}
+
+/// The folded first-layer input table gives bit-identical outputs to computing the input side
+/// every step, for every cell, f32 and int8, on every kernel; it needs exactly the extra
+/// `vocab × gates × hidden` floats and says so when the buffer is short.
+#[test]
+fn input_table_is_bit_identical_to_per_step() {
+    use runtime::{InputSide, Kernel};
+    let mut kernels = vec![Kernel::Portable];
+    if Kernel::detect() != Kernel::Portable {
+        kernels.push(Kernel::detect());
+    }
+    for cell in [
+        CellKind::RnnTanh,
+        CellKind::RnnRelu,
+        CellKind::Gru,
+        CellKind::Lstm,
+    ] {
+        let f32_model = random_model(cell, 2, 13, 37, 41, 9);
+        for owned in [f32_model.quantized_int8(), f32_model] {
+            let bytes = owned.to_bytes().unwrap();
+            let model = Model::from_bytes(&bytes).unwrap();
+            let plain = Predictor::buffer_len(&model).unwrap();
+            let folded = Predictor::buffer_len_for(&model, InputSide::Table).unwrap();
+            assert_eq!(folded - plain, 41 * cell.gates() * 37);
+            let mut short = vec![0f32; folded - 1];
+            assert!(matches!(
+                Predictor::with_table(&model, &mut short),
+                Err(Error::BufferTooSmall { needed, .. }) if needed == folded
+            ));
+            for &kernel in &kernels {
+                let (mut b1, mut b2) = (vec![0f32; plain], vec![0f32; folded]);
+                let mut a =
+                    Predictor::with_options(&model, &mut b1, kernel, InputSide::PerStep).unwrap();
+                let mut b =
+                    Predictor::with_options(&model, &mut b2, kernel, InputSide::Table).unwrap();
+                assert_eq!(b.input_side(), InputSide::Table);
+                for t in quill_tests::random_tokens(300, 41, 3) {
+                    a.feed_token(t).unwrap();
+                    b.feed_token(t).unwrap();
+                    let bits =
+                        |p: &Predictor| p.logits().iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&a), bits(&b), "{} {}", cell.name(), kernel.name());
+                }
+            }
+        }
+    }
 }

@@ -1,8 +1,14 @@
-//! Matrix-vector kernels: `y += W·x` for f32 and int8 (dequantised on the fly) weights, read
-//! straight from the model bytes. A portable kernel written to autovectorise, and an AVX2+FMA
-//! one chosen at run time on x86_64 CPUs that have it.
+//! Matrix-vector kernels: `y += W·x` for f32 and int8 weights, read straight from the model
+//! bytes. A portable kernel written to autovectorise, and an AVX2+FMA one chosen at run time on
+//! x86_64 CPUs that have it.
+//!
+//! int8 is integer arithmetic: `x` is quantised per call to int8 (symmetric, one scale for the
+//! vector: `s_x = max|x| / 127`), each row's dot product is accumulated exactly in `i32`, and
+//! the result is scaled once by `s_row · s_x`. Both kernels compute the same integers and the
+//! same final float expression, so they agree bit for bit.
 
 mod portable;
+mod quantize;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -37,23 +43,43 @@ impl Kernel {
         }
     }
 
-    /// `y += m·x`. Lengths must match the matrix (`x.len() == cols`, `y.len() == rows`); the
+    /// `y += m·x`. Lengths must match the matrix (`x.len() == cols`, `y.len() == rows`) and
+    /// `scratch` (where int8 matrices put the quantised `x`) must hold `x.len()` bytes; the
     /// predictor guarantees it, and a mismatch leaves `y` untouched rather than read out of bounds.
     #[inline]
-    pub(crate) fn matvec_add(&self, m: &Matrix<'_>, x: &[f32], y: &mut [f32]) {
+    pub(crate) fn matvec_add(&self, m: &Matrix<'_>, x: &[f32], y: &mut [f32], scratch: &mut [u8]) {
         if x.len() != m.cols() || y.len() != m.rows() {
             debug_assert!(false, "matvec shape mismatch");
             return;
         }
-        match (*self, m.weights()) {
-            (Kernel::Portable, Weights::F32(w)) => portable::matvec_f32(w, x, y),
-            (Kernel::Portable, Weights::Int8 { data, scales }) => {
-                portable::matvec_i8(data, scales, x, y)
+        let (data, scales) = match m.weights() {
+            Weights::F32(w) => {
+                match *self {
+                    Kernel::Portable => portable::matvec_f32(w, x, y),
+                    #[cfg(target_arch = "x86_64")]
+                    Kernel::Avx2Fma(t) => t.matvec_f32(w, x, y),
+                }
+                return;
             }
+            Weights::Int8 { data, scales } => (data, scales),
+        };
+        let Some(q) = scratch.get_mut(..x.len()) else {
+            debug_assert!(false, "quantisation scratch too small");
+            return;
+        };
+        let sx = match quantize::quantize(x, q) {
+            quantize::Scale::Zero => return, // W·0 = 0
+            quantize::Scale::NonFinite => {
+                // Propagate like the f32 path would.
+                y.fill(f32::NAN);
+                return;
+            }
+            quantize::Scale::Of(s) => s,
+        };
+        match *self {
+            Kernel::Portable => portable::matvec_q8(data, scales, q, sx, y),
             #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2Fma(t), Weights::F32(w)) => t.matvec_f32(w, x, y),
-            #[cfg(target_arch = "x86_64")]
-            (Kernel::Avx2Fma(t), Weights::Int8 { data, scales }) => t.matvec_i8(data, scales, x, y),
+            Kernel::Avx2Fma(t) => t.matvec_q8(data, scales, q, sx, y),
         }
     }
 }

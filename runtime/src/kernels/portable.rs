@@ -8,10 +8,11 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     }
 }
 
-pub(super) fn matvec_i8(w: &[u8], scales: &[u8], x: &[f32], y: &mut [f32]) {
+/// int8 weights × int8 activations `q` (scale `sx`), exact `i32` dot products.
+pub(super) fn matvec_q8(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
     let (scales, _) = scales.as_chunks::<4>();
-    for ((row, s), out) in w.chunks_exact(x.len().max(1)).zip(scales).zip(y.iter_mut()) {
-        *out += dot_i8(row, x) * f32::from_le_bytes(*s);
+    for ((row, s), out) in w.chunks_exact(q.len().max(1)).zip(scales).zip(y.iter_mut()) {
+        *out += dot_q8(row, q) as f32 * (f32::from_le_bytes(*s) * sx);
     }
 }
 
@@ -33,21 +34,13 @@ fn dot_f32(row: &[u8], x: &[f32]) -> f32 {
     sum8(acc) + tail
 }
 
+/// Σ w·q in `i32`: |w| ≤ 128, |q| ≤ 127 and at most `MAX_DIM` = 16384 columns, so the sum
+/// stays below 2^28; wrapping arithmetic only keeps the lints satisfied.
 #[inline(always)]
-fn dot_i8(row: &[u8], x: &[f32]) -> f32 {
-    let mut acc = [0f32; 8];
-    let (wb, wt) = row.as_chunks::<8>();
-    let (xb, xt) = x.as_chunks::<8>();
-    for (w8, x8) in wb.iter().zip(xb) {
-        for ((a, &w), xv) in acc.iter_mut().zip(w8).zip(x8) {
-            *a += f32::from(w as i8) * xv;
-        }
-    }
-    let mut tail = 0.0;
-    for (&w, xv) in wt.iter().zip(xt) {
-        tail += f32::from(w as i8) * xv;
-    }
-    sum8(acc) + tail
+fn dot_q8(row: &[u8], q: &[u8]) -> i32 {
+    row.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
+        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x as i8)))
+    })
 }
 
 /// Pairwise sum, the same tree the AVX2 horizontal sum uses.

@@ -29,14 +29,14 @@ impl Avx2Token {
         unsafe { matvec_f32_avx2(w, x, y) }
     }
 
-    pub(super) fn matvec_i8(self, w: &[u8], scales: &[u8], x: &[f32], y: &mut [f32]) {
-        if Some(w.len()) != x.len().checked_mul(y.len())
+    pub(super) fn matvec_q8(self, w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+        if Some(w.len()) != q.len().checked_mul(y.len())
             || Some(scales.len()) != y.len().checked_mul(4)
         {
             return;
         }
-        // SAFETY: as above; w holds y.len() rows of x.len() i8, scales y.len() f32.
-        unsafe { matvec_i8_avx2(w, scales, x, y) }
+        // SAFETY: as above; w holds y.len() rows of q.len() i8, scales y.len() f32.
+        unsafe { matvec_q8_avx2(w, scales, q, sx, y) }
     }
 }
 
@@ -115,69 +115,74 @@ unsafe fn matvec_f32_avx2(w: &[u8], x: &[f32], y: &mut [f32]) {
 
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn load8_i8(p: *const u8) -> __m256 {
-    // SAFETY: caller guarantees 8 readable bytes at p.
-    unsafe { _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(p.cast()))) }
+fn hsum_i32(v: __m256i) -> i32 {
+    let s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b00_00_11_10));
+    let s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0b00_00_00_01));
+    _mm_cvtsi128_si32(s)
+}
+
+/// Σ over 32 columns of w·q into eight i32 lanes. `maddubs` multiplies unsigned by signed
+/// bytes, so it gets |w| and q carrying w's sign; |w| ≤ 128 and |q| ≤ 127 keep each pair sum
+/// (≤ 32512) clear of its i16 saturation, for every byte a file can hold (−128 included).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn dot32(acc: __m256i, w: __m256i, q: __m256i) -> __m256i {
+    let pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+    _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn matvec_i8_avx2(w: &[u8], scales: &[u8], x: &[f32], y: &mut [f32]) {
-    let cols = x.len();
-    let c8 = cols & !7;
+unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+    let cols = q.len();
+    let c32 = cols & !31;
     let wp = w.as_ptr();
     let sp = scales.as_ptr().cast::<f32>();
-    let xp = x.as_ptr();
+    let qp = q.as_ptr();
     let rows = y.len();
+    let tail = |row: *const u8, acc: i32, c: usize| -> i32 {
+        let mut acc = acc;
+        for k in c..cols {
+            // SAFETY: k < cols and row points at a row of cols bytes.
+            let (wk, qk) = unsafe { (*row.add(k) as i8, *qp.add(k) as i8) };
+            acc += i32::from(wk) * i32::from(qk);
+        }
+        acc
+    };
     let mut r = 0;
     // SAFETY (whole body): row r occupies w[r*cols .. (r+1)*cols), its scale sp[r]; r < rows and
-    // every column index is < cols.
+    // every 32-byte load starts at a column c ≤ c32 − 32 of a row or of q.
     unsafe {
         while r + 4 <= rows {
             let w0 = wp.add(r * cols);
             let (w1, w2, w3) = (w0.add(cols), w0.add(2 * cols), w0.add(3 * cols));
-            let (mut a0, mut a1, mut a2, mut a3) = (
-                _mm256_setzero_ps(),
-                _mm256_setzero_ps(),
-                _mm256_setzero_ps(),
-                _mm256_setzero_ps(),
-            );
+            let mut acc = [_mm256_setzero_si256(); 4];
             let mut c = 0;
-            while c < c8 {
-                let xv = _mm256_loadu_ps(xp.add(c));
-                a0 = _mm256_fmadd_ps(load8_i8(w0.add(c)), xv, a0);
-                a1 = _mm256_fmadd_ps(load8_i8(w1.add(c)), xv, a1);
-                a2 = _mm256_fmadd_ps(load8_i8(w2.add(c)), xv, a2);
-                a3 = _mm256_fmadd_ps(load8_i8(w3.add(c)), xv, a3);
-                c += 8;
+            while c < c32 {
+                let qv = _mm256_loadu_si256(qp.add(c).cast());
+                acc[0] = dot32(acc[0], _mm256_loadu_si256(w0.add(c).cast()), qv);
+                acc[1] = dot32(acc[1], _mm256_loadu_si256(w1.add(c).cast()), qv);
+                acc[2] = dot32(acc[2], _mm256_loadu_si256(w2.add(c).cast()), qv);
+                acc[3] = dot32(acc[3], _mm256_loadu_si256(w3.add(c).cast()), qv);
+                c += 32;
             }
-            let mut s = [hsum(a0), hsum(a1), hsum(a2), hsum(a3)];
-            while c < cols {
-                let xv = *xp.add(c);
-                for (k, sk) in s.iter_mut().enumerate() {
-                    *sk += f32::from(*w0.add(k * cols + c) as i8) * xv;
-                }
-                c += 1;
-            }
-            let yp = y.as_mut_ptr().add(r);
-            for (k, v) in s.into_iter().enumerate() {
-                *yp.add(k) += v * sp.add(r + k).read_unaligned();
+            for (k, (a, row)) in acc.into_iter().zip([w0, w1, w2, w3]).enumerate() {
+                let dot = tail(row, hsum_i32(a), c);
+                *y.as_mut_ptr().add(r + k) += dot as f32 * (sp.add(r + k).read_unaligned() * sx);
             }
             r += 4;
         }
         while r < rows {
             let w0 = wp.add(r * cols);
-            let mut a0 = _mm256_setzero_ps();
+            let mut a0 = _mm256_setzero_si256();
             let mut c = 0;
-            while c < c8 {
-                a0 = _mm256_fmadd_ps(load8_i8(w0.add(c)), _mm256_loadu_ps(xp.add(c)), a0);
-                c += 8;
+            while c < c32 {
+                let qv = _mm256_loadu_si256(qp.add(c).cast());
+                a0 = dot32(a0, _mm256_loadu_si256(w0.add(c).cast()), qv);
+                c += 32;
             }
-            let mut s = hsum(a0);
-            while c < cols {
-                s += f32::from(*w0.add(c) as i8) * *xp.add(c);
-                c += 1;
-            }
-            *y.as_mut_ptr().add(r) += s * sp.add(r).read_unaligned();
+            let dot = tail(w0, hsum_i32(a0), c);
+            *y.as_mut_ptr().add(r) += dot as f32 * (sp.add(r).read_unaligned() * sx);
             r += 1;
         }
     }
