@@ -53,11 +53,17 @@ pub(crate) fn step(
     }
     load_bias(g.gh, &layer.bias_hh);
     kernel.matvec_add(&layer.weight_hh, h, g.gh, g.quant);
-    match cell {
+    let mut activate = || match cell {
         CellKind::RnnTanh => rnn(h, g, tanh),
         CellKind::RnnRelu => rnn(h, g, relu),
         CellKind::Gru => gru(h, g),
         CellKind::Lstm => lstm(h, c, g),
+    };
+    // The gate math compiled for the kernel's instruction set (8-wide on AVX2).
+    match kernel {
+        Kernel::Portable => activate(),
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2Fma(t) => t.vectorized(activate),
     }
 }
 
@@ -70,12 +76,14 @@ fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {
 // Each pass below walks one or two equal-length slices, so LLVM vectorises the nonlinearities
 // (one fused loop over seven slices did not vectorise and cost more than the matmuls).
 
+#[inline(always)]
 fn rnn(h: &mut [f32], g: &mut Gates<'_>, act: fn(f32) -> f32) {
     for ((h, a), b) in h.iter_mut().zip(g.gi.iter()).zip(g.gh.iter()) {
         *h = act(a + b);
     }
 }
 
+#[inline(always)]
 fn gru(h: &mut [f32], g: &mut Gates<'_>) {
     let n = h.len();
     let two_n = n.saturating_mul(2);
@@ -96,6 +104,7 @@ fn gru(h: &mut [f32], g: &mut Gates<'_>) {
     }
 }
 
+#[inline(always)]
 fn lstm(h: &mut [f32], c: &mut [f32], g: &mut Gates<'_>) {
     let n = h.len();
     // Sum both sides, then i, f, o through σ and g through tanh.
