@@ -89,6 +89,12 @@ pub enum Error {
         tensor: TensorName,
         row: usize,
     },
+    /// An int8 weight of −128: quantisation is symmetric, so weights lie in −127…127 (and the
+    /// SIMD kernels rely on it).
+    Int8OutOfRange {
+        tensor: TensorName,
+        index: usize,
+    },
     InvalidMetadata {
         reason: &'static str,
     },
@@ -221,6 +227,11 @@ impl fmt::Display for Error {
             Error::InvalidScale { tensor, row } => write!(
                 f,
                 "tensor {tensor} row {row} has a negative, NaN or infinite int8 scale; {REEXPORT}"
+            ),
+            Error::Int8OutOfRange { tensor, index } => write!(
+                f,
+                "tensor {tensor} element {index} is -128, outside the symmetric int8 range -127..=127 \
+                 that Quill's quantiser writes; {REEXPORT}"
             ),
             Error::InvalidMetadata { reason } => write!(f, "invalid model metadata: {reason}"),
             Error::InvalidSelfTest { reason } => {

@@ -286,6 +286,12 @@ fn check_tensor<'a>(
             {
                 return Err(Error::InvalidScale { tensor: name, row });
             }
+            if let Some(index) = raw.data.iter().position(|&b| b == 0x80) {
+                return Err(Error::Int8OutOfRange {
+                    tensor: name,
+                    index,
+                });
+            }
             Weights::Int8 {
                 data: raw.data,
                 scales: raw.scales,

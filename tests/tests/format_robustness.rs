@@ -257,6 +257,17 @@ fn validation_names_the_offending_tensor() {
     };
     // A bias of shape (n, 1) quantised is still rejected as int8.
     assert!(matches!(m.to_bytes(), Err(Error::TensorDType { .. })));
+
+    // −128 is outside symmetric int8 (the SIMD kernels rely on |q| ≤ 127).
+    let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1).quantized_int8();
+    if let OwnedTensor::Int8 { data, .. } = &mut m.tensors[2] {
+        data[5] = -128;
+    }
+    let e = m.to_bytes().unwrap_err();
+    assert!(
+        matches!(e, Error::Int8OutOfRange { index: 5, .. }) && e.to_string().contains("-128"),
+        "{e}"
+    );
 }
 
 #[test]

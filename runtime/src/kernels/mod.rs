@@ -67,7 +67,12 @@ impl Kernel {
             debug_assert!(false, "quantisation scratch too small");
             return;
         };
-        let sx = match quantize::quantize(x, q) {
+        let scale = match *self {
+            Kernel::Portable => quantize::quantize(x, q),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(t) => t.vectorized(|| quantize::quantize(x, q)),
+        };
+        let sx = match scale {
             quantize::Scale::Zero => return, // W·0 = 0
             quantize::Scale::NonFinite => {
                 // Propagate like the f32 path would.

@@ -17,9 +17,14 @@ pub(super) enum Scale {
 const ROUND: f32 = 12_582_912.0;
 
 /// Writes `q = round(x / s)` (as `i8` bytes, within ±127) with `s = max|x| / 127`.
+#[inline(always)]
 pub(super) fn quantize(x: &[f32], q: &mut [u8]) -> Scale {
-    let max = x.iter().fold(0.0f32, |m, v| m.max(v.abs()));
-    if max.is_nan() || x.iter().any(|v| v.is_nan()) || max == f32::INFINITY {
+    // One pass for the range and for NaN/∞ (a NaN fails every comparison).
+    let (max, finite) = x.iter().fold((0.0f32, true), |(m, ok), v| {
+        let a = v.abs();
+        (m.max(a), ok & (a <= f32::MAX))
+    });
+    if !finite {
         return Scale::NonFinite;
     }
     if max == 0.0 {

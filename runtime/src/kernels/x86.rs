@@ -152,12 +152,13 @@ fn reduce8(a: [__m256i; 8]) -> __m256i {
 }
 
 /// Σ over 32 columns of w·q into eight i32 lanes. `maddubs` multiplies unsigned by signed
-/// bytes, so it gets |w| and q carrying w's sign; |w| ≤ 128 and |q| ≤ 127 keep each pair sum
-/// (≤ 32512) clear of its i16 saturation, for every byte a file can hold (−128 included).
+/// bytes, so it gets |q| (computed once per block, shared by the rows) and w carrying q's sign.
+/// The format rejects −128, so |w·sign(q)| ≤ 127 and each pair sum (≤ 2·127·127 = 32258)
+/// stays clear of its i16 saturation.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn dot32(acc: __m256i, w: __m256i, q: __m256i) -> __m256i {
-    let pairs = _mm256_maddubs_epi16(_mm256_abs_epi8(w), _mm256_sign_epi8(q, w));
+fn dot32(acc: __m256i, w: __m256i, q: __m256i, q_abs: __m256i) -> __m256i {
+    let pairs = _mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(w, q));
     _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
 }
 
@@ -191,8 +192,9 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
+                let qa = _mm256_abs_epi8(qv);
                 for (k, a) in acc.iter_mut().enumerate() {
-                    *a = dot32(*a, _mm256_loadu_si256(w0.add(k * cols + c).cast()), qv);
+                    *a = dot32(*a, _mm256_loadu_si256(w0.add(k * cols + c).cast()), qv, qa);
                 }
                 c += 32;
             }
@@ -212,10 +214,11 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
-                acc[0] = dot32(acc[0], _mm256_loadu_si256(w0.add(c).cast()), qv);
-                acc[1] = dot32(acc[1], _mm256_loadu_si256(w1.add(c).cast()), qv);
-                acc[2] = dot32(acc[2], _mm256_loadu_si256(w2.add(c).cast()), qv);
-                acc[3] = dot32(acc[3], _mm256_loadu_si256(w3.add(c).cast()), qv);
+                let qa = _mm256_abs_epi8(qv);
+                acc[0] = dot32(acc[0], _mm256_loadu_si256(w0.add(c).cast()), qv, qa);
+                acc[1] = dot32(acc[1], _mm256_loadu_si256(w1.add(c).cast()), qv, qa);
+                acc[2] = dot32(acc[2], _mm256_loadu_si256(w2.add(c).cast()), qv, qa);
+                acc[3] = dot32(acc[3], _mm256_loadu_si256(w3.add(c).cast()), qv, qa);
                 c += 32;
             }
             for (k, (a, row)) in acc.into_iter().zip([w0, w1, w2, w3]).enumerate() {
@@ -230,7 +233,12 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
-                a0 = dot32(a0, _mm256_loadu_si256(w0.add(c).cast()), qv);
+                a0 = dot32(
+                    a0,
+                    _mm256_loadu_si256(w0.add(c).cast()),
+                    qv,
+                    _mm256_abs_epi8(qv),
+                );
                 c += 32;
             }
             let dot = tail(w0, hsum_i32(a0), c);
