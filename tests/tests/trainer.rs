@@ -201,3 +201,22 @@ fn a_short_run_learns_human_numbers() {
     Predictor::new(&m, &mut buf).unwrap().self_test().unwrap();
     assert!(m.metadata().val_loss.is_some());
 }
+
+/// A model file → burn → a model file gives back the same tensors (f32), so the benchmarks' burn
+/// side runs exactly the runtime's weights.
+#[test]
+fn model_files_load_into_burn_unchanged() {
+    for cell in [CellKind::RnnTanh, CellKind::Gru, CellKind::Lstm] {
+        let owned = quill_tests::random_model(cell, 2, 6, 10, 15, 4);
+        let burn_model = train::export::from_owned_model::<burn::backend::NdArray<f32>>(
+            &owned,
+            &Default::default(),
+        );
+        let vocab = Vocab {
+            chars: owned.vocab.clone(),
+        };
+        let back = train::export::to_owned_model(&burn_model, &vocab, OwnedMetadata::default());
+        assert_eq!(back.arch, owned.arch);
+        assert_eq!(back.tensors, owned.tensors, "{}", cell.name());
+    }
+}

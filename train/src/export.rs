@@ -9,7 +9,7 @@ use format::{Architecture, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor
 use runtime::{Model, Predictor};
 
 use crate::evaluate::Scores;
-use crate::model::CharRnn;
+use crate::model::{CharRnn, RnnConfig};
 use crate::vocab::Vocab;
 
 fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -61,6 +61,47 @@ pub fn to_owned_model<B: Backend>(
         metadata,
         self_test: None,
     }
+}
+
+/// The burn model a model file describes (int8 weights dequantised), on `device`: the inverse of
+/// [`to_owned_model`]. Used to run a file's exact weights through burn (the benchmarks compare).
+pub fn from_owned_model<B: Backend>(m: &OwnedModel, device: &B::Device) -> CharRnn<B> {
+    use burn::module::Param;
+    use burn::tensor::TensorData;
+    let cfg = RnnConfig {
+        cell: m.arch.cell,
+        layers: usize::from(m.arch.layers),
+        embed: m.arch.embed as usize,
+        hidden: m.arch.hidden as usize,
+        vocab: m.arch.vocab as usize,
+        dropout: 0.0,
+        identity_init: false,
+    };
+    let matrix = |t: &OwnedTensor| {
+        let (rows, cols) = t.shape();
+        Tensor::<B, 2>::from_data(TensorData::new(t.to_f32(), [rows, cols]), device)
+    };
+    // The file holds PyTorch's `[out, in]`; burn's `x·W` wants `[in, out]`.
+    let weight = |t: &OwnedTensor| Param::from_tensor(matrix(t).transpose());
+    let bias = |t: &OwnedTensor| {
+        let v = t.to_f32();
+        let n = v.len();
+        Param::from_tensor(Tensor::<B, 1>::from_data(TensorData::new(v, [n]), device))
+    };
+    let mut model = cfg.init::<B>(device);
+    let t = &m.tensors;
+    model.embedding.weight = Param::from_tensor(matrix(&t[0]));
+    for (l, layer) in model.layers.iter_mut().enumerate() {
+        let k = 1 + 4 * l;
+        layer.weight_ih = weight(&t[k]);
+        layer.weight_hh = weight(&t[k + 1]);
+        layer.bias_ih = bias(&t[k + 2]);
+        layer.bias_hh = bias(&t[k + 3]);
+    }
+    let k = 1 + 4 * model.layers.len();
+    model.output.weight = weight(&t[k]);
+    model.output.bias = Some(bias(&t[k + 1]));
+    model
 }
 
 /// Records the self-test section: the runtime's outputs for `prime` on this very model.
