@@ -34,6 +34,12 @@ extern "C" {
 #define QUILL_ERR_SELF_TEST_FAILED 5   /* outputs differ from those recorded at export */
 #define QUILL_ERR_NO_SELF_TEST 6       /* the model file has no self-test section */
 #define QUILL_ERR_MODEL_TOO_LARGE 7    /* buffers exceed the address space */
+#define QUILL_ERR_FLAGS 8              /* unknown bits in the flags of a *_ex call */
+
+/* quill_init_ex flag: compute the first layer's input side W_ih·emb[c] + b_ih for every
+ * character once, into the memory block (vocab × gates × hidden floats more), instead of
+ * multiplying on every keystroke. Faster; outputs are bit-identical. */
+#define QUILL_INPUT_TABLE 1u
 
 #define QUILL_MAX_K 64
 
@@ -45,6 +51,11 @@ int quill_memory_size(const uint8_t *model, size_t model_len, size_t *out_bytes)
 /* Validates the model (framing, checksum, every shape) and builds a predictor in `memory`. */
 int quill_init(uint8_t *memory, size_t memory_len, const uint8_t *model, size_t model_len,
                QuillPredictor **out);
+
+/* The same with flags (0 or QUILL_INPUT_TABLE); size the memory with quill_memory_size_ex. */
+int quill_memory_size_ex(const uint8_t *model, size_t model_len, uint32_t flags, size_t *out_bytes);
+int quill_init_ex(uint8_t *memory, size_t memory_len, const uint8_t *model, size_t model_len,
+                  uint32_t flags, QuillPredictor **out);
 
 /* Feeds UTF-8 bytes; any bytes are accepted (invalid sequences count as unknown characters). */
 int quill_feed_utf8(QuillPredictor *p, const uint8_t *bytes, size_t len);

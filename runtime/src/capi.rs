@@ -12,7 +12,7 @@ use core::ffi::{c_char, c_int};
 use core::mem::{align_of, size_of};
 use core::ptr;
 
-use crate::{Error, Model, Predictor};
+use crate::{Error, InputSide, Kernel, Model, Predictor};
 
 /// Opaque handle; points into the caller's memory block.
 pub struct QuillPredictor {
@@ -27,6 +27,9 @@ pub const QUILL_ERR_SNAPSHOT_SIZE: c_int = 4;
 pub const QUILL_ERR_SELF_TEST_FAILED: c_int = 5;
 pub const QUILL_ERR_NO_SELF_TEST: c_int = 6;
 pub const QUILL_ERR_MODEL_TOO_LARGE: c_int = 7;
+pub const QUILL_ERR_FLAGS: c_int = 8;
+/// `quill_init_ex` flag: the first layer's input side from a per-character table.
+pub const QUILL_INPUT_TABLE: u32 = 1;
 /// Most entries one `quill_top_k` call fills.
 pub const QUILL_MAX_K: usize = 64;
 
@@ -78,22 +81,52 @@ pub unsafe extern "C" fn quill_memory_size(
     model_len: usize,
     out_bytes: *mut usize,
 ) -> c_int {
+    // SAFETY: same contract.
+    unsafe { quill_memory_size_ex(model, model_len, 0, out_bytes) }
+}
+
+/// `quill_memory_size` for `quill_init_ex` with `flags` (`QUILL_INPUT_TABLE`).
+///
+/// # Safety
+/// `model` points to `model_len` readable bytes; `out_bytes` is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_memory_size_ex(
+    model: *const u8,
+    model_len: usize,
+    flags: u32,
+    out_bytes: *mut usize,
+) -> c_int {
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
     if out_bytes.is_null() {
         return QUILL_ERR_NULL;
     }
+    let Some(input) = input_side(flags) else {
+        return QUILL_ERR_FLAGS;
+    };
     let model = match Model::from_bytes(m) {
         Ok(v) => v,
         Err(_) => return QUILL_ERR_MODEL,
     };
-    let Some((_, _, total)) = Predictor::buffer_len(&model).ok().and_then(block_layout) else {
+    let Some((_, _, total)) = Predictor::buffer_len_for(&model, input)
+        .ok()
+        .and_then(block_layout)
+    else {
         return QUILL_ERR_MODEL_TOO_LARGE;
     };
     // SAFETY: checked non-null above; the caller promises it is writable.
     unsafe { out_bytes.write(total) };
     QUILL_OK
+}
+
+/// The input side `flags` ask for; `None` for unknown bits.
+fn input_side(flags: u32) -> Option<InputSide> {
+    match flags {
+        0 => Some(InputSide::PerStep),
+        QUILL_INPUT_TABLE => Some(InputSide::Table),
+        _ => None,
+    }
 }
 
 /// Validates the model and builds a predictor inside `memory`.
@@ -109,19 +142,40 @@ pub unsafe extern "C" fn quill_init(
     model_len: usize,
     out: *mut *mut QuillPredictor,
 ) -> c_int {
+    // SAFETY: same contract.
+    unsafe { quill_init_ex(memory, memory_len, model, model_len, 0, out) }
+}
+
+/// `quill_init` with `flags`: `QUILL_INPUT_TABLE` computes the first layer's input side for
+/// every character into `memory` (size it with `quill_memory_size_ex`); outputs are identical.
+///
+/// # Safety
+/// As `quill_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_init_ex(
+    memory: *mut u8,
+    memory_len: usize,
+    model: *const u8,
+    model_len: usize,
+    flags: u32,
+    out: *mut *mut QuillPredictor,
+) -> c_int {
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
     if memory.is_null() || out.is_null() {
         return QUILL_ERR_NULL;
     }
+    let Some(input) = input_side(flags) else {
+        return QUILL_ERR_FLAGS;
+    };
     let parsed: Model<'static> = match Model::from_bytes(m) {
         // SAFETY: the caller keeps the model bytes valid for the predictor's whole use, which
         // is the lifetime this handle stands for.
         Ok(v) => unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(v) },
         Err(_) => return QUILL_ERR_MODEL,
     };
-    let Ok(floats) = Predictor::buffer_len(&parsed) else {
+    let Ok(floats) = Predictor::buffer_len_for(&parsed, input) else {
         return QUILL_ERR_MODEL_TOO_LARGE;
     };
     let Some((pred_off, buf_off, total)) = block_layout(floats) else {
@@ -141,7 +195,7 @@ pub unsafe extern "C" fn quill_init(
         ptr::write_bytes(buf_ptr, 0, floats);
         let buf = core::slice::from_raw_parts_mut(buf_ptr, floats);
         let pred_ptr = base.add(pred_off).cast::<P>();
-        match Predictor::new(&*model_ptr, buf) {
+        match Predictor::with_options(&*model_ptr, buf, Kernel::detect(), input) {
             Ok(p) => pred_ptr.write(p),
             Err(e) => return code(&e),
         }
@@ -295,6 +349,7 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_SELF_TEST_FAILED => c"the model's outputs differ from those recorded at export: the model bytes are damaged or the build differs",
         QUILL_ERR_NO_SELF_TEST => c"the model file has no self-test section; export it with one",
         QUILL_ERR_MODEL_TOO_LARGE => c"the model's buffers do not fit in this target's address space",
+        QUILL_ERR_FLAGS => c"unknown flags: pass 0 or QUILL_INPUT_TABLE",
         _ => c"unknown error code",
     };
     s.as_ptr()

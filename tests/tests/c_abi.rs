@@ -134,8 +134,28 @@ fn c_example_prints_the_same_top_k_as_rust() {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));
 
+    // With the input table: more memory, the same output.
+    let out = Command::new(&exe)
+        .arg(&model)
+        .arg(PROMPT)
+        .arg("5")
+        .arg("table")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));
+
     // The same run under valgrind: same output, no invalid access, no leak.
-    let args = [model.as_os_str(), PROMPT.as_ref(), "5".as_ref()];
+    let args = [
+        model.as_os_str(),
+        PROMPT.as_ref(),
+        "5".as_ref(),
+        "table".as_ref(),
+    ];
     let out = quill_tests::under_valgrind(&exe, &args);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout), rust_top_k(&bytes, 5));

@@ -2,8 +2,9 @@
  *
  *   cargo build --release --manifest-path runtime/capi/Cargo.toml
  *   gcc -O2 -I runtime/include runtime/examples/c/predict.c runtime/capi/target/release/libquill.a -o predict
- *   ./predict model.quill "the quick brown fo" 5
+ *   ./predict model.quill "the quick brown fo" 5 [table]
  *
+ * With "table", the predictor is built with QUILL_INPUT_TABLE (more memory, faster, same output).
  * Output: one line per candidate, "U+XXXX<TAB>probability" (6 decimals), most likely first.
  */
 #include <stdio.h>
@@ -25,7 +26,7 @@ static unsigned char *read_file(const char *path, size_t *len) {
 
 int main(int argc, char **argv) {
     if (argc < 3) {
-        fprintf(stderr, "usage: %s MODEL TEXT [K]\n", argv[0]);
+        fprintf(stderr, "usage: %s MODEL TEXT [K] [table]\n", argv[0]);
         return 2;
     }
     size_t k = argc > 3 ? (size_t)atoi(argv[3]) : 3;
@@ -33,8 +34,9 @@ int main(int argc, char **argv) {
     unsigned char *model = read_file(argv[1], &model_len);
     if (!model) { perror(argv[1]); return 1; }
 
+    uint32_t flags = argc > 4 && argv[4][0] == 't' ? QUILL_INPUT_TABLE : 0;
     size_t need;
-    int rc = quill_memory_size(model, model_len, &need);
+    int rc = quill_memory_size_ex(model, model_len, flags, &need);
     if (rc != QUILL_OK) {
         char msg[512];
         quill_model_error(model, model_len, msg, sizeof msg);
@@ -43,7 +45,7 @@ int main(int argc, char **argv) {
     }
     unsigned char *mem = malloc(need);
     QuillPredictor *p;
-    rc = quill_init(mem, need, model, model_len, &p);
+    rc = quill_init_ex(mem, need, model, model_len, flags, &p);
     if (rc != QUILL_OK) { fprintf(stderr, "init: %s\n", quill_error_message(rc)); return 1; }
 
     rc = quill_self_test(p);
