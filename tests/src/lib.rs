@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests and the benches: random models with PyTorch's
 //! initialisation and an independent f64 reference of PyTorch's cell equations.
 
+pub mod fuzzing;
 pub mod reference;
 
 use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedTensor};
@@ -61,6 +62,24 @@ pub fn random_model(
         },
         self_test: None,
     }
+}
+
+/// Rewrites the header (magic, version 1, payload length) and the CRC trailer to match the
+/// bytes, so that a mutated file gets past the checksum to the parser. Uses the `crc` crate,
+/// not the format crate's own CRC code. Returns false if `bytes` is shorter than header and
+/// trailer.
+pub fn fix_checksum(bytes: &mut [u8]) -> bool {
+    const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+    let n = bytes.len();
+    let Some(payload) = n.checked_sub(format::HEADER_LEN + format::TRAILER_LEN) else {
+        return false;
+    };
+    bytes[0..4].copy_from_slice(&format::MAGIC);
+    bytes[4..8].copy_from_slice(&[1, 0, 0, 0]);
+    bytes[8..12].copy_from_slice(&(payload as u32).to_le_bytes());
+    let crc = CRC.checksum(&bytes[..n - 4]);
+    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    true
 }
 
 /// Random token ids in `0..vocab`.
