@@ -12,7 +12,7 @@ use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
-use crate::export::write_atomic;
+use crate::files;
 use crate::model::{CharRnn, LayerState};
 use crate::train_loop::Position;
 use crate::vocab::Vocab;
@@ -108,7 +108,9 @@ impl Checkpoint {
         Ok((model, optim, state))
     }
 
-    /// Writes atomically; the checkpoint it replaces becomes `checkpoint.prev.bin`.
+    /// Writes atomically; the checkpoint it replaces becomes `checkpoint.prev.bin`. The new
+    /// file is complete and fsynced before either rename, so at every moment `path` (or, for the
+    /// instant between the two renames, the previous file) holds a whole checkpoint.
     pub fn save(&self, path: &Path) -> Result<(), String> {
         let payload =
             postcard::to_stdvec(self).map_err(|e| format!("cannot encode checkpoint: {e}"))?;
@@ -118,12 +120,13 @@ impl Checkpoint {
         bytes.extend_from_slice(&(payload.len() as u64).to_le_bytes());
         bytes.extend_from_slice(&payload);
         bytes.extend_from_slice(&CRC.checksum(&bytes).to_le_bytes());
+        let cannot = |e: std::io::Error| format!("cannot write checkpoint {}: {e}", path.display());
+        let tmp = files::write_temp(path, &bytes, fault_pause()).map_err(cannot)?;
         if path.exists() {
             std::fs::rename(path, previous(path))
                 .map_err(|e| format!("cannot keep the previous checkpoint: {e}"))?;
         }
-        write_atomic(path, &bytes)
-            .map_err(|e| format!("cannot write checkpoint {}: {e}", path.display()))
+        files::commit(&tmp, path).map_err(cannot)
     }
 
     /// Reads and verifies one checkpoint file.
@@ -173,6 +176,17 @@ impl Checkpoint {
             }
         }
     }
+}
+
+/// Fault injection for the crash test (`train/tests/crash.rs`): with
+/// `QUILL_FAULT_CHECKPOINT_PAUSE_MS` set, every checkpoint write pauses halfway so a `kill -9`
+/// can land inside it. Unset in normal use.
+fn fault_pause() -> Option<std::time::Duration> {
+    std::env::var("QUILL_FAULT_CHECKPOINT_PAUSE_MS")
+        .ok()?
+        .parse()
+        .ok()
+        .map(std::time::Duration::from_millis)
 }
 
 pub fn previous(path: &Path) -> PathBuf {

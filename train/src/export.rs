@@ -1,7 +1,6 @@
 //! From a trained burn model to a Quill model file, and scoring that file through the
 //! runtime — so the figures reported are those of the model that will be deployed.
 
-use std::path::Path;
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
@@ -140,30 +139,6 @@ pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, St
         m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
     }
     m.to_bytes().map_err(|e| e.to_string())
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file beside it, fsync, rename, fsync the
-/// directory. A crash leaves the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("file")
-    ));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    std::fs::rename(&tmp, path)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
 }
 
 /// Loss (nats/char) and next-char accuracy of a model file on `text`, streamed through the

@@ -12,6 +12,7 @@ pub mod corpus;
 pub mod data;
 pub mod evaluate;
 pub mod export;
+pub mod files;
 pub mod lesson;
 pub mod model;
 pub mod plot;

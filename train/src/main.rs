@@ -145,7 +145,7 @@ fn export(a: ExportArgs) -> Result<(), String> {
             .map_or("model".into(), |s| s.to_string_lossy().into_owned());
         a.model.with_file_name(format!("{stem}-{suffix}.quill"))
     });
-    train::export::write_atomic(&out, &out_bytes)
+    train::files::write_atomic(&out, &out_bytes)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let text = match &a.text {
         Some(p) => train::corpus::load(p).map_err(|e| e.to_string())?,

@@ -1,6 +1,5 @@
 //! What a run shows and keeps: the lesson-style table per epoch and `metrics.csv`.
 
-use std::io::Write;
 use std::path::Path;
 
 use crate::evaluate::Scores;
@@ -76,23 +75,35 @@ impl EpochRow {
     }
 }
 
-/// Appends a row to `metrics.csv`, writing the header first if the file is new. Each row is
-/// one `write` of a whole line followed by fsync, so a crash cannot leave half a row.
+/// Adds a row to `metrics.csv`. The file is rewritten whole and atomically (it holds one short
+/// line per epoch), so a crash leaves the old table or the new one, never half a row.
 pub fn append_csv(path: &Path, row: &EpochRow) -> std::io::Result<()> {
-    let new = !path.exists();
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    let mut text = String::new();
-    if new {
-        text.push_str(CSV_HEADER);
+    let mut rows = read_csv(path);
+    rows.push(row.clone());
+    write_csv(path, &rows)
+}
+
+/// On resume: drops rows for epochs after `epochs_done` (written after the checkpoint the run
+/// continues from, by a process that was then killed), so no epoch is listed twice.
+pub fn keep_epochs(path: &Path, epochs_done: usize) -> std::io::Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let rows: Vec<EpochRow> = read_csv(path)
+        .into_iter()
+        .filter(|r| r.epoch <= epochs_done)
+        .collect();
+    write_csv(path, &rows)
+}
+
+fn write_csv(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
+    let mut text = String::from(CSV_HEADER);
+    text.push('\n');
+    for r in rows {
+        text.push_str(&r.csv_line());
         text.push('\n');
     }
-    text.push_str(&row.csv_line());
-    text.push('\n');
-    f.write_all(text.as_bytes())?;
-    f.sync_all()
+    crate::files::write_atomic(path, text.as_bytes())
 }
 
 /// The rows of a `metrics.csv` (malformed lines are skipped).

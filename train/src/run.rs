@@ -13,7 +13,8 @@ use crate::checkpoint::Checkpoint;
 use crate::config::{OptimizerKind, TrainConfig};
 use crate::data::Data;
 use crate::evaluate::Scores;
-use crate::export::{self, write_atomic};
+use crate::export;
+use crate::files::write_atomic;
 use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::train_loop::{self, Position, RunDir, StepHook};
@@ -83,6 +84,10 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
         ));
     }
     prepare_dir(&run, opts.resume)?;
+    if let Some(ck) = &checkpoint {
+        crate::report::keep_epochs(&run.metrics(), ck.position.epoch)
+            .map_err(|e| format!("cannot write {}: {e}", run.metrics().display()))?;
+    }
     let json = serde_json::to_string_pretty(&cfg).map_err(|e| e.to_string())?;
     write_atomic(&run.config(), json.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", run.config().display()))?;
