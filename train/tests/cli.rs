@@ -162,6 +162,10 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
         (vec!["--lr", "-0.1"], "--lr must be in (0, 1]"),
         (vec!["--dropout", "1.5"], "--dropout must be in [0, 1)"),
         (vec!["--layers", "9"], "at most 8"),
+        (vec!["--hidden", "-5"], "invalid value '-5' for '--hidden"),
+        (vec!["--bptt", "0"], "--bptt must be at least 1"),
+        (vec!["--clip", "0"], "--clip must be a positive number"),
+        (vec!["--valid-frac", "0.9"], "--valid-frac must be in (0, 0.5)"),
     ];
     for (args, want) in cases {
         let mut a = args.clone();
@@ -175,11 +179,47 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
             "{args:?} wrote files"
         );
     }
+    // A run directory that cannot be created (its parent is a file; permissions would not
+    // stop root, which CI may be).
+    let file = write("a-file", b"x");
+    let o = train(&["--run-dir", &format!("{file}/run"), "--quiet"]);
+    assert!(
+        !o.status.success() && text(&o).contains("cannot create run directory"),
+        "{}",
+        text(&o)
+    );
+    let o = train(&["--resume", dir.join("nowhere").to_str().unwrap()]);
+    assert!(
+        !o.status.success() && text(&o).contains("cannot resume") && !dir.join("nowhere").exists(),
+        "{}",
+        text(&o)
+    );
     // Model files that are not models.
     let truncated = write("cut.quill", b"QUIL\x01\x00\x00\x00\xff\x00\x00\x00abc");
     let o = train(&["sample", "--model", &truncated]);
     assert!(
         !o.status.success() && text(&o).contains("cut short"),
+        "{}",
+        text(&o)
+    );
+    let out = dir.join("never.quill");
+    let o = train(&[
+        "export",
+        "--model",
+        &truncated,
+        "--quant",
+        "int8",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(
+        !o.status.success() && text(&o).contains("cut short") && !out.exists(),
+        "{}",
+        text(&o)
+    );
+    let o = train(&["sample", "--model", "/nonexistent/model.quill"]);
+    assert!(
+        !o.status.success() && text(&o).contains("cannot read /nonexistent/model.quill"),
         "{}",
         text(&o)
     );
