@@ -121,11 +121,17 @@ impl Layout {
         })
     }
 
-    /// `f32`s in a snapshot: the recurrent state and the current logits.
+    /// `f32`s in a snapshot: the recurrent state, the current logits and the UTF-8 decoder's
+    /// partial sequence (two words, stored as `f32` bit patterns).
     pub const fn snapshot(&self) -> usize {
-        self.state.saturating_add(self.vocab)
+        self.state
+            .saturating_add(self.vocab)
+            .saturating_add(SNAPSHOT_DECODER_WORDS)
     }
 }
+
+/// Words of UTF-8 decoder state at the end of a snapshot.
+pub(crate) const SNAPSHOT_DECODER_WORDS: usize = 2;
 
 /// `f32`s a predictor needs for a model of these sizes, usable in a `const` to size a static
 /// buffer at compile time; `None` on overflow.

@@ -5,7 +5,7 @@ use format::{CellKind, Model};
 use crate::Error;
 use crate::cell::{self, Gates};
 use crate::kernels::Kernel;
-use crate::layout::{InputSide, Layout};
+use crate::layout::{InputSide, Layout, SNAPSHOT_DECODER_WORDS};
 use crate::math::exp;
 use crate::rng::SmallRng;
 use crate::utf8::{Decoded, Utf8Decoder};
@@ -290,30 +290,43 @@ impl<'m, 'b> Predictor<'m, 'b> {
         self.layout.snapshot()
     }
 
-    /// Copies the state (hidden state and current logits) into `out`, which must hold exactly
-    /// [`snapshot_len`](Self::snapshot_len) `f32`.
+    /// Copies the state (hidden state, current logits and any partial UTF-8 sequence) into
+    /// `out`, which must hold exactly [`snapshot_len`](Self::snapshot_len) `f32`.
     pub fn snapshot(&self, out: &mut [f32]) -> Result<(), Error> {
         self.check_snapshot(out.len())?;
-        let parts = self.h.iter().chain(self.c.iter()).chain(self.logits.iter());
+        // The decoder's words travel as f32 bit patterns: plain copies, never arithmetic,
+        // so every bit survives.
+        let decoder = self.utf8.to_words().map(f32::from_bits);
+        let parts = self
+            .h
+            .iter()
+            .chain(self.c.iter())
+            .chain(self.logits.iter())
+            .chain(decoder.iter());
         for (o, v) in out.iter_mut().zip(parts) {
             *o = *v;
         }
         Ok(())
     }
 
-    /// Returns to a state saved by [`snapshot`](Self::snapshot); bit-identical to the moment
-    /// it was taken. A partial UTF-8 sequence fed since is dropped.
+    /// Returns to a state saved by [`snapshot`](Self::snapshot): bit-identical to the moment
+    /// it was taken, including a UTF-8 sequence that was half typed then.
     pub fn restore(&mut self, snap: &[f32]) -> Result<(), Error> {
         self.check_snapshot(snap.len())?;
+        let (state, decoder) = snap.split_at(snap.len().saturating_sub(SNAPSHOT_DECODER_WORDS));
         let parts = self
             .h
             .iter_mut()
             .chain(self.c.iter_mut())
             .chain(self.logits.iter_mut());
-        for (d, v) in parts.zip(snap) {
+        for (d, v) in parts.zip(state) {
             *d = *v;
         }
-        self.utf8.clear();
+        let mut words = [0u32; SNAPSHOT_DECODER_WORDS];
+        for (w, v) in words.iter_mut().zip(decoder) {
+            *w = v.to_bits();
+        }
+        self.utf8 = Utf8Decoder::from_words(words);
         Ok(())
     }
 

@@ -49,6 +49,28 @@ impl Utf8Decoder {
         *self = Self::new();
     }
 
+    /// The decoder's state as two words, for snapshots (see [`Self::from_words`]).
+    pub(crate) const fn to_words(&self) -> [u32; 2] {
+        [
+            self.code,
+            (self.need as u32) | ((self.lo as u32) << 8) | ((self.hi as u32) << 16),
+        ]
+    }
+
+    /// The state saved by [`Self::to_words`]. Any words give a usable decoder (a forged
+    /// snapshot cannot make decoding panic): fields are masked to the ranges `push` produces.
+    pub(crate) const fn from_words(w: [u32; 2]) -> Self {
+        let need = (w[1] & 0x3) as u8;
+        let lo = 0x80 | ((w[1] >> 8) & 0x3F) as u8;
+        let hi = 0x80 | ((w[1] >> 16) & 0x3F) as u8;
+        Utf8Decoder {
+            code: w[0] & 0x1F_FFFF,
+            need,
+            lo,
+            hi,
+        }
+    }
+
     /// Ends the input: a partial sequence becomes U+FFFD.
     pub fn finish(&mut self) -> Option<char> {
         let pending = self.is_pending();
