@@ -50,7 +50,7 @@ impl Utf8Decoder {
     }
 
     /// The decoder's state as two words, for snapshots (see [`Self::from_words`]).
-    pub(crate) const fn to_words(&self) -> [u32; 2] {
+    pub(crate) const fn to_words(self) -> [u32; 2] {
         [
             self.code,
             (self.need as u32) | ((self.lo as u32) << 8) | ((self.hi as u32) << 16),

@@ -71,7 +71,11 @@ fn check_outputs(p: &Predictor<'_, '_>) {
     assert!(n <= 5 && n < vocab);
     for w in top[..n].windows(2) {
         // Probabilities may be NaN only when every logit is infinite; order holds otherwise.
-        assert!(!(w[0].1 < w[1].1), "top-k out of order: {:?}", &top[..n]);
+        assert!(
+            w[0].1.partial_cmp(&w[1].1) != Some(std::cmp::Ordering::Less),
+            "top-k out of order: {:?}",
+            &top[..n]
+        );
     }
     let mut probs = vec![0f32; vocab];
     p.probabilities(&mut probs).expect("vocab-sized output");
@@ -82,7 +86,10 @@ fn check_outputs(p: &Predictor<'_, '_>) {
     let mut rng = SmallRng::new(7);
     for t in [0.0, 0.8, 1e30] {
         if let Ok(c) = p.sample(t, &mut rng) {
-            assert!(p.model().vocab().index_of(c) != 0, "sampled the unknown token");
+            assert!(
+                p.model().vocab().index_of(c) != 0,
+                "sampled the unknown token"
+            );
         }
     }
     assert!(p.sample(f32::NAN, &mut rng).is_err());

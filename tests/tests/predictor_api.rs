@@ -145,7 +145,11 @@ fn a_snapshot_inside_a_utf8_sequence_restores_it() {
     p.snapshot(&mut snap).unwrap();
     p.feed_bytes(b"\xe2\x82 detour \xf0");
     p.restore(&snap).unwrap();
-    assert_eq!(p.feed_bytes(b"\xa9"), 1, "the restored decoder completes 'é'");
+    assert_eq!(
+        p.feed_bytes(b"\xa9"),
+        1,
+        "the restored decoder completes 'é'"
+    );
     let mut buf2 = vec![0f32; Predictor::buffer_len(&model).unwrap()];
     let mut q = Predictor::new(&model, &mut buf2).unwrap();
     q.feed_str("café");

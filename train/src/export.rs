@@ -1,7 +1,6 @@
 //! From a trained burn model to a Quill model file, and scoring that file through the
 //! runtime — so the figures reported are those of the model that will be deployed.
 
-
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
 use format::{Architecture, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};

@@ -165,7 +165,10 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
         (vec!["--hidden", "-5"], "invalid value '-5' for '--hidden"),
         (vec!["--bptt", "0"], "--bptt must be at least 1"),
         (vec!["--clip", "0"], "--clip must be a positive number"),
-        (vec!["--valid-frac", "0.9"], "--valid-frac must be in (0, 0.5)"),
+        (
+            vec!["--valid-frac", "0.9"],
+            "--valid-frac must be in (0, 0.5)",
+        ),
     ];
     for (args, want) in cases {
         let mut a = args.clone();

@@ -26,7 +26,14 @@ fn spawn(corpus: &Path, run: &Path, resume: bool, pause_ms: Option<u64>) -> Chil
     } else {
         c.args(["--corpus", corpus.to_str().unwrap()]);
         c.args(["--hidden", "16", "--emb", "4", "--bs", "4", "--bptt", "8"]);
-        c.args(["--epochs", "10", "--seed", "7", "--run-dir", run.to_str().unwrap()]);
+        c.args([
+            "--epochs",
+            "10",
+            "--seed",
+            "7",
+            "--run-dir",
+            run.to_str().unwrap(),
+        ]);
         c.args(["--checkpoint-every", &CHECKPOINT_EVERY.to_string()]);
     }
     c.arg("--quiet");
@@ -54,10 +61,17 @@ fn metrics(run: &Path) -> Vec<String> {
         return Vec::new();
     };
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some(CSV_HEADER), "metrics.csv header:\n{text}");
+    assert_eq!(
+        lines.next(),
+        Some(CSV_HEADER),
+        "metrics.csv header:\n{text}"
+    );
     let rows: Vec<String> = lines
         .map(|l| {
-            assert!(EpochRow::parse_csv(l).is_some(), "malformed row {l:?}:\n{text}");
+            assert!(
+                EpochRow::parse_csv(l).is_some(),
+                "malformed row {l:?}:\n{text}"
+            );
             l.split(',').take(7).collect::<Vec<_>>().join(",")
         })
         .collect();
@@ -155,7 +169,10 @@ fn sigkill_at_random_moments_and_mid_checkpoint_loses_nothing() {
         mid_write_kills += usize::from(mid_write);
         let step = checkpoint_step(&run);
         if let (Some(before), Some(now)) = (last_step, step) {
-            assert!(now >= before, "checkpoint went back from step {before} to {now}");
+            assert!(
+                now >= before,
+                "checkpoint went back from step {before} to {now}"
+            );
         }
         if step.is_some() {
             last_step = step;
@@ -171,7 +188,10 @@ fn sigkill_at_random_moments_and_mid_checkpoint_loses_nothing() {
             metrics(&run).len()
         );
     }
-    assert!(kills >= 4 && mid_write_kills >= 2, "{kills} kills, {mid_write_kills} mid-write");
+    assert!(
+        kills >= 4 && mid_write_kills >= 2,
+        "{kills} kills, {mid_write_kills} mid-write"
+    );
 
     // Run to the end; the first resume reports the step it continues from.
     let out = finish(spawn(&corpus, &run, last_step.is_some(), None));
@@ -204,9 +224,22 @@ fn a_damaged_checkpoint_is_reported_and_the_previous_one_used() {
         std::fs::write(&corpus, "abc abd abe ".repeat(200)).unwrap();
         let run = dir.join("run");
         let mut c = Command::new(env!("CARGO_BIN_EXE_train"));
-        c.args(["--corpus", corpus.to_str().unwrap(), "--hidden", "8", "--emb", "4"]);
+        c.args([
+            "--corpus",
+            corpus.to_str().unwrap(),
+            "--hidden",
+            "8",
+            "--emb",
+            "4",
+        ]);
         c.args(["--bs", "4", "--bptt", "8", "--max-steps", "25"]);
-        c.args(["--checkpoint-every", "10", "--run-dir", run.to_str().unwrap(), "--quiet"]);
+        c.args([
+            "--checkpoint-every",
+            "10",
+            "--run-dir",
+            run.to_str().unwrap(),
+            "--quiet",
+        ]);
         assert!(c.status().unwrap().success());
         let ck = run.join("checkpoint.bin");
         let prev_step = Checkpoint::read(&train::checkpoint::previous(&ck))
