@@ -23,6 +23,8 @@ pub enum Error {
     NoPrediction,
     /// `self_test()` on a model file that has no self-test section.
     NoSelfTest,
+    /// Backspace past the oldest state a [`crate::History`] holds.
+    HistoryEmpty,
     /// After prime char `step`, the most likely token differs from the one recorded at export.
     SelfTestTop1 {
         step: usize,
@@ -87,6 +89,11 @@ impl fmt::Display for Error {
             Error::NoSelfTest => write!(
                 f,
                 "this model file has no self-test section; export it with a self-test to check it on device"
+            ),
+            Error::HistoryEmpty => write!(
+                f,
+                "no saved state left to undo; re-prime from the text before the cursor \
+                 (History::reprime or History::backspace_or_reprime)"
             ),
             Error::SelfTestTop1 {
                 step,

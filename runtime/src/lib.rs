@@ -28,6 +28,7 @@
 
 mod cell;
 mod error;
+mod history;
 mod kernels;
 mod layout;
 pub mod math;
@@ -40,6 +41,7 @@ pub mod capi;
 
 pub use error::Error;
 pub use format::{Architecture, CellKind, DType};
+pub use history::History;
 pub use kernels::Kernel;
 pub use layout::{InputSide, Layout, buffer_len};
 pub use predictor::Predictor;
