@@ -46,7 +46,7 @@ fn random_typing_and_backspacing_matches_retyping_from_scratch() {
             let mut text = String::new();
             let letters: Vec<char> = "abc de fgh.".chars().collect();
             for _ in 0..200 {
-                if rng.next_u32() % 3 == 0 && !text.is_empty() {
+                if rng.next_u32().is_multiple_of(3) && !text.is_empty() {
                     text.pop();
                     // Exact while the ring lasts, a re-prime from the whole text after that.
                     h.backspace_or_reprime(&mut p, &text, usize::MAX).unwrap();
