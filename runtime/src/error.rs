@@ -23,6 +23,8 @@ pub enum Error {
     NoPrediction,
     /// `self_test()` on a model file that has no self-test section.
     NoSelfTest,
+    /// A bias slice whose length is not the vocabulary size, or with a NaN or +∞ entry.
+    InvalidBias { expected: usize, found: usize },
     /// Backspace past the oldest state a [`crate::History`] holds.
     HistoryEmpty,
     /// After prime char `step`, the most likely token differs from the one recorded at export.
@@ -89,6 +91,11 @@ impl fmt::Display for Error {
             Error::NoSelfTest => write!(
                 f,
                 "this model file has no self-test section; export it with a self-test to check it on device"
+            ),
+            Error::InvalidBias { expected, found } => write!(
+                f,
+                "bias has {found} entries, the vocabulary has {expected} tokens (token 0 included); \
+                 entries must be finite or -inf (to exclude a character)"
             ),
             Error::HistoryEmpty => write!(
                 f,

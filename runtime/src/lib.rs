@@ -27,6 +27,7 @@
 )]
 
 mod cell;
+mod complete;
 mod error;
 mod history;
 mod kernels;
@@ -39,6 +40,7 @@ mod utf8;
 #[cfg(feature = "capi")]
 pub mod capi;
 
+pub use complete::{Completion, complete_words, completion_buffer_len, is_word_char};
 pub use error::Error;
 pub use format::{Architecture, CellKind, DType};
 pub use history::History;

@@ -228,20 +228,51 @@ impl<'m, 'b> Predictor<'m, 'b> {
     /// Fills `out` with the `out.len()` most likely next characters, most likely first; returns
     /// how many were written (fewer if the vocabulary is smaller). Ties keep vocabulary order.
     pub fn top_k_into(&self, out: &mut [(char, f32)]) -> usize {
+        self.ranked(None, out)
+    }
+
+    /// As [`top_k_into`](Self::top_k_into), with `bias[token]` added to each logit first:
+    /// `f32::NEG_INFINITY` removes a character (a layout that cannot type it), a positive
+    /// value boosts one (the user's own words). Probabilities are renormalised over the biased
+    /// scores. `bias` holds one entry per token (the vocabulary size, token 0 included).
+    pub fn top_k_biased(&self, bias: &[f32], out: &mut [(char, f32)]) -> Result<usize, Error> {
+        self.check_bias(bias)?;
+        Ok(self.ranked(Some(bias), out))
+    }
+
+    pub(crate) fn check_bias(&self, bias: &[f32]) -> Result<(), Error> {
+        if bias.len() != self.logits.len() || bias.iter().any(|b| b.is_nan() || *b == f32::INFINITY)
+        {
+            return Err(Error::InvalidBias {
+                expected: self.logits.len(),
+                found: bias.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Logit `i` plus its bias, if any.
+    pub(crate) fn score(&self, i: usize, bias: Option<&[f32]>) -> f32 {
+        let l = self.logits.get(i).copied().unwrap_or(f32::NEG_INFINITY);
+        l + bias.and_then(|b| b.get(i)).copied().unwrap_or(0.0)
+    }
+
+    fn ranked(&self, bias: Option<&[f32]>, out: &mut [(char, f32)]) -> usize {
         let mut n = 0;
-        for (i, &l) in self.logits.iter().enumerate().skip(1) {
+        for i in 1..self.logits.len() {
             let Some(ch) = u32::try_from(i)
                 .ok()
                 .and_then(|i| self.model.vocab().char_at(i))
             else {
                 continue;
             };
-            if l.is_nan() {
+            let l = self.score(i, bias);
+            if l.is_nan() || l == f32::NEG_INFINITY {
                 continue;
             }
             n = insert_sorted(out, n, (ch, l));
         }
-        let (max, sum) = self.softmax_stats();
+        let (max, sum) = self.softmax_stats_with(bias);
         for e in out.iter_mut().take(n) {
             e.1 = exp(e.1 - max) / sum;
         }
@@ -381,12 +412,14 @@ impl<'m, 'b> Predictor<'m, 'b> {
     }
 
     fn softmax_stats(&self) -> (f32, f32) {
-        let max = self
-            .logits
-            .iter()
-            .copied()
-            .fold(f32::NEG_INFINITY, f32::max);
-        let sum = self.logits.iter().map(|&l| exp(l - max)).sum();
+        self.softmax_stats_with(None)
+    }
+
+    /// Max and sum of `exp(score − max)` over all tokens, for a softmax of the (biased) logits.
+    pub(crate) fn softmax_stats_with(&self, bias: Option<&[f32]>) -> (f32, f32) {
+        let scores = (0..self.logits.len()).map(|i| self.score(i, bias));
+        let max = scores.clone().fold(f32::NEG_INFINITY, f32::max);
+        let sum = scores.map(|l| exp(l - max)).sum();
         (max, sum)
     }
 

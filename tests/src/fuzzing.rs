@@ -6,7 +6,10 @@
 use std::sync::OnceLock;
 
 use format::{AlignedBytes, CellKind};
-use runtime::{InputSide, Kernel, Model, Predictor, SmallRng};
+use runtime::{
+    Completion, History, InputSide, Kernel, Model, Predictor, SmallRng, complete_words,
+    completion_buffer_len,
+};
 
 /// Bytes the loader refuses to even try: a model this large would not come from an honest
 /// file of the fuzzer's sizes, and allocating its buffer only slows the fuzzer.
@@ -121,7 +124,8 @@ fn stream_models() -> &'static [AlignedBytes] {
 }
 
 /// Target `byte_stream`: the first byte picks a model and input side; the rest is a program of
-/// keyboard events (UTF-8 bytes, snapshot, restore, reset, top-k, sampling, raw tokens).
+/// keyboard events (UTF-8 bytes, snapshot, restore, reset, sampling, word completion,
+/// History typing and Backspace, raw tokens).
 /// Checks that restore returns the exact state of its snapshot.
 pub fn byte_stream(data: &[u8]) {
     let Some((&head, mut rest)) = data.split_first() else {
@@ -142,9 +146,12 @@ pub fn byte_stream(data: &[u8]) {
     let mut snap = vec![0f32; snap_len];
     let mut at_snap: Option<Vec<f32>> = None;
     let mut rng = SmallRng::new(u64::from(head));
+    let mut ring = vec![0f32; History::buffer_len(&p, 4).expect("small model")];
+    let mut history = History::new(&p, &mut ring).expect("sized for this predictor");
+    let mut scratch = vec![0f32; completion_buffer_len(&p, 3).expect("small model")];
     while let Some((&op, tail)) = rest.split_first() {
         rest = tail;
-        match op % 8 {
+        match op % 11 {
             // Most events are typing: the op byte's high bits pick how many bytes follow.
             0..=2 => {
                 let n = usize::from(op >> 3).min(rest.len());
@@ -173,6 +180,29 @@ pub fn byte_stream(data: &[u8]) {
                 let t = f32::from(op >> 3) / 8.0;
                 let _ = p.sample(t, &mut rng);
                 check_outputs(&p);
+            }
+            7 => {
+                // Completion must leave the predictor exactly as it was.
+                let before = bits(p.logits());
+                let mut out: [Completion<6>; 3] = Default::default();
+                let n = complete_words::<3, 6>(&mut p, &mut scratch, None, &mut out)
+                    .expect("scratch sized by completion_buffer_len");
+                assert_eq!(bits(p.logits()), before, "complete_words moved the state");
+                for w in out[..n].windows(2) {
+                    assert!(w[0].probability >= w[1].probability);
+                }
+            }
+            8 => {
+                // Typing through the history, then Backspace restores the state before it.
+                let before = bits(p.logits());
+                let c = char::from(op >> 3 | 0x60);
+                history.type_char(&mut p, c).expect("same predictor");
+                history.backspace(&mut p).expect("just saved");
+                assert_eq!(bits(p.logits()), before, "backspace did not undo the char");
+                let _ = history.type_char(&mut p, c);
+            }
+            9 => {
+                let _ = history.backspace(&mut p);
             }
             _ => {
                 let token = u32::from(op >> 3).wrapping_mul(3);
