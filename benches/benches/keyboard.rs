@@ -11,11 +11,11 @@ use std::time::Duration;
 use criterion::{Criterion, criterion_group, criterion_main};
 use format::CellKind;
 use runtime::{
-    Completion, History, InputSide, Kernel, Model, Predictor, complete_words,
-    completion_buffer_len,
+    Completion, History, InputSide, Kernel, Model, Predictor, complete_words, completion_buffer_len,
 };
 
-const CONTEXT: &str = "the quick brown fox jumps over the lazy dog while the cat sleeps on the mat ";
+const CONTEXT: &str =
+    "the quick brown fox jumps over the lazy dog while the cat sleeps on the mat ";
 
 fn keyboard(c: &mut Criterion) {
     let mut g = c.benchmark_group("keyboard");
@@ -48,7 +48,8 @@ fn keyboard(c: &mut Criterion) {
         });
         g.bench_function(format!("reprime_64/{}", m.name), |b| {
             b.iter(|| {
-                h.reprime(&mut p, black_box(CONTEXT), 64).expect("same predictor");
+                h.reprime(&mut p, black_box(CONTEXT), 64)
+                    .expect("same predictor");
                 black_box(p.logits()[0])
             })
         });

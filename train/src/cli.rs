@@ -32,6 +32,19 @@ pub enum Command {
     Sample(SampleArgs),
     /// Measure training throughput (chars/s).
     Bench(BenchArgs),
+    /// Live terminal demo: next chars and word completions as you type (Tab accepts,
+    /// Backspace undoes, Esc quits).
+    Keyboard(KeyboardArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct KeyboardArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// Replay keys instead of reading the terminal and print a panel after each: `\b`
+    /// Backspace, `\t` Tab, `\e` Esc, `\n` newline; `-` reads the keys from stdin.
+    #[arg(long)]
+    pub script: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

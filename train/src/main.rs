@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => export(a),
         Some(Command::Sample(a)) => sample(a),
         Some(Command::Bench(a)) => bench(a),
+        Some(Command::Keyboard(a)) => train::keyboard::run(&a.model, a.script.as_deref()),
         None => train(&cli.train),
     };
     match result {

@@ -318,3 +318,87 @@ fn the_lessons_window_models_train_and_report() {
         assert!(run.join("model.bin").exists() && run.join("loss.svg").exists());
     }
 }
+
+#[test]
+fn the_keyboard_demo_scripts_typing_tab_backspace_and_esc() {
+    let dir = tmp("cli-keyboard");
+    let corpus = small_corpus(&dir);
+    let run = dir.join("run");
+    let o = train(&[
+        "--corpus",
+        corpus.to_str().unwrap(),
+        "--hidden",
+        "32",
+        "--emb",
+        "8",
+        "--bs",
+        "8",
+        "--bptt",
+        "16",
+        "--cycles",
+        "2",
+        "--run-dir",
+        run.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let model = run.join("model.quill");
+    let o = train(&[
+        "keyboard",
+        "--model",
+        model.to_str().unwrap(),
+        "--script",
+        "the c\\tsat\\b\\b\\b\\ex",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    assert!(o.status.success(), "{}", text(&o));
+    let panels: Vec<&str> = out.split("[").skip(1).collect();
+    // 5 chars, Tab, 3 chars, 3 Backspaces; Esc stops before the 'x'.
+    assert_eq!(panels.len(), 12, "{out}");
+    for p in &panels {
+        assert!(p.contains("next:") && p.contains("words:"), "{p}");
+    }
+    // The corpus is "the cat sat on mat N . …": after "the c" the best word is "cat", and Tab
+    // types it with a space.
+    assert!(panels[4].contains("words: cat "), "{}", panels[4]);
+    assert!(panels[5].starts_with("Tab]\n> the cat ▏"), "{}", panels[5]);
+    // Three Backspaces after "sat" restore exactly the panel shown after the Tab.
+    let body = |p: &str| p.split_once('\n').unwrap().1.to_string();
+    assert_eq!(body(panels[11]), body(panels[5]), "{out}");
+    assert!(!out.contains("Char('x')"));
+
+    // Piped keys (control bytes) give the same panels as the escapes.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args([
+            "keyboard",
+            "--model",
+            model.to_str().unwrap(),
+            "--script",
+            "-",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"the c\tsat\x7f\x7f\x08\x1bx")
+        .unwrap();
+    let piped = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&piped.stdout), out);
+
+    // Without a terminal and without --script: a clear refusal.
+    let o = Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["keyboard", "--model", model.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        !o.status.success() && text(&o).contains("--script"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,323 @@
+//! `train keyboard`: a live terminal demo of the runtime as a keyboard uses it — top-3 next
+//! characters and top-3 word completions after every key, Tab accepts the first completion,
+//! Backspace rolls back through the `History` ring, Esc quits. `--script` replays keys
+//! non-interactively and prints the same panels (used by the tests).
+
+use std::io::{IsTerminal, Read, Write};
+use std::time::Instant;
+
+use runtime::{
+    Completion, History, InputSide, Kernel, Model, Predictor, complete_words,
+    completion_buffer_len, is_word_char,
+};
+
+/// Exact Backspace depth; deeper deletes re-prime from this many characters of context.
+const HISTORY: usize = 64;
+const CONTEXT: usize = 64;
+const BEAM: usize = 4;
+const MAX_WORD: usize = 16;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    Char(char),
+    Backspace,
+    Tab,
+    Esc,
+}
+
+/// Keys from a `--script` text: `\b` Backspace, `\t` Tab, `\e` Esc, `\n` newline, `\\` a
+/// backslash; the control bytes themselves (0x08/0x7f, 0x09, 0x1b) work too, as piped input
+/// sends them.
+pub fn script_keys(script: &str) -> Vec<Key> {
+    let mut keys = Vec::new();
+    let mut chars = script.chars();
+    while let Some(c) = chars.next() {
+        let key = match c {
+            '\\' => match chars.next() {
+                Some('b') => Key::Backspace,
+                Some('t') => Key::Tab,
+                Some('e') => Key::Esc,
+                Some('n') => Key::Char('\n'),
+                Some(other) => Key::Char(other),
+                None => Key::Char('\\'),
+            },
+            '\u{8}' | '\u{7f}' => Key::Backspace,
+            '\t' => Key::Tab,
+            '\u{1b}' => Key::Esc,
+            c => Key::Char(c),
+        };
+        keys.push(key);
+    }
+    keys
+}
+
+/// The typing session: predictor, Backspace ring, completion scratch and the text so far.
+pub struct Keyboard<'a> {
+    p: Predictor<'a, 'a>,
+    history: History<'a>,
+    scratch: Vec<f32>,
+    text: String,
+    /// Microseconds the last key took (steps, restores, completion).
+    pub last_key_us: f64,
+}
+
+/// What the screen shows after a key.
+pub struct Panel {
+    pub text: String,
+    pub next: Vec<(char, f32)>,
+    /// Whole words (typed part + completion) with probabilities.
+    pub words: Vec<(String, f32)>,
+    pub key_us: f64,
+}
+
+impl<'a> Keyboard<'a> {
+    pub fn new(p: Predictor<'a, 'a>, ring: &'a mut [f32]) -> Result<Self, String> {
+        let history = History::new(&p, ring).map_err(|e| e.to_string())?;
+        let scratch = vec![0f32; completion_buffer_len(&p, BEAM).map_err(|e| e.to_string())?];
+        Ok(Keyboard {
+            p,
+            history,
+            scratch,
+            text: String::new(),
+            last_key_us: 0.0,
+        })
+    }
+
+    /// The word being typed: the text's trailing word characters.
+    fn partial_word(&self) -> &str {
+        let start = self
+            .text
+            .char_indices()
+            .rev()
+            .take_while(|(_, c)| is_word_char(*c))
+            .last()
+            .map_or(self.text.len(), |(i, _)| i);
+        &self.text[start..]
+    }
+
+    fn completions(&mut self) -> Result<Vec<(String, f32)>, String> {
+        let mut out: [Completion<MAX_WORD>; 3] = Default::default();
+        let n = complete_words::<BEAM, MAX_WORD>(&mut self.p, &mut self.scratch, None, &mut out)
+            .map_err(|e| e.to_string())?;
+        let typed = self.partial_word().to_string();
+        // Below 0.1 % a "completion" is noise (e.g. letters glued to a finished word).
+        Ok(out[..n]
+            .iter()
+            .filter(|c| c.probability >= 1e-3)
+            .map(|c| {
+                (
+                    format!("{typed}{}", c.suffix.iter().collect::<String>()),
+                    c.probability,
+                )
+            })
+            .collect())
+    }
+
+    fn type_char(&mut self, c: char) -> Result<(), String> {
+        self.text.push(c);
+        self.history
+            .type_char(&mut self.p, c)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Applies one key; returns false on Esc.
+    pub fn press(&mut self, key: Key) -> Result<bool, String> {
+        let t = Instant::now();
+        match key {
+            Key::Esc => return Ok(false),
+            Key::Char(c) => self.type_char(c)?,
+            Key::Backspace => {
+                if self.text.pop().is_some() {
+                    let text = self.text.clone();
+                    self.history
+                        .backspace_or_reprime(&mut self.p, &text, CONTEXT)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+            Key::Tab => {
+                let mut out: [Completion<MAX_WORD>; 1] = Default::default();
+                let n = complete_words::<BEAM, MAX_WORD>(
+                    &mut self.p,
+                    &mut self.scratch,
+                    None,
+                    &mut out,
+                )
+                .map_err(|e| e.to_string())?;
+                if n > 0 {
+                    for c in out[0].suffix.clone() {
+                        self.type_char(c)?;
+                    }
+                    self.type_char(' ')?;
+                }
+            }
+        }
+        self.last_key_us = t.elapsed().as_secs_f64() * 1e6;
+        Ok(true)
+    }
+
+    pub fn panel(&mut self) -> Result<Panel, String> {
+        let t = Instant::now();
+        let next = self.p.top_k::<3>().to_vec();
+        let words = self.completions()?;
+        Ok(Panel {
+            text: self.text.clone(),
+            next,
+            words,
+            key_us: self.last_key_us + t.elapsed().as_secs_f64() * 1e6,
+        })
+    }
+}
+
+impl Panel {
+    /// The panel as lines (no trailing newline), last 60 characters of text shown.
+    pub fn render(&self, timings: bool) -> Vec<String> {
+        let shown: String = {
+            let v: Vec<char> = self.text.chars().collect();
+            v[v.len().saturating_sub(60)..]
+                .iter()
+                .map(|&c| if c == '\n' { '⏎' } else { c })
+                .collect()
+        };
+        let next: Vec<String> = self
+            .next
+            .iter()
+            .map(|(c, p)| format!("'{}' {:5.1}%", crate::sample::show_char(*c), p * 100.0))
+            .collect();
+        let words: Vec<String> = self
+            .words
+            .iter()
+            .map(|(w, p)| format!("{w} {:.1}%", p * 100.0))
+            .collect();
+        let mut lines = vec![
+            format!("> {shown}▏"),
+            format!("  next:  {}", next.join("   ")),
+            format!("  words: {}", words.join("   ")),
+        ];
+        if timings {
+            lines.push(format!(
+                "  ({:.0} µs for this key and its suggestions; Tab accepts, Backspace undoes, Esc quits)",
+                self.key_us
+            ));
+        }
+        lines
+    }
+}
+
+/// Loads a model file and runs the demo: `script` replays keys and prints a panel after each;
+/// without it the terminal is put in raw mode and keys are read live.
+pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), String> {
+    let raw = std::fs::read(model_path)
+        .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
+    let bytes = format::AlignedBytes::new(&raw);
+    let model = Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
+    let side = InputSide::Table;
+    let mut buf = vec![0f32; Predictor::buffer_len_for(&model, side).map_err(|e| e.to_string())?];
+    let p = Predictor::with_options(&model, &mut buf, Kernel::detect(), side)
+        .map_err(|e| e.to_string())?;
+    let mut ring = vec![0f32; History::buffer_len(&p, HISTORY).map_err(|e| e.to_string())?];
+    let mut kb = Keyboard::new(p, &mut ring)?;
+    match script {
+        Some(s) => {
+            let s = if s == "-" {
+                let mut input = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut input)
+                    .map_err(|e| format!("cannot read the script from stdin: {e}"))?;
+                input
+            } else {
+                s.to_string()
+            };
+            for key in script_keys(&s) {
+                if !kb.press(key)? {
+                    break;
+                }
+                println!("[{key:?}]");
+                for line in kb.panel()?.render(false) {
+                    println!("{line}");
+                }
+            }
+            Ok(())
+        }
+        None => live(&mut kb),
+    }
+}
+
+/// Restores the terminal however `live` ends.
+struct RawMode;
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        let _ = crossterm::terminal::disable_raw_mode();
+    }
+}
+
+fn live(kb: &mut Keyboard<'_>) -> Result<(), String> {
+    use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
+    use crossterm::{cursor, execute, terminal};
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "the live demo needs a terminal; for piped input use --script - (or --script \"text\")"
+                .into(),
+        );
+    }
+    terminal::enable_raw_mode().map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
+    let _guard = RawMode;
+    let mut out = std::io::stdout();
+    let draw = |kb: &mut Keyboard<'_>, out: &mut std::io::Stdout| -> Result<(), String> {
+        let panel = kb.panel()?;
+        execute!(
+            out,
+            cursor::MoveTo(0, 0),
+            terminal::Clear(terminal::ClearType::All)
+        )
+        .map_err(|e| e.to_string())?;
+        for line in panel.render(true) {
+            write!(out, "{line}\r\n").map_err(|e| e.to_string())?;
+        }
+        out.flush().map_err(|e| e.to_string())
+    };
+    draw(kb, &mut out)?;
+    loop {
+        let Event::Key(k) = read().map_err(|e| e.to_string())? else {
+            continue;
+        };
+        if k.kind == KeyEventKind::Release {
+            continue;
+        }
+        let key = match k.code {
+            KeyCode::Esc => Key::Esc,
+            KeyCode::Char('c') if k.modifiers.contains(KeyModifiers::CONTROL) => Key::Esc,
+            KeyCode::Char(c) => Key::Char(c),
+            KeyCode::Enter => Key::Char('\n'),
+            KeyCode::Backspace => Key::Backspace,
+            KeyCode::Tab => Key::Tab,
+            _ => continue,
+        };
+        if !kb.press(key)? {
+            break;
+        }
+        draw(kb, &mut out)?;
+    }
+    write!(out, "\r\n").map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_escapes_become_keys() {
+        assert_eq!(
+            script_keys("ab\\b\\tx\\\\\u{7f}\\e"),
+            vec![
+                Key::Char('a'),
+                Key::Char('b'),
+                Key::Backspace,
+                Key::Tab,
+                Key::Char('x'),
+                Key::Char('\\'),
+                Key::Backspace,
+                Key::Esc
+            ]
+        );
+    }
+}
