@@ -32,9 +32,27 @@ pub enum Command {
     Sample(SampleArgs),
     /// Measure training throughput (chars/s).
     Bench(BenchArgs),
+    /// Measure a model file on a text through the runtime: bits/char, next-char top-1/top-3
+    /// accuracy and keystroke savings with top-3 word completion.
+    Eval(EvalArgs),
     /// Live terminal demo: next chars and word completions as you type (Tab accepts,
     /// Backspace undoes, Esc quits).
     Keyboard(KeyboardArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    #[arg(long)]
+    pub model: PathBuf,
+    /// A UTF-8 text file (e.g. held-out text the model was not trained on).
+    #[arg(long)]
+    pub text: PathBuf,
+    /// Use only the first N characters.
+    #[arg(long)]
+    pub max_chars: Option<usize>,
+    /// Print the figures as one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

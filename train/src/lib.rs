@@ -22,5 +22,6 @@ pub mod rng;
 pub mod run;
 pub mod sample;
 pub mod schedule;
+pub mod text_eval;
 pub mod train_loop;
 pub mod vocab;

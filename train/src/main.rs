@@ -11,6 +11,7 @@ fn main() -> ExitCode {
         Some(Command::Export(a)) => export(a),
         Some(Command::Sample(a)) => sample(a),
         Some(Command::Bench(a)) => bench(a),
+        Some(Command::Eval(a)) => eval(a),
         Some(Command::Keyboard(a)) => train::keyboard::run(&a.model, a.script.as_deref()),
         None => train(&cli.train),
     };
@@ -172,6 +173,32 @@ fn export(a: ExportArgs) -> Result<(), String> {
         before.accuracy * 100.0,
         after.accuracy * 100.0
     );
+    Ok(())
+}
+
+fn eval(a: train::cli::EvalArgs) -> Result<(), String> {
+    let bytes =
+        std::fs::read(&a.model).map_err(|e| format!("cannot read {}: {e}", a.model.display()))?;
+    let raw =
+        std::fs::read(&a.text).map_err(|e| format!("cannot read {}: {e}", a.text.display()))?;
+    let text = String::from_utf8(raw).map_err(|e| {
+        format!(
+            "{} is not valid UTF-8 (byte offset {}); convert it to UTF-8",
+            a.text.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })?;
+    let text: String = match a.max_chars {
+        Some(n) => text.chars().take(n).collect(),
+        None => text,
+    };
+    let r = train::text_eval::evaluate(&bytes, &text)
+        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", r.table());
+    }
     Ok(())
 }
 

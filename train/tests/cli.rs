@@ -320,7 +320,7 @@ fn the_lessons_window_models_train_and_report() {
 }
 
 #[test]
-fn the_keyboard_demo_scripts_typing_tab_backspace_and_esc() {
+fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
     let dir = tmp("cli-keyboard");
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
@@ -389,6 +389,45 @@ fn the_keyboard_demo_scripts_typing_tab_backspace_and_esc() {
         .unwrap();
     let piped = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&piped.stdout), out);
+
+    // The evaluator: JSON figures consistent with the exporter's runtime scoring and with
+    // their own definitions.
+    let o = train(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--text",
+        corpus.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
+    let body = std::fs::read_to_string(&corpus).unwrap();
+    let scores = train::export::score_with_runtime(&std::fs::read(&model).unwrap(), &body).unwrap();
+    assert!(
+        (f("nats_per_char") - scores.loss).abs() < 1e-9,
+        "{v} vs {scores:?}"
+    );
+    assert!(
+        (f("top1_accuracy") - scores.accuracy).abs() < 1e-3,
+        "{v} vs {scores:?}"
+    );
+    assert!(f("top3_accuracy") >= f("top1_accuracy"));
+    assert_eq!(f("chars") as usize, body.chars().count());
+    let (chars, keys) = (f("chars"), f("keystrokes"));
+    assert!((f("keystroke_savings_rate") - (1.0 - keys / chars)).abs() < 1e-12);
+    // "the cat sat on mat N . " is easy: most words are completed, saving keystrokes.
+    assert!(f("words_completed") <= f("words") && f("words_completed") > 0.5 * f("words"));
+    assert!(f("keystroke_savings_rate") > 0.2, "{v}");
+    let o = train(&[
+        "eval",
+        "--model",
+        model.to_str().unwrap(),
+        "--text",
+        "/nonexistent.txt",
+    ]);
+    assert!(!o.status.success() && text(&o).contains("cannot read /nonexistent.txt"));
 
     // Without a terminal and without --script: a clear refusal.
     let o = Command::new(env!("CARGO_BIN_EXE_train"))
