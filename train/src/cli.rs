@@ -44,9 +44,10 @@ pub enum Command {
 pub struct EvalArgs {
     #[arg(long)]
     pub model: PathBuf,
-    /// A UTF-8 text file (e.g. held-out text the model was not trained on).
+    /// A UTF-8 text file (e.g. held-out text the model was not trained on); without it, the
+    /// built-in corpus's validation split (its last 10 %, as training holds it out).
     #[arg(long)]
-    pub text: PathBuf,
+    pub text: Option<PathBuf>,
     /// Use only the first N characters.
     #[arg(long)]
     pub max_chars: Option<usize>,

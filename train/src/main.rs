@@ -179,15 +179,24 @@ fn export(a: ExportArgs) -> Result<(), String> {
 fn eval(a: train::cli::EvalArgs) -> Result<(), String> {
     let bytes =
         std::fs::read(&a.model).map_err(|e| format!("cannot read {}: {e}", a.model.display()))?;
-    let raw =
-        std::fs::read(&a.text).map_err(|e| format!("cannot read {}: {e}", a.text.display()))?;
-    let text = String::from_utf8(raw).map_err(|e| {
-        format!(
-            "{} is not valid UTF-8 (byte offset {}); convert it to UTF-8",
-            a.text.display(),
-            e.utf8_error().valid_up_to()
-        )
-    })?;
+    let text = match &a.text {
+        Some(path) => {
+            let raw =
+                std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            String::from_utf8(raw).map_err(|e| {
+                format!(
+                    "{} is not valid UTF-8 (byte offset {}); convert it to UTF-8",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                )
+            })?
+        }
+        None => {
+            let chars: Vec<char> = train::corpus::human_numbers().chars().collect();
+            let split = (chars.len() as f64 * 0.9).round() as usize;
+            chars[split..].iter().collect()
+        }
+    };
     let text: String = match a.max_chars {
         Some(n) => text.chars().take(n).collect(),
         None => text,
