@@ -26,6 +26,15 @@ fn probs(p: &Predictor<'_, '_>) -> Vec<f64> {
     v.into_iter().map(f64::from).collect()
 }
 
+/// The next-token probabilities after typing `prefix` then `word` from reset.
+fn probs_after(model: &Model<'_>, prefix: &str, word: &str) -> Vec<f64> {
+    let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];
+    let mut p = Predictor::new(model, &mut buf).unwrap();
+    p.feed_str(prefix);
+    p.feed_str(word);
+    probs(&p)
+}
+
 /// Every word of 1..=max_len chars over {a, b, c} with P(word) · P(boundary | word).
 fn brute_force(model: &Model<'_>, prefix: &str, max_len: usize) -> Vec<(String, f64)> {
     let mut out = Vec::new();
@@ -33,11 +42,7 @@ fn brute_force(model: &Model<'_>, prefix: &str, max_len: usize) -> Vec<(String, 
     for _ in 0..max_len {
         let mut next = Vec::new();
         for (w, pw) in frontier {
-            let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];
-            let mut p = Predictor::new(model, &mut buf).unwrap();
-            p.feed_str(prefix);
-            p.feed_str(&w);
-            let pr = probs(&p);
+            let pr = probs_after(model, prefix, &w);
             for (t, c) in model.vocab().chars().enumerate() {
                 let t = t + 1;
                 if is_word_char(c) {
@@ -58,11 +63,7 @@ fn brute_force(model: &Model<'_>, prefix: &str, max_len: usize) -> Vec<(String, 
         frontier = next;
     }
     for (w, pw) in frontier {
-        let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];
-        let mut p = Predictor::new(model, &mut buf).unwrap();
-        p.feed_str(prefix);
-        p.feed_str(&w);
-        let pr = probs(&p);
+        let pr = probs_after(model, prefix, &w);
         let end: f64 = [1, 2].iter().map(|&t| pr[t]).sum();
         out.push((w, pw * end));
     }

@@ -36,12 +36,9 @@ fn small_corpus(dir: &Path) -> PathBuf {
     p
 }
 
-#[test]
-fn a_complete_small_run_writes_every_file_and_the_subcommands_use_them() {
-    let dir = tmp("cli-run");
-    let corpus = small_corpus(&dir);
-    let run = dir.join("run");
-    let o = train(&[
+/// A GRU 1x32 trained for two SGDR cycles (3 epochs) on `corpus`.
+fn train_small(corpus: &Path, run: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
         "--corpus",
         corpus.to_str().unwrap(),
         "--hidden",
@@ -56,7 +53,17 @@ fn a_complete_small_run_writes_every_file_and_the_subcommands_use_them() {
         "2",
         "--run-dir",
         run.to_str().unwrap(),
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    train(&args)
+}
+
+#[test]
+fn a_complete_small_run_writes_every_file_and_the_subcommands_use_them() {
+    let dir = tmp("cli-run");
+    let corpus = small_corpus(&dir);
+    let run = dir.join("run");
+    let o = train_small(&corpus, &run, &[]);
     let out = text(&o);
     assert!(o.status.success(), "{out}");
     for f in [
@@ -324,23 +331,7 @@ fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
     let dir = tmp("cli-keyboard");
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
-    let o = train(&[
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--hidden",
-        "32",
-        "--emb",
-        "8",
-        "--bs",
-        "8",
-        "--bptt",
-        "16",
-        "--cycles",
-        "2",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--quiet",
-    ]);
+    let o = train_small(&corpus, &run, &["--quiet"]);
     assert!(o.status.success(), "{}", text(&o));
     let model = run.join("model.quill");
     let o = train(&[
