@@ -38,6 +38,49 @@ pub enum Command {
     /// Live terminal demo: next chars and word completions as you type (Tab accepts,
     /// Backspace undoes, Esc quits).
     Keyboard(KeyboardArgs),
+    /// Convert a PyTorch/fastai char model (state dict saved as safetensors + its vocabulary
+    /// as JSON) into a Quill model file.
+    ImportTorch(ImportTorchArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportTorchArgs {
+    /// The state dict: `safetensors.torch.save_file(model.state_dict(), "model.safetensors")`.
+    #[arg(long)]
+    pub weights: PathBuf,
+    /// The model's index-to-token list as a JSON array of strings:
+    /// `json.dump(itos, open("vocab.json", "w"))`.
+    #[arg(long)]
+    pub vocab: PathBuf,
+    /// Output file (default: the weights file with the extension `.quill`).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "f32")]
+    pub quant: Quant,
+    /// Key of the embedding matrix `[vocab, embed]`.
+    #[arg(long, default_value = "e.weight")]
+    pub embedding_key: String,
+    /// Prefix of the nn.RNN/GRU/LSTM tensors (`{prefix}weight_ih_l0`, …).
+    #[arg(long, default_value = "rnn.")]
+    pub rnn_prefix: String,
+    /// Prefix of the output nn.Linear's `weight` and `bias`.
+    #[arg(long, default_value = "l_out.")]
+    pub output_prefix: String,
+    /// The model is nn.RNN(nonlinearity="relu") (the state dict does not record it).
+    #[arg(long)]
+    pub relu: bool,
+    /// The vocabulary entry that stands for unknown/padding (default: "\0", else "xxunk").
+    #[arg(long)]
+    pub unknown: Option<String>,
+    /// Leave a vocabulary entry out (e.g. fastai's xxbos); repeatable.
+    #[arg(long)]
+    pub drop: Vec<String>,
+    /// Import even if the state dict holds tensors the model would not use.
+    #[arg(long)]
+    pub allow_unused: bool,
+    /// Text for the file's self-test (default: the vocabulary's characters in order).
+    #[arg(long)]
+    pub prime: Option<String>,
 }
 
 #[derive(Args, Debug)]

@@ -13,6 +13,7 @@ pub mod data;
 pub mod evaluate;
 pub mod export;
 pub mod files;
+pub mod import_torch;
 pub mod keyboard;
 pub mod lesson;
 pub mod model;

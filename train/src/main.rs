@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Some(Command::Bench(a)) => bench(a),
         Some(Command::Eval(a)) => eval(a),
         Some(Command::Keyboard(a)) => train::keyboard::run(&a.model, a.script.as_deref()),
+        Some(Command::ImportTorch(a)) => train::import_torch::run(&a),
         None => train(&cli.train),
     };
     match result {

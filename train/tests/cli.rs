@@ -432,3 +432,70 @@ fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
         text(&o)
     );
 }
+
+#[test]
+fn import_torch_converts_a_pytorch_state_dict_and_explains_a_bad_one() {
+    let dir = tmp("cli-import-torch");
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../torch-import/tests/fixtures");
+    let weights = fixtures.join("gru-1x7-fastai-names.safetensors");
+    let vocab = fixtures.join("gru-1x7-fastai-names.vocab.json");
+    let out = dir.join("imported-int8.quill");
+    let (w, v, o) = (
+        weights.to_str().unwrap(),
+        vocab.to_str().unwrap(),
+        out.to_str().unwrap(),
+    );
+    // fastai names and a fastai vocabulary: refused with the flags that fix it, nothing written.
+    let r = train(&["import-torch", "--weights", w, "--vocab", v, "--out", o]);
+    assert!(!r.status.success());
+    assert!(text(&r).contains("--drop \"xxbos\""), "{}", text(&r));
+    assert!(!out.exists());
+    let r = train(&[
+        "import-torch",
+        "--weights",
+        w,
+        "--vocab",
+        v,
+        "--out",
+        o,
+        "--drop",
+        "xxbos",
+    ]);
+    assert!(text(&r).contains("--embedding-key"), "{}", text(&r));
+    let r = train(&[
+        "import-torch",
+        "--weights",
+        w,
+        "--vocab",
+        v,
+        "--out",
+        o,
+        "--drop",
+        "xxbos",
+        "--embedding-key",
+        "i_h.weight",
+        "--output-prefix",
+        "h_o.",
+        "--quant",
+        "int8",
+    ]);
+    assert!(r.status.success(), "{}", text(&r));
+    assert!(
+        text(&r).contains("gru × 1 layer(s), embedding 5, hidden 7"),
+        "{}",
+        text(&r)
+    );
+    assert!(text(&r).contains("\"xxunk\""), "{}", text(&r));
+    // The file passes the runtime's self-test and works with the other subcommands.
+    let bytes = std::fs::read(&out).unwrap();
+    let aligned = format::AlignedBytes::new(&bytes);
+    let m = runtime::Model::from_bytes(aligned.as_slice()).unwrap();
+    assert_eq!(m.weight_dtype(), format::DType::Int8);
+    let mut buf = vec![0f32; runtime::Predictor::buffer_len(&m).unwrap()];
+    runtime::Predictor::new(&m, &mut buf)
+        .unwrap()
+        .self_test()
+        .unwrap();
+    let r = train(&["sample", "--model", o, "--prime", "the ", "--n", "20"]);
+    assert!(r.status.success(), "{}", text(&r));
+}
