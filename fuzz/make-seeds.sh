@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates fuzz/seeds/: small model files exported by the real trainer (every cell, 1 and 2
-# layers, f32 and int8), and keystroke programs for the byte-stream target.
+# layers, f32 and int8), keystroke programs for the byte-stream target, and the importer's
+# PyTorch fixtures packed for the torch_import target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=fuzz/seeds
@@ -37,5 +38,20 @@ progs = {
 for name, p in progs.items():
     with open(os.path.join(d, name), "wb") as f:
         f.write(p)
+PY
+# torch_import inputs: flags byte, u16 LE vocabulary length, vocabulary JSON, safetensors bytes
+# (see tests/src/fuzzing.rs); flags as each fixture needs them.
+mkdir -p "$out/torch_import"
+python3 - torch-import/tests/fixtures "$out/torch_import" <<'PY'
+import glob, json, os, struct, sys
+src, dst = sys.argv[1], sys.argv[2]
+for exp in sorted(glob.glob(os.path.join(src, "*.expected.json"))):
+    name = os.path.basename(exp)[: -len(".expected.json")]
+    flags = json.load(open(exp))["flags"]
+    bits = (1 if "--relu" in flags else 0) | (4 if "xxbos" in flags else 0) | (8 if "i_h.weight" in flags else 0)
+    vocab = open(os.path.join(src, name + ".vocab.json"), "rb").read()
+    weights = open(os.path.join(src, name + ".safetensors"), "rb").read()
+    with open(os.path.join(dst, name), "wb") as f:
+        f.write(bytes([bits]) + struct.pack("<H", len(vocab)) + vocab + weights)
 PY
 ls -l "$out"/*

@@ -14,7 +14,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked --quiet
 fi
 cargo +nightly fuzz build -O
-for target in model_bytes byte_stream; do
+for target in model_bytes byte_stream torch_import; do
   mkdir -p "corpus/$target"
   echo "-- fuzzing $target for ${seconds}s"
   log=$(mktemp)

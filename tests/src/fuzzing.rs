@@ -217,3 +217,56 @@ pub fn byte_stream(data: &[u8]) {
 fn bits(v: &[f32]) -> Vec<u32> {
     v.iter().map(|x| x.to_bits()).collect()
 }
+
+/// Target `torch_import`: a PyTorch state dict and vocabulary into the importer (input laid
+/// out as [`torch_import_input`] reads it). Whatever the importer accepts must encode to a valid
+/// file that runs.
+pub fn torch_import(data: &[u8]) {
+    let (opts, vocab, weights) = torch_import_input(data);
+    let Ok(imported) = torch_import::import(weights, &vocab, &opts) else {
+        return;
+    };
+    let m = &imported.model;
+    let buffer = m.arch.hidden().saturating_mul(m.arch.layers()).saturating_mul(8);
+    if m.arch.vocab().saturating_mul(m.arch.embed()) > MAX_BUFFER_F32 || buffer > MAX_BUFFER_F32 {
+        return;
+    }
+    for model in [m.clone(), m.quantized_int8()] {
+        let bytes = model
+            .to_bytes()
+            .expect("the importer accepted a model the format refuses");
+        let bytes = AlignedBytes::new(&bytes);
+        let loaded = Model::from_bytes(&bytes).expect("an encoded import does not load");
+        let mut buf = vec![0f32; Predictor::buffer_len(&loaded).expect("sized by the format")];
+        let mut p = Predictor::new(&loaded, &mut buf).expect("buffer from buffer_len");
+        for c in imported.model.vocab.iter().cycle().take(8) {
+            p.feed_char(*c);
+        }
+        check_outputs(&p);
+    }
+}
+
+/// Splits a `torch_import` input: one flags byte (bit 0 `--relu`, bit 1 `--allow-unused`, bit 2
+/// `--drop xxbos`, bit 3 fastai key names `i_h.weight`/`h_o.`), a u16 LE length, that many bytes
+/// of vocabulary JSON, then the safetensors bytes.
+pub fn torch_import_input(data: &[u8]) -> (torch_import::Options, String, &[u8]) {
+    let (flags, rest) = data.split_first().unwrap_or((&0, &[]));
+    let (len, rest) = match rest {
+        [a, b, rest @ ..] => (usize::from(u16::from_le_bytes([*a, *b])), rest),
+        _ => (0, rest),
+    };
+    let (vocab, weights) = rest.split_at(len.min(rest.len()));
+    let mut opts = torch_import::Options {
+        relu: flags & 1 != 0,
+        allow_unused: flags & 2 != 0,
+        ..Default::default()
+    };
+    if flags & 4 != 0 {
+        opts.drop.push("xxbos".into());
+    }
+    if flags & 8 != 0 {
+        opts.keys.embedding = "i_h.weight".into();
+        opts.keys.output_prefix = "h_o.".into();
+    }
+    (opts, String::from_utf8_lossy(vocab).into_owned(), weights)
+}

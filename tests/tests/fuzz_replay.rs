@@ -56,3 +56,19 @@ fn byte_stream_seeds_and_findings_replay_cleanly() {
         quill_tests::fuzzing::byte_stream(&std::fs::read(&p).unwrap());
     }
 }
+
+#[test]
+fn torch_import_seeds_import_and_findings_replay_cleanly() {
+    let seeds = files("seeds/torch_import");
+    assert!(seeds.len() >= 7, "run fuzz/make-seeds.sh");
+    for p in &seeds {
+        // Every seed must be accepted, or the fuzzer starts from error paths only.
+        let data = std::fs::read(p).unwrap();
+        let (opts, vocab, weights) = quill_tests::fuzzing::torch_import_input(&data);
+        torch_import::import(weights, &vocab, &opts)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    }
+    for p in seeds.into_iter().chain(files("regressions/torch_import")) {
+        quill_tests::fuzzing::torch_import(&std::fs::read(&p).unwrap());
+    }
+}
