@@ -35,6 +35,10 @@ extern "C" {
 #define QUILL_ERR_NO_SELF_TEST 6       /* the model file has no self-test section */
 #define QUILL_ERR_MODEL_TOO_LARGE 7    /* buffers exceed the address space */
 #define QUILL_ERR_FLAGS 8              /* unknown bits in the flags of a *_ex call */
+#define QUILL_ERR_CHAR 9               /* not a Unicode scalar value, or text not valid UTF-8 */
+#define QUILL_ERR_HISTORY_EMPTY 10     /* Backspace past the history: re-prime instead */
+#define QUILL_ERR_BIAS 11              /* bias length != quill_vocab_size, or a NaN/+inf entry */
+#define QUILL_ERR_BEAM 12              /* beam width outside 1..QUILL_MAX_BEAM */
 
 /* quill_init_ex flag: compute the first layer's input side W_ih·emb[c] + b_ih for every
  * character once, into the memory block (vocab × gates × hidden floats more), instead of
@@ -74,6 +78,68 @@ int quill_restore(QuillPredictor *p, const uint8_t *snapshot, size_t len);
 
 /* Checks the model against the outputs recorded at export (after an over-the-air update). */
 int quill_self_test(QuillPredictor *p);
+
+/* ---- Keyboard features ------------------------------------------------------------------
+ *
+ *     QuillHistory *h;                                  // exact Backspace for the last N keys
+ *     quill_history_size(p, 16, &need);  quill_history_init(p, hist_mem, need, &h);
+ *     quill_history_type(h, p, 'h');                    // every typed character
+ *     quill_completion_scratch_size(p, 4, &need);       // once
+ *     QuillWord w[3]; size_t n;
+ *     quill_complete_words(p, scratch, need, 4, NULL, 0, w, 3, &n);   // w[0].suffix: "ello"
+ *     quill_history_type_utf8(h, p, (const uint8_t *)w[0].suffix, w[0].suffix_len);  // Tab
+ *     quill_history_backspace_or_reprime(h, p, before_cursor, before_len, 64);        // Backspace
+ *     quill_history_reprime(h, p, before_cursor, before_len, 64);   // cursor moved, new field
+ */
+
+#define QUILL_MAX_BEAM 8
+#define QUILL_MAX_WORD_CHARS 24
+#define QUILL_MAX_WORDS 16
+
+/* One completion: the characters that finish the current word, NUL-terminated UTF-8. */
+typedef struct {
+    char suffix[QUILL_MAX_WORD_CHARS * 4 + 4];
+    uint32_t suffix_len;   /* bytes before the NUL */
+    float probability;     /* P(these characters, then a non-word character) */
+} QuillWord;
+
+typedef struct QuillHistory QuillHistory;
+
+/* Tokens in the vocabulary, unknown (0) included: the length of a bias array. */
+size_t quill_vocab_size(QuillPredictor *p);
+/* Character <-> token, for building bias arrays (token 0: not in the vocabulary). */
+int quill_token_of(QuillPredictor *p, uint32_t ch, uint32_t *token);
+int quill_token_char(QuillPredictor *p, uint32_t token, uint32_t *ch);
+
+/* quill_top_k with bias[token] added to each logit (-INFINITY: a key the layout lacks;
+ * positive: boost); bias_len must be quill_vocab_size. */
+int quill_top_k_biased(QuillPredictor *p, const float *bias, size_t bias_len, uint32_t *chars,
+                       float *probs, size_t k, size_t *written);
+
+/* Word completion: a beam search (width 1..QUILL_MAX_BEAM) from the current state to the next
+ * non-word character (letters, digits and ' continue a word). Fills up to k (<= QUILL_MAX_WORDS)
+ * words, most likely first; bias may be NULL. The predictor is left as it was. The scratch
+ * block (any alignment) is sized by quill_completion_scratch_size for the same beam. */
+int quill_completion_scratch_size(QuillPredictor *p, size_t beam, size_t *out_bytes);
+int quill_complete_words(QuillPredictor *p, uint8_t *scratch, size_t scratch_len, size_t beam,
+                         const float *bias, size_t bias_len, QuillWord *words, size_t k,
+                         size_t *written);
+
+/* Backspace history: the states before the last `depth` typed characters, in `memory` (which
+ * must stay valid and unmoved). Backspace within it is bit-identical to never having typed. */
+int quill_history_size(QuillPredictor *p, size_t depth, size_t *out_bytes);
+int quill_history_init(QuillPredictor *p, uint8_t *memory, size_t memory_len, QuillHistory **out);
+size_t quill_history_capacity(QuillHistory *h);
+int quill_history_type(QuillHistory *h, QuillPredictor *p, uint32_t ch);
+int quill_history_type_utf8(QuillHistory *h, QuillPredictor *p, const uint8_t *utf8, size_t len);
+/* QUILL_ERR_HISTORY_EMPTY (predictor untouched) when nothing is left to undo. */
+int quill_history_backspace(QuillHistory *h, QuillPredictor *p);
+/* Reset, forget the history, type the last max_chars characters of the UTF-8 context. */
+int quill_history_reprime(QuillHistory *h, QuillPredictor *p, const uint8_t *context, size_t len,
+                          size_t max_chars);
+/* Backspace from the history, or past it a re-prime from the text left before the cursor. */
+int quill_history_backspace_or_reprime(QuillHistory *h, QuillPredictor *p,
+                                       const uint8_t *remaining, size_t len, size_t max_chars);
 
 /* A static description of an error code. */
 const char *quill_error_message(int code);

@@ -14,6 +14,9 @@ use core::ptr;
 
 use crate::{Error, InputSide, Kernel, Model, Predictor};
 
+mod keyboard;
+pub use keyboard::*;
+
 /// Opaque handle; points into the caller's memory block.
 pub struct QuillPredictor {
     _private: [u8; 0],
@@ -28,6 +31,10 @@ pub const QUILL_ERR_SELF_TEST_FAILED: c_int = 5;
 pub const QUILL_ERR_NO_SELF_TEST: c_int = 6;
 pub const QUILL_ERR_MODEL_TOO_LARGE: c_int = 7;
 pub const QUILL_ERR_FLAGS: c_int = 8;
+pub const QUILL_ERR_CHAR: c_int = 9;
+pub const QUILL_ERR_HISTORY_EMPTY: c_int = 10;
+pub const QUILL_ERR_BIAS: c_int = 11;
+pub const QUILL_ERR_BEAM: c_int = 12;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;
 /// Most entries one `quill_top_k` call fills.
@@ -43,6 +50,8 @@ fn code(e: &Error) -> c_int {
         Error::SnapshotLength { .. } => QUILL_ERR_SNAPSHOT_SIZE,
         Error::NoSelfTest => QUILL_ERR_NO_SELF_TEST,
         Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. } => QUILL_ERR_SELF_TEST_FAILED,
+        Error::InvalidBias { .. } => QUILL_ERR_BIAS,
+        Error::HistoryEmpty => QUILL_ERR_HISTORY_EMPTY,
         _ => QUILL_ERR_MODEL_TOO_LARGE,
     }
 }
@@ -350,6 +359,10 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_NO_SELF_TEST => c"the model file has no self-test section; export it with one",
         QUILL_ERR_MODEL_TOO_LARGE => c"the model's buffers do not fit in this target's address space",
         QUILL_ERR_FLAGS => c"unknown flags: pass 0 or QUILL_INPUT_TABLE",
+        QUILL_ERR_CHAR => c"not a Unicode scalar value, or the context is not valid UTF-8",
+        QUILL_ERR_HISTORY_EMPTY => c"nothing left to undo in the history: re-prime from the text before the cursor (quill_history_backspace_or_reprime)",
+        QUILL_ERR_BIAS => c"the bias array must hold quill_vocab_size entries, none NaN or +infinity",
+        QUILL_ERR_BEAM => c"the beam width must be between 1 and QUILL_MAX_BEAM",
         _ => c"unknown error code",
     };
     s.as_ptr()

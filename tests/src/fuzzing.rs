@@ -227,7 +227,11 @@ pub fn torch_import(data: &[u8]) {
         return;
     };
     let m = &imported.model;
-    let buffer = m.arch.hidden().saturating_mul(m.arch.layers()).saturating_mul(8);
+    let buffer = m
+        .arch
+        .hidden()
+        .saturating_mul(m.arch.layers())
+        .saturating_mul(8);
     if m.arch.vocab().saturating_mul(m.arch.embed()) > MAX_BUFFER_F32 || buffer > MAX_BUFFER_F32 {
         return;
     }

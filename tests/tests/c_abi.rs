@@ -225,3 +225,102 @@ fn links_and_runs_in_a_freestanding_program() {
         format!("{want}freestanding ok\n")
     );
 }
+
+/// The C keyboard example's lines, computed through the Rust API: the same keys through a
+/// `History`, `top_k` and `complete_words` (beam 4, 24 chars), Tab accepting the first word.
+fn rust_keyboard(bytes: &[u8], keys: &str) -> String {
+    use runtime::{Completion, History, complete_words, completion_buffer_len};
+    let model = Model::from_bytes(bytes).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len_for(&model, runtime::InputSide::Table).unwrap()];
+    let mut p = Predictor::with_table(&model, &mut buf).unwrap();
+    let mut ring = vec![0f32; History::buffer_len(&p, 16).unwrap()];
+    let mut h = History::new(&p, &mut ring).unwrap();
+    let mut scratch = vec![0f32; completion_buffer_len(&p, 4).unwrap()];
+    let mut text = String::new();
+    let mut out = String::new();
+    let mut rest = keys;
+    while let Some(c) = rest.chars().next() {
+        let key = if rest.starts_with("\\b") {
+            text.pop();
+            h.backspace_or_reprime(&mut p, &text, 64).unwrap();
+            "\\b"
+        } else if rest.starts_with("\\t") {
+            let mut w: [Completion<24>; 1] = Default::default();
+            if complete_words::<4, 24>(&mut p, &mut scratch, None, &mut w).unwrap() == 1 {
+                let word: String = w[0].suffix.iter().collect();
+                text.push_str(&word);
+                text.push(' ');
+                h.type_str(&mut p, &word).unwrap();
+                h.type_char(&mut p, ' ').unwrap();
+            }
+            "\\t"
+        } else {
+            text.push(c);
+            h.type_char(&mut p, c).unwrap();
+            &rest[..c.len_utf8()]
+        };
+        rest = &rest[key.len()..];
+        let next: Vec<String> = p
+            .top_k::<3>()
+            .iter()
+            .map(|(c, pr)| format!("U+{:04X}:{pr:.6}", *c as u32))
+            .collect();
+        let mut w: [Completion<24>; 3] = Default::default();
+        let n = complete_words::<4, 24>(&mut p, &mut scratch, None, &mut w).unwrap();
+        let words: Vec<String> = w[..n]
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}:{:.6}",
+                    c.suffix.iter().collect::<String>(),
+                    c.probability
+                )
+            })
+            .collect();
+        out += &format!("{key}\t{}\t{}\n", next.join(" "), words.join(" "));
+    }
+    out
+}
+
+#[test]
+fn c_keyboard_example_matches_the_rust_api_key_for_key() {
+    let lib = build_staticlib();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_keyboard");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (model, bytes) = write_model(&dir);
+    let exe = dir.join("keyboard");
+    let src = root().join("runtime/examples/c/keyboard.c");
+    let inc = root().join("runtime/include");
+    gcc(&[
+        "-O2".as_ref(),
+        "-Wall".as_ref(),
+        "-Werror".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    // Typing, Tab, Backspace within the ring, then 20 Backspaces: past the 16-key ring, so
+    // the last ones re-prime from the text, which must give the Rust API's results too.
+    let keys = format!("THE 1A\\tB2\\b\\bCD{}X", "\\b".repeat(20));
+    let out = quill_tests::under_valgrind(&exe, &[model.as_os_str(), keys.as_ref()]);
+    assert!(
+        out.status.success(),
+        "C keyboard example failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let c = String::from_utf8_lossy(&out.stdout);
+    let rust = rust_keyboard(&bytes, &keys);
+    assert_eq!(c, rust);
+    // Something was completed and suggested at all.
+    assert_eq!(c.lines().count(), 34, "{c}");
+    assert!(
+        c.lines()
+            .filter(|l| l.split('\t').nth(2).is_some_and(|w| !w.is_empty()))
+            .count()
+            > 20,
+        "{c}"
+    );
+}

@@ -45,7 +45,7 @@ pub fn read_stack(
     }
     let whh0 = sd.take(&key("weight_hh", 0), 2, FLAG)?;
     let (rows, hidden) = (whh0.shape[0], whh0.shape[1]);
-    let gates = if hidden == 0 { 0 } else { rows / hidden };
+    let gates = rows.checked_div(hidden).unwrap_or(0);
     let cell = match (gates, rows % hidden.max(1)) {
         (1, 0) if relu => CellKind::RnnRelu,
         (1, 0) => CellKind::RnnTanh,

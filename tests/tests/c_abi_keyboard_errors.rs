@@ -1,0 +1,263 @@
+//! The keyboard half of the C ABI refuses bad arguments with the documented codes and leaves
+//! the predictor as it was (called from Rust; `c_abi.rs` runs the C example itself).
+
+use format::CellKind;
+use quill_tests::random_model;
+use runtime::capi::*;
+
+struct Session {
+    _model: Vec<u8>,
+    _memory: Vec<u8>,
+    p: *mut QuillPredictor,
+}
+
+fn session() -> Session {
+    let model = random_model(CellKind::Lstm, 1, 8, 16, 30, 5)
+        .to_bytes()
+        .unwrap();
+    let mut need = 0;
+    let mut p = std::ptr::null_mut();
+    let mut memory;
+    unsafe {
+        assert_eq!(
+            quill_memory_size(model.as_ptr(), model.len(), &mut need),
+            QUILL_OK
+        );
+        memory = vec![0u8; need];
+        assert_eq!(
+            quill_init(
+                memory.as_mut_ptr(),
+                need,
+                model.as_ptr(),
+                model.len(),
+                &mut p
+            ),
+            QUILL_OK
+        );
+    }
+    Session {
+        _model: model,
+        _memory: memory,
+        p,
+    }
+}
+
+fn top3(p: *mut QuillPredictor) -> Vec<(u32, u32)> {
+    let (mut c, mut pr, mut n) = ([0u32; 3], [0f32; 3], 0);
+    unsafe {
+        assert_eq!(
+            quill_top_k(p, c.as_mut_ptr(), pr.as_mut_ptr(), 3, &mut n),
+            QUILL_OK
+        )
+    };
+    c.iter()
+        .zip(pr)
+        .take(n)
+        .map(|(c, p)| (*c, p.to_bits()))
+        .collect()
+}
+
+#[test]
+fn history_errors() {
+    let s = session();
+    let mut need = 0;
+    let mut h = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(quill_history_size(s.p, 4, &mut need), QUILL_OK);
+        let mut small = vec![0u8; 40];
+        assert_eq!(
+            quill_history_init(s.p, small.as_mut_ptr(), small.len(), &mut h),
+            QUILL_ERR_MEMORY_TOO_SMALL
+        );
+        let mut mem = vec![0u8; need];
+        assert_eq!(
+            quill_history_init(s.p, mem.as_mut_ptr(), need, &mut h),
+            QUILL_OK
+        );
+        assert_eq!(quill_history_capacity(h), 4);
+        let before = top3(s.p);
+        assert_eq!(quill_history_backspace(h, s.p), QUILL_ERR_HISTORY_EMPTY);
+        assert_eq!(top3(s.p), before, "a refused Backspace moved the state");
+        assert_eq!(quill_history_type(h, s.p, 0xD800), QUILL_ERR_CHAR);
+        assert_eq!(quill_history_type(h, s.p, 0x11_0000), QUILL_ERR_CHAR);
+        assert_eq!(
+            quill_history_type_utf8(h, s.p, b"\xff".as_ptr(), 1),
+            QUILL_ERR_CHAR
+        );
+        assert_eq!(
+            quill_history_reprime(h, s.p, b"ab\xc3".as_ptr(), 3, 64),
+            QUILL_ERR_CHAR
+        );
+        assert_eq!(top3(s.p), before, "refused input moved the state");
+        assert_eq!(quill_history_type(h, s.p, u32::from('A')), QUILL_OK);
+        assert_eq!(quill_history_backspace(h, s.p), QUILL_OK);
+        assert_eq!(top3(s.p), before);
+        assert_eq!(
+            quill_history_type(std::ptr::null_mut(), s.p, 65),
+            QUILL_ERR_NULL
+        );
+        assert_eq!(
+            quill_history_backspace(h, std::ptr::null_mut()),
+            QUILL_ERR_NULL
+        );
+        // Past the ring: re-prime from the remaining text equals typing it afresh.
+        assert_eq!(
+            quill_history_type_utf8(h, s.p, b"ABCDEFG".as_ptr(), 7),
+            QUILL_OK
+        );
+        for _ in 0..4 {
+            assert_eq!(quill_history_backspace(h, s.p), QUILL_OK);
+        }
+        assert_eq!(quill_history_backspace(h, s.p), QUILL_ERR_HISTORY_EMPTY);
+        assert_eq!(
+            quill_history_backspace_or_reprime(h, s.p, b"AB".as_ptr(), 2, 64),
+            QUILL_OK
+        );
+        let reprimed = top3(s.p);
+        assert_eq!(quill_reset(s.p), QUILL_OK);
+        assert_eq!(quill_feed_utf8(s.p, b"AB".as_ptr(), 2), QUILL_OK);
+        assert_eq!(top3(s.p), reprimed);
+    }
+}
+
+#[test]
+fn completion_and_bias_errors() {
+    let s = session();
+    let vocab = unsafe { quill_vocab_size(s.p) };
+    assert_eq!(vocab, 30);
+    let mut words: [QuillWord; 3] = unsafe { std::mem::zeroed() };
+    let mut n = 0;
+    let mut need = 0;
+    unsafe {
+        assert_eq!(
+            quill_completion_scratch_size(s.p, 0, &mut need),
+            QUILL_ERR_BEAM
+        );
+        assert_eq!(
+            quill_completion_scratch_size(s.p, 9, &mut need),
+            QUILL_ERR_BEAM
+        );
+        assert_eq!(quill_completion_scratch_size(s.p, 2, &mut need), QUILL_OK);
+        let mut scratch = vec![0u8; need + 3];
+        let before = top3(s.p);
+        let w = words.as_mut_ptr();
+        // Too little scratch, a bad beam, a bias of the wrong length or with NaN: refused.
+        assert_eq!(
+            quill_complete_words(
+                s.p,
+                scratch.as_mut_ptr(),
+                need - 8,
+                2,
+                std::ptr::null(),
+                0,
+                w,
+                3,
+                &mut n
+            ),
+            QUILL_ERR_MEMORY_TOO_SMALL
+        );
+        assert_eq!(
+            quill_complete_words(
+                s.p,
+                scratch.as_mut_ptr(),
+                need,
+                9,
+                std::ptr::null(),
+                0,
+                w,
+                3,
+                &mut n
+            ),
+            QUILL_ERR_BEAM
+        );
+        let short = vec![0f32; vocab - 1];
+        assert_eq!(
+            quill_complete_words(
+                s.p,
+                scratch.as_mut_ptr(),
+                need,
+                2,
+                short.as_ptr(),
+                short.len(),
+                w,
+                3,
+                &mut n
+            ),
+            QUILL_ERR_BIAS
+        );
+        let mut nan = vec![0f32; vocab];
+        nan[3] = f32::NAN;
+        let (mut c, mut pr) = ([0u32; 3], [0f32; 3]);
+        assert_eq!(
+            quill_top_k_biased(
+                s.p,
+                nan.as_ptr(),
+                vocab,
+                c.as_mut_ptr(),
+                pr.as_mut_ptr(),
+                3,
+                &mut n
+            ),
+            QUILL_ERR_BIAS
+        );
+        assert_eq!(top3(s.p), before);
+        // A misaligned scratch pointer works (the library aligns inside the block).
+        assert_eq!(
+            quill_complete_words(
+                s.p,
+                scratch.as_mut_ptr().add(1),
+                need,
+                2,
+                std::ptr::null(),
+                0,
+                w,
+                3,
+                &mut n
+            ),
+            QUILL_OK
+        );
+        assert_eq!(n, 3);
+        assert_eq!(top3(s.p), before, "completion moved the state");
+        for word in &words {
+            let len = word.suffix_len as usize;
+            assert_eq!(word.suffix[len], 0, "suffix not NUL-terminated");
+            assert!(std::str::from_utf8(&word.suffix[..len]).is_ok());
+        }
+        // A bias that removes every character but one: top-k and completion obey it.
+        let mut only = vec![f32::NEG_INFINITY; vocab];
+        let mut t = 0;
+        assert_eq!(quill_token_of(s.p, u32::from('5'), &mut t), QUILL_OK);
+        assert_ne!(t, 0);
+        let mut ch = 0;
+        assert_eq!(quill_token_char(s.p, t, &mut ch), QUILL_OK);
+        assert_eq!(ch, u32::from('5'));
+        assert_eq!(quill_token_char(s.p, 0, &mut ch), QUILL_ERR_CHAR);
+        assert_eq!(quill_token_char(s.p, 999, &mut ch), QUILL_ERR_CHAR);
+        assert_eq!(quill_token_of(s.p, 0xD800, &mut t), QUILL_ERR_CHAR);
+        only[t as usize] = 0.0;
+        assert_eq!(
+            quill_top_k_biased(
+                s.p,
+                only.as_ptr(),
+                vocab,
+                c.as_mut_ptr(),
+                pr.as_mut_ptr(),
+                3,
+                &mut n
+            ),
+            QUILL_OK
+        );
+        assert_eq!((n, c[0], pr[0]), (1, u32::from('5'), 1.0));
+        for code in [
+            QUILL_ERR_CHAR,
+            QUILL_ERR_HISTORY_EMPTY,
+            QUILL_ERR_BIAS,
+            QUILL_ERR_BEAM,
+        ] {
+            let msg = std::ffi::CStr::from_ptr(quill_error_message(code))
+                .to_str()
+                .unwrap();
+            assert_ne!(msg, "unknown error code");
+        }
+    }
+}
