@@ -16,6 +16,7 @@ pub mod files;
 pub mod import_torch;
 pub mod keyboard;
 pub mod lesson;
+pub mod malloc;
 pub mod model;
 pub mod plot;
 pub mod report;

@@ -6,6 +6,7 @@ use train::cli::{BenchArgs, Cli, Command, ExportArgs, Quant, SampleArgs};
 use train::run::{self, RunOptions};
 
 fn main() -> ExitCode {
+    train::malloc::keep_freed_memory();
     let cli = Cli::parse();
     let result = match cli.command {
         Some(Command::Export(a)) => export(a),
