@@ -222,6 +222,14 @@ pub fn backward(
     assert_eq!(dhs.len(), d.batch * t * h, "dhs has the wrong size");
     let parts: Vec<Range<usize>> = saved.slices.iter().map(|(r, _)| r.clone()).collect();
     let mut dgi = vec![0.0; d.batch * t * w];
+    // W_hhᵀ laid out row-major once per batch: as a strided view, gemm would repack all of
+    // W_hh on every step's product (15 % of an LSTM-256 training step).
+    let mut w_hh_t = vec![0.0; w * h];
+    for (k, row) in w_hh.chunks_exact(w).enumerate() {
+        for (i, &v) in row.iter().enumerate() {
+            w_hh_t[i * h + k] = v;
+        }
+    }
     let weights: Vec<(Vec<f32>, Vec<f32>)> = saved
         .slices
         .par_iter()
@@ -233,7 +241,7 @@ pub fn backward(
             };
             let gi = &gi[rows.start * t * w..rows.end * t * w];
             let dhs = &dhs[rows.start * t * h..rows.end * t * h];
-            backward_rows(cell, d, gi, w_hh, saved, dhs, dgi)
+            backward_rows(cell, d, gi, &w_hh_t, saved, dhs, dgi)
         })
         .collect();
     let mut total = Grads {
@@ -249,12 +257,12 @@ pub fn backward(
 }
 
 /// Back-propagates one slice of rows; writes ∂L/∂gi into `dgi` and returns this slice's
-/// share of ∂L/∂W_hh and ∂L/∂b_hh.
+/// share of ∂L/∂W_hh and ∂L/∂b_hh. `w_hh_t` is W_hhᵀ, row-major `[G·H, H]`.
 fn backward_rows(
     cell: CellKind,
     d: Dims,
     gi: &[f32],
-    w_hh: &[f32],
+    w_hh_t: &[f32],
     saved: &SavedRows,
     dhs: &[f32],
     dgi: &mut [f32],
@@ -294,11 +302,10 @@ fn backward_rows(
             );
         }
         // ∂L/∂h_{t−1} += ∂L/∂gh_t · W_hhᵀ
-        let w_t = Mat::new(w_hh, h, w).t();
         matmul(
             &mut dh_next,
             Mat::new(dgh_t, b, w),
-            w_t,
+            Mat::new(w_hh_t, w, h),
             true,
             Parallelism::None,
         );
