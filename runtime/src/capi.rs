@@ -270,7 +270,23 @@ pub unsafe extern "C" fn quill_top_k(
     }
     let mut best = [('\0', 0f32); QUILL_MAX_K];
     let n = p.top_k_into(best.get_mut(..k.min(QUILL_MAX_K)).unwrap_or_default());
-    // SAFETY: the caller provides k entries in each array and n ≤ k.
+    // SAFETY: the caller provides k entries in each array, and n ≤ k.
+    unsafe { write_ranked(&best, n, chars, probs, written) };
+    QUILL_OK
+}
+
+/// Copies the first `n` ranked characters and probabilities out to the caller.
+///
+/// # Safety
+/// `chars` and `probs` hold at least `n` writable entries; `written` is writable.
+unsafe fn write_ranked(
+    best: &[(char, f32)],
+    n: usize,
+    chars: *mut u32,
+    probs: *mut f32,
+    written: *mut usize,
+) {
+    // SAFETY: the caller's contract.
     unsafe {
         for (i, (c, pr)) in best.iter().take(n).enumerate() {
             chars.add(i).write(u32::from(*c));
@@ -278,7 +294,6 @@ pub unsafe extern "C" fn quill_top_k(
         }
         written.write(n);
     }
-    QUILL_OK
 }
 
 /// Bytes a snapshot of this predictor takes.

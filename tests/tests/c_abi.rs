@@ -68,6 +68,25 @@ fn gcc(args: &[&std::ffi::OsStr]) {
     );
 }
 
+/// Compiles `runtime/examples/c/NAME.c` against `lib` (warnings are errors) into `dir/NAME`.
+fn build_c_example(name: &str, lib: &Path, dir: &Path) -> PathBuf {
+    let exe = dir.join(name);
+    let src = root().join(format!("runtime/examples/c/{name}.c"));
+    let inc = root().join("runtime/include");
+    gcc(&[
+        "-O2".as_ref(),
+        "-Wall".as_ref(),
+        "-Werror".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    exe
+}
+
 #[test]
 fn static_library_needs_no_allocator_or_std() {
     let lib = build_staticlib();
@@ -107,20 +126,7 @@ fn c_example_prints_the_same_top_k_as_rust() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_example");
     std::fs::create_dir_all(&dir).unwrap();
     let (model, bytes) = write_model(&dir);
-    let exe = dir.join("predict");
-    let src = root().join("runtime/examples/c/predict.c");
-    let inc = root().join("runtime/include");
-    gcc(&[
-        "-O2".as_ref(),
-        "-Wall".as_ref(),
-        "-Werror".as_ref(),
-        "-I".as_ref(),
-        inc.as_os_str(),
-        src.as_os_str(),
-        lib.as_os_str(),
-        "-o".as_ref(),
-        exe.as_os_str(),
-    ]);
+    let exe = build_c_example("predict", &lib, &dir);
     let out = Command::new(&exe)
         .arg(&model)
         .arg(PROMPT)
@@ -288,20 +294,7 @@ fn c_keyboard_example_matches_the_rust_api_key_for_key() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_keyboard");
     std::fs::create_dir_all(&dir).unwrap();
     let (model, bytes) = write_model(&dir);
-    let exe = dir.join("keyboard");
-    let src = root().join("runtime/examples/c/keyboard.c");
-    let inc = root().join("runtime/include");
-    gcc(&[
-        "-O2".as_ref(),
-        "-Wall".as_ref(),
-        "-Werror".as_ref(),
-        "-I".as_ref(),
-        inc.as_os_str(),
-        src.as_os_str(),
-        lib.as_os_str(),
-        "-o".as_ref(),
-        exe.as_os_str(),
-    ]);
+    let exe = build_c_example("keyboard", &lib, &dir);
     // Typing, Tab, Backspace within the ring, then 20 Backspaces: past the 16-key ring, so
     // the last ones re-prime from the text, which must give the Rust API's results too.
     let keys = format!("THE 1A\\tB2\\b\\bCD{}X", "\\b".repeat(20));

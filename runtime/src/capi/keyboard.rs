@@ -6,7 +6,7 @@ use core::mem::size_of;
 
 use super::{
     ALIGN, QUILL_ERR_BEAM, QUILL_ERR_CHAR, QUILL_ERR_MEMORY_TOO_SMALL, QUILL_ERR_MODEL_TOO_LARGE,
-    QUILL_ERR_NULL, QUILL_MAX_K, QUILL_OK, QuillPredictor, bytes, code, pred,
+    QUILL_ERR_NULL, QUILL_MAX_K, QUILL_OK, QuillPredictor, bytes, code, pred, write_ranked,
 };
 use crate::{Completion, Error, History, complete_words, completion_buffer_len};
 
@@ -127,14 +127,8 @@ pub unsafe extern "C" fn quill_top_k_biased(
         Ok(n) => n,
         Err(e) => return code(&e),
     };
-    // SAFETY: the caller provides k entries in each array and n ≤ k.
-    unsafe {
-        for (i, (c, pr)) in best.iter().take(n).enumerate() {
-            chars.add(i).write(u32::from(*c));
-            probs.add(i).write(*pr);
-        }
-        written.write(n);
-    }
+    // SAFETY: the caller provides k entries in each array, and n ≤ k.
+    unsafe { write_ranked(&best, n, chars, probs, written) };
     QUILL_OK
 }
 
@@ -368,10 +362,29 @@ pub unsafe extern "C" fn quill_history_type(
     status(h.type_char(p, c))
 }
 
-/// The caller's UTF-8 text; `Err` with the code to return.
-unsafe fn text<'a>(ptr: *const u8, len: usize) -> Result<&'a str, c_int> {
-    let b = unsafe { bytes(ptr, len) }.ok_or(QUILL_ERR_NULL)?;
-    core::str::from_utf8(b).map_err(|_| QUILL_ERR_CHAR)
+/// Runs `f` on the history, the predictor and the caller's UTF-8 text, or returns the code
+/// for a NULL argument or invalid UTF-8 (nothing touched then).
+///
+/// # Safety
+/// `h` came from `quill_history_init` for `p`, which came from `quill_init`; `utf8` points to
+/// `len` readable bytes.
+unsafe fn with_text(
+    h: *mut QuillHistory,
+    p: *mut QuillPredictor,
+    utf8: *const u8,
+    len: usize,
+    f: impl FnOnce(&mut H, &mut crate::Predictor<'static, 'static>, &str) -> Result<(), Error>,
+) -> c_int {
+    // SAFETY: the caller's contract.
+    let (Some(h), Some(p), Some(b)) = (unsafe { hist(h) }, unsafe { pred(p) }, unsafe {
+        bytes(utf8, len)
+    }) else {
+        return QUILL_ERR_NULL;
+    };
+    match core::str::from_utf8(b) {
+        Ok(s) => status(f(h, p, s)),
+        Err(_) => QUILL_ERR_CHAR,
+    }
 }
 
 /// Types UTF-8 text character by character (e.g. an accepted completion's suffix), each
@@ -386,13 +399,8 @@ pub unsafe extern "C" fn quill_history_type_utf8(
     utf8: *const u8,
     len: usize,
 ) -> c_int {
-    let (Some(h), Some(p)) = (unsafe { hist(h) }, unsafe { pred(p) }) else {
-        return QUILL_ERR_NULL;
-    };
-    match unsafe { text(utf8, len) } {
-        Ok(s) => status(h.type_str(p, s)),
-        Err(rc) => rc,
-    }
+    // SAFETY: the caller's contract, passed on.
+    unsafe { with_text(h, p, utf8, len, |h, p, s| h.type_str(p, s)) }
 }
 
 /// Deletes the last typed character: the state from before it, bit-identical.
@@ -424,13 +432,8 @@ pub unsafe extern "C" fn quill_history_reprime(
     len: usize,
     max_chars: usize,
 ) -> c_int {
-    let (Some(h), Some(p)) = (unsafe { hist(h) }, unsafe { pred(p) }) else {
-        return QUILL_ERR_NULL;
-    };
-    match unsafe { text(context, len) } {
-        Ok(s) => status(h.reprime(p, s, max_chars)),
-        Err(rc) => rc,
-    }
+    // SAFETY: the caller's contract, passed on.
+    unsafe { with_text(h, p, context, len, |h, p, s| h.reprime(p, s, max_chars)) }
 }
 
 /// Backspace: exact from the history while it lasts, else a re-prime from `remaining` (the
@@ -446,11 +449,10 @@ pub unsafe extern "C" fn quill_history_backspace_or_reprime(
     len: usize,
     max_chars: usize,
 ) -> c_int {
-    let (Some(h), Some(p)) = (unsafe { hist(h) }, unsafe { pred(p) }) else {
-        return QUILL_ERR_NULL;
-    };
-    match unsafe { text(remaining, len) } {
-        Ok(s) => status(h.backspace_or_reprime(p, s, max_chars)),
-        Err(rc) => rc,
+    // SAFETY: the caller's contract, passed on.
+    unsafe {
+        with_text(h, p, remaining, len, |h, p, s| {
+            h.backspace_or_reprime(p, s, max_chars)
+        })
     }
 }
