@@ -445,31 +445,19 @@ fn import_torch_converts_a_pytorch_state_dict_and_explains_a_bad_one() {
         vocab.to_str().unwrap(),
         out.to_str().unwrap(),
     );
+    let import = |extra: &[&str]| {
+        let mut args = vec!["import-torch", "--weights", w, "--vocab", v, "--out", o];
+        args.extend_from_slice(extra);
+        train(&args)
+    };
     // fastai names and a fastai vocabulary: refused with the flags that fix it, nothing written.
-    let r = train(&["import-torch", "--weights", w, "--vocab", v, "--out", o]);
+    let r = import(&[]);
     assert!(!r.status.success());
     assert!(text(&r).contains("--drop \"xxbos\""), "{}", text(&r));
     assert!(!out.exists());
-    let r = train(&[
-        "import-torch",
-        "--weights",
-        w,
-        "--vocab",
-        v,
-        "--out",
-        o,
-        "--drop",
-        "xxbos",
-    ]);
+    let r = import(&["--drop", "xxbos"]);
     assert!(text(&r).contains("--embedding-key"), "{}", text(&r));
-    let r = train(&[
-        "import-torch",
-        "--weights",
-        w,
-        "--vocab",
-        v,
-        "--out",
-        o,
+    let r = import(&[
         "--drop",
         "xxbos",
         "--embedding-key",
