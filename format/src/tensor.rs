@@ -131,7 +131,12 @@ impl<'a> Vector<'a> {
     }
     /// The elements in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = f32> + 'a {
-        self.data.chunks_exact(4).map(le_f32)
+        // Whole 4-byte arrays (no per-element length check), so copies vectorise.
+        self.data
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .map(|b| f32::from_le_bytes(*b))
     }
 }
 

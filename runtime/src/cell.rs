@@ -15,51 +15,63 @@
 use format::{CellKind, Layer, Vector};
 
 use crate::kernels::Kernel;
-use crate::math::{relu, sigmoid, tanh};
+use crate::math::relu;
 
-/// Scratch for one step: gate pre-activations from the input (`gi`) and hidden (`gh`) sides,
-/// each `gates × hidden`, and room for a quantised activation vector (int8 models).
-pub(crate) struct Gates<'s> {
-    pub gi: &'s mut [f32],
+/// Scratch for one step: the hidden side's gate pre-activations (`gates × hidden`), where the
+/// gate math also leaves its results, and room for a quantised activation vector (int8 models).
+pub(crate) struct Scratch<'s> {
     pub gh: &'s mut [f32],
     pub quant: &'s mut [u8],
+}
+
+/// The row sums of a layer's two int8 matrices (empty where the kernel needs none).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RowSums<'a> {
+    pub ih: &'a [i32],
+    pub hh: &'a [i32],
+}
+
+/// A layer's weights with their row sums.
+#[derive(Clone, Copy)]
+pub(crate) struct LayerRef<'l, 'm> {
+    pub weights: &'l Layer<'m>,
+    pub sums: RowSums<'l>,
 }
 
 /// The input side `W_ih·x + b_ih` into `gi`.
 pub(crate) fn input_side(
     kernel: Kernel,
-    layer: &Layer<'_>,
+    layer: LayerRef<'_, '_>,
     x: &[f32],
     gi: &mut [f32],
     quant: &mut [u8],
 ) {
-    load_bias(gi, &layer.bias_ih);
-    kernel.matvec_add(&layer.weight_ih, x, gi, quant);
+    load_bias(gi, &layer.weights.bias_ih);
+    kernel.matvec_add(&layer.weights.weight_ih, layer.sums.ih, x, gi, quant);
 }
 
-/// Advances one layer by one step from input `x`, or, with `None`, from the input side
-/// already in `g.gi`. `h` (and `c` for an LSTM) are updated in place.
+/// Advances one layer by one step, given its input side `gi` (from [`input_side`] or a row of
+/// the per-token table, only read). `h` (and `c` for an LSTM) are updated in place.
 pub(crate) fn step(
     kernel: Kernel,
     cell: CellKind,
-    layer: &Layer<'_>,
-    x: Option<&[f32]>,
+    layer: LayerRef<'_, '_>,
+    gi: &[f32],
     h: &mut [f32],
     c: &mut [f32],
-    g: &mut Gates<'_>,
+    s: &mut Scratch<'_>,
 ) {
-    if let Some(x) = x {
-        input_side(kernel, layer, x, g.gi, g.quant);
-    }
-    load_bias(g.gh, &layer.bias_hh);
-    kernel.matvec_add(&layer.weight_hh, h, g.gh, g.quant);
+    load_bias(s.gh, &layer.weights.bias_hh);
+    kernel.matvec_add(&layer.weights.weight_hh, layer.sums.hh, h, s.gh, s.quant);
+    let gh = &mut *s.gh;
     let mut activate = || match cell {
-        CellKind::RnnTanh => rnn(h, g, tanh),
-        CellKind::RnnRelu => rnn(h, g, relu),
-        CellKind::Gru => gru(h, g),
-        CellKind::Lstm => lstm(h, c, g),
+        CellKind::RnnTanh => rnn_tanh(kernel, h, gi, gh),
+        CellKind::RnnRelu => rnn_relu(h, gi, gh),
+        CellKind::Gru => gru(kernel, h, gi, gh),
+        CellKind::Lstm => lstm(kernel, h, c, gi, gh),
     };
-    // The gate math compiled for the kernel's instruction set (8-wide on AVX2).
+    // The element-wise passes compiled for the kernel's instruction set (8-wide on AVX2); σ and
+    // tanh go through the kernel (explicit AVX2 + FMA code there).
     match kernel {
         Kernel::Portable => activate(),
         #[cfg(target_arch = "x86_64")]
@@ -73,62 +85,76 @@ fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {
     }
 }
 
-// Each pass below walks one or two equal-length slices, so LLVM vectorises the nonlinearities
-// (one fused loop over seven slices did not vectorise and cost more than the matmuls).
+// Each pass below walks plain zipped slices (no `chain`, which LLVM leaves scalar), so it
+// vectorises; the nonlinearities are whole-slice kernel calls in between. The passes re-read
+// a few KB that sit in L1.
 
 #[inline(always)]
-fn rnn(h: &mut [f32], g: &mut Gates<'_>, act: fn(f32) -> f32) {
-    for ((h, a), b) in h.iter_mut().zip(g.gi.iter()).zip(g.gh.iter()) {
-        *h = act(a + b);
+fn rnn_tanh(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
+    for (b, a) in gh.iter_mut().zip(gi) {
+        *b += a;
+    }
+    kernel.tanh(gh);
+    for (h, v) in h.iter_mut().zip(gh.iter()) {
+        *h = *v;
     }
 }
 
 #[inline(always)]
-fn gru(h: &mut [f32], g: &mut Gates<'_>) {
+fn rnn_relu(h: &mut [f32], gi: &[f32], gh: &[f32]) {
+    for ((h, a), b) in h.iter_mut().zip(gi).zip(gh) {
+        *h = relu(a + b);
+    }
+}
+
+#[inline(always)]
+fn gru(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     let n = h.len();
     let two_n = n.saturating_mul(2);
-    let (rz, inn) = g.gi.split_at_mut_checked(two_n).unwrap_or_default();
-    let (hrz, hn) = g.gh.split_at_checked(two_n).unwrap_or_default();
+    let (rz, hn) = gh.split_at_mut_checked(two_n).unwrap_or_default();
+    let (irz, inn) = gi.split_at_checked(two_n).unwrap_or_default();
     // r and z together: σ(input side + hidden side).
-    for (a, b) in rz.iter_mut().zip(hrz) {
-        *a = sigmoid(*a + b);
+    for (b, a) in rz.iter_mut().zip(irz) {
+        *b += a;
     }
+    kernel.sigmoid(rz);
     let (r, z) = rz.split_at_checked(n).unwrap_or_default();
-    // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
-    for ((a, r), hn) in inn.iter_mut().zip(r).zip(hn) {
-        *a = tanh(*a + r * hn);
+    // n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn)), over the hidden side's slot
+    for ((hn, r), a) in hn.iter_mut().zip(r).zip(inn) {
+        *hn = a + r * *hn;
     }
+    kernel.tanh(hn);
     // h' = (1 − z) ⊙ n + z ⊙ h
-    for ((h, z), nn) in h.iter_mut().zip(z).zip(inn.iter()) {
+    for ((h, z), nn) in h.iter_mut().zip(z).zip(hn.iter()) {
         *h = (1.0 - z) * nn + z * *h;
     }
 }
 
 #[inline(always)]
-fn lstm(h: &mut [f32], c: &mut [f32], g: &mut Gates<'_>) {
+fn lstm(kernel: Kernel, h: &mut [f32], c: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     let n = h.len();
-    // Sum both sides, then i, f, o through σ and g through tanh.
-    for (a, b) in g.gi.iter_mut().zip(g.gh.iter()) {
-        *a += b;
+    // Sum both sides, then i, f (adjacent) and o through σ, g through tanh.
+    for (b, a) in gh.iter_mut().zip(gi) {
+        *b += a;
     }
-    let (i, rest) = g.gi.split_at_mut_checked(n).unwrap_or_default();
-    let (f, rest) = rest.split_at_mut_checked(n).unwrap_or_default();
+    let (i_f, rest) = gh
+        .split_at_mut_checked(n.saturating_mul(2))
+        .unwrap_or_default();
     let (gg, o) = rest.split_at_mut_checked(n).unwrap_or_default();
-    for v in i.iter_mut().chain(f.iter_mut()) {
-        *v = sigmoid(*v);
-    }
-    for v in o.iter_mut() {
-        *v = sigmoid(*v);
-    }
-    for v in gg.iter_mut() {
-        *v = tanh(*v);
-    }
+    kernel.sigmoid(i_f);
+    kernel.sigmoid(o);
+    kernel.tanh(gg);
+    let (i, f) = i_f.split_at_mut_checked(n).unwrap_or_default();
     // c' = f ⊙ c + i ⊙ g
     for (((c, f), i), gg) in c.iter_mut().zip(f.iter()).zip(i.iter()).zip(gg.iter()) {
         *c = f * *c + i * gg;
     }
-    // h' = o ⊙ tanh(c')
-    for ((h, o), c) in h.iter_mut().zip(o.iter()).zip(c.iter()) {
-        *h = o * tanh(*c);
+    // h' = o ⊙ tanh(c'), tanh(c') computed in i's slot (i is spent).
+    for (t, c) in i.iter_mut().zip(c.iter()) {
+        *t = *c;
+    }
+    kernel.tanh(i);
+    for ((h, o), t) in h.iter_mut().zip(o.iter()).zip(i.iter()) {
+        *h = o * t;
     }
 }

@@ -3,10 +3,14 @@
 //! ```text
 //! [ h: layers×hidden | c: layers×hidden (LSTM only) | gi: gates×hidden | gh: gates×hidden
 //!   | x: embed | logits: vocab | quant: ⌈max(embed, hidden) / 4⌉
+//!   | row_sums: layers×2×gates×hidden + vocab (x86_64 only)
 //!   | table: vocab×gates×hidden (only with [`InputSide::Table`]) ]
 //! ```
 //! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
-//! int8 kernels' quantised activations, four bytes per `f32`).
+//! int8 kernels' quantised activations, four bytes per `f32`). `row_sums` holds one `i32` per
+//! weight row (every layer's `W_ih` then `W_hh`, then the output layer), filled when the
+//! predictor is made: the AVX2 int8 kernel multiplies offset (unsigned) activations and takes
+//! `64 · Σ row` back off. Other targets' kernels need no such term, so there it is empty.
 
 use format::{Architecture, CellKind};
 
@@ -38,6 +42,8 @@ pub struct Layout {
     pub vocab: usize,
     /// `f32`s whose bytes hold one quantised activation vector.
     pub quant: usize,
+    /// `f32`s whose bits hold each weight row's `i32` sum (x86_64), else 0.
+    pub row_sums: usize,
     /// The first layer's per-token input table (0 unless [`InputSide::Table`]).
     pub table: usize,
     /// Everything together.
@@ -106,7 +112,21 @@ impl Layout {
         };
         let widest = if embed > hidden { embed } else { hidden };
         let quant = widest.div_ceil(4);
-        let Some(total) = t.checked_add(quant) else {
+        let Some(t) = t.checked_add(quant) else {
+            return None;
+        };
+        let row_sums = if cfg!(target_arch = "x86_64") {
+            let Some(per_layer) = layers.checked_mul(g2) else {
+                return None;
+            };
+            let Some(rows) = per_layer.checked_add(vocab) else {
+                return None;
+            };
+            rows
+        } else {
+            0
+        };
+        let Some(total) = t.checked_add(row_sums) else {
             return None;
         };
         Some(Layout {
@@ -116,6 +136,7 @@ impl Layout {
             embed,
             vocab,
             quant,
+            row_sums,
             table: 0,
             total,
         })

@@ -3,7 +3,7 @@
 use format::{CellKind, Model};
 
 use crate::Error;
-use crate::cell::{self, Gates};
+use crate::cell::{self, Scratch};
 use crate::kernels::Kernel;
 use crate::layout::{InputSide, Layout, SNAPSHOT_DECODER_WORDS};
 use crate::math::exp;
@@ -28,6 +28,9 @@ pub struct Predictor<'m, 'b> {
     x: &'b mut [f32],
     logits: &'b mut [f32],
     quant: &'b mut [u8],
+    /// Each int8 weight row's sum, for the x86 kernel: every layer's `W_ih` then `W_hh`
+    /// (`gates` rows each), then the output layer; empty where the kernel needs none.
+    row_sums: &'b mut [i32],
     /// Layer 0's input side per token (`vocab` rows of `gates`), or empty.
     table: &'b mut [f32],
     utf8: Utf8Decoder,
@@ -87,8 +90,10 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let (gh, rest) = rest.split_at_mut(layout.gates);
         let (x, rest) = rest.split_at_mut(layout.embed);
         let (logits, rest) = rest.split_at_mut(layout.vocab);
-        let (quant, table) = rest.split_at_mut(layout.quant);
+        let (quant, rest) = rest.split_at_mut(layout.quant);
         let quant: &mut [u8] = bytemuck::cast_slice_mut(quant);
+        let (row_sums, table) = rest.split_at_mut(layout.row_sums);
+        let row_sums: &mut [i32] = bytemuck::cast_slice_mut(row_sums);
         let mut p = Predictor {
             model,
             kernel,
@@ -100,18 +105,66 @@ impl<'m, 'b> Predictor<'m, 'b> {
             x,
             logits,
             quant,
+            row_sums,
             table,
             utf8: Utf8Decoder::new(),
         };
+        p.fill_row_sums();
         p.fill_table();
         p.reset();
         Ok(p)
+    }
+
+    /// Sums every int8 weight row into `row_sums` (if the layout has room for them).
+    fn fill_row_sums(&mut self) {
+        if !Kernel::NEEDS_ROW_SUMS {
+            return;
+        }
+        let gates = self.layout.gates;
+        let mut rest: &mut [i32] = self.row_sums;
+        for layer in self.model.layers() {
+            for m in [&layer.weight_ih, &layer.weight_hh] {
+                let (out, next) = core::mem::take(&mut rest)
+                    .split_at_mut_checked(gates)
+                    .unwrap_or_default();
+                Kernel::row_sums(m, out);
+                rest = next;
+            }
+        }
+        Kernel::row_sums(self.model.output_weight(), rest);
+    }
+
+    /// Layer `i`'s row sums (empty slices where the kernel needs none).
+    fn layer_sums<'s>(row_sums: &'s [i32], gates: usize, i: usize) -> cell::RowSums<'s> {
+        let part = |k: usize| {
+            i.checked_mul(2)
+                .and_then(|j| j.checked_add(k)?.checked_mul(gates))
+                .and_then(|start| row_sums.get(start..start.checked_add(gates)?))
+                .unwrap_or_default()
+        };
+        cell::RowSums {
+            ih: part(0),
+            hh: part(1),
+        }
+    }
+
+    /// The output layer's row sums (empty where the kernel needs none).
+    fn output_sums(row_sums: &[i32], gates: usize, layers: usize) -> &[i32] {
+        layers
+            .checked_mul(2)
+            .and_then(|j| j.checked_mul(gates))
+            .and_then(|start| row_sums.get(start..))
+            .unwrap_or_default()
     }
 
     /// Computes layer 0's input side for every token, exactly as a step would.
     fn fill_table(&mut self) {
         let Some(layer) = self.model.layers().first() else {
             return;
+        };
+        let layer = cell::LayerRef {
+            weights: layer,
+            sums: Self::layer_sums(self.row_sums, self.layout.gates, 0),
         };
         let rows = self.table.chunks_exact_mut(self.layout.gates.max(1));
         for (token, row) in rows.enumerate() {
@@ -429,21 +482,14 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let arch = model.arch();
         let hidden = arch.hidden();
         let gates_len = self.layout.gates;
-        let from_table = match token
+        // Layer 0's input side: the token's table row, read in place, or computed now.
+        let table_row = token
             .checked_mul(gates_len)
-            .and_then(|start| self.table.get(start..start.checked_add(gates_len)?))
-        {
-            Some(row) => {
-                self.gi.copy_from_slice(row);
-                true
-            }
-            None => {
-                model.embedding().row_into(token, self.x);
-                false
-            }
-        };
-        let mut gates = Gates {
-            gi: self.gi,
+            .and_then(|start| self.table.get(start..start.checked_add(gates_len)?));
+        if table_row.is_none() {
+            model.embedding().row_into(token, self.x);
+        }
+        let mut scratch = Scratch {
             gh: self.gh,
             quant: self.quant,
         };
@@ -464,16 +510,32 @@ impl<'m, 'b> Predictor<'m, 'b> {
             } else {
                 &mut []
             };
-            let input = (i > 0 || !from_table).then_some(below);
-            cell::step(self.kernel, arch.cell, layer, input, h, c, &mut gates);
+            let layer = cell::LayerRef {
+                weights: layer,
+                sums: Self::layer_sums(self.row_sums, gates_len, i),
+            };
+            let gi: &[f32] = match table_row {
+                Some(row) if i == 0 => row,
+                _ => {
+                    cell::input_side(self.kernel, layer, below, self.gi, scratch.quant);
+                    self.gi
+                }
+            };
+            cell::step(self.kernel, arch.cell, layer, gi, h, c, &mut scratch);
             below = h;
             h_rest = h_next;
         }
         for (l, b) in self.logits.iter_mut().zip(model.output_bias().iter()) {
             *l = b;
         }
-        self.kernel
-            .matvec_add(model.output_weight(), below, self.logits, gates.quant);
+        let sums = Self::output_sums(self.row_sums, gates_len, model.layers().len());
+        self.kernel.matvec_add(
+            model.output_weight(),
+            sums,
+            below,
+            self.logits,
+            scratch.quant,
+        );
     }
 }
 

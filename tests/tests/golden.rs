@@ -75,8 +75,9 @@ fn keyboard_sized_models_match_pytorch_equations_in_f32() {
 }
 
 /// int8 models are checked against the reference run on the same dequantised weights (what
-/// remains is the int8 kernels' quantisation of activations: measured ≤ 4.5e-3 on these
-/// models), and against the f32 model they came from (the whole quantisation cost).
+/// remains is the int8 kernels' 7-bit quantisation of activations: measured ≤ 1.3e-2 on these
+/// random models, whose near-flat outputs are a worst case), and against the f32 model they
+/// came from (the whole quantisation cost).
 #[test]
 fn int8_stays_close_to_its_dequantised_weights_and_to_f32() {
     for cell in CELLS {
@@ -86,7 +87,7 @@ fn int8_stays_close_to_its_dequantised_weights_and_to_f32() {
             for kernel in kernels() {
                 let err = max_error(&int8_model, kernel, 1);
                 assert!(
-                    err <= 1e-2,
+                    err <= 2e-2,
                     "int8 {} {layers} on {}: {err:e} from the dequantised reference",
                     cell.name(),
                     kernel.name()
@@ -144,8 +145,10 @@ fn simd_and_portable_kernels_agree() {
         eprintln!("no SIMD kernel on this CPU; nothing to compare");
         return;
     }
-    // 64 wide: the int8 kernel's eight-row path; 67: its column and row tails.
-    for (cell, hidden) in CELLS.iter().flat_map(|&c| [(c, 64), (c, 67)]) {
+    // 64 wide: the int8 kernel's eight-row path; 67: its column tail (one overlapping masked
+    // block) and row tails; 20: narrower than one 32-byte block; the 42-wide embedding (per
+    // step): a 10-column tail.
+    for (cell, hidden) in CELLS.iter().flat_map(|&c| [(c, 64), (c, 67), (c, 20)]) {
         for int8 in [false, true] {
             let mut owned = random_model(cell, 2, 42, hidden, 85, 21);
             if int8 {
@@ -161,10 +164,13 @@ fn simd_and_portable_kernels_agree() {
                 a.feed_token(t).unwrap();
                 b.feed_token(t).unwrap();
                 for (x, y) in a.logits().iter().zip(b.logits()) {
-                    // int8 products are exact integers in both kernels, then one identical
-                    // float expression: bit for bit. f32 sums in a different order.
+                    // f32 sums in a different order. int8 products are exact integers in both
+                    // kernels (bit for bit: the unit tests in runtime/src/kernels), but the
+                    // AVX2 σ/tanh fuse multiply-adds, and a last-bit difference in h can move
+                    // one activation across a 7-bit rounding boundary: one quantisation step of
+                    // one input, far below the int8 cost itself (`int8_stays_close_…`).
                     let close = if int8 {
-                        x.to_bits() == y.to_bits()
+                        (x - y).abs() <= 5e-3 * (1.0 + x.abs())
                     } else {
                         (x - y).abs() <= 1e-5 * (1.0 + x.abs())
                     };

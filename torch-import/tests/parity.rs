@@ -166,7 +166,7 @@ fn every_fixture_imports_and_matches_the_reference_logits() {
         // The int8 file of the same model stays close (per-row quantisation).
         let (_, err8) = max_errors(&imported.model.quantized_int8(), &itos, &e, &opts);
         println!("{name} int8: max |Δ p| = {err8:.2e}");
-        assert!(err8 < 0.05, "{name}: int8 probabilities differ by {err8}");
+        assert!(err8 < 0.08, "{name}: int8 probabilities differ by {err8}");
 
         // The same weights saved by PyTorch itself with the README's snippet, where present.
         let torch_file = dir.join(format!("{name}.torch.safetensors"));

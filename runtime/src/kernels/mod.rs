@@ -1,11 +1,16 @@
 //! Matrix-vector kernels: `y += W·x` for f32 and int8 weights, read straight from the model
-//! bytes. A portable kernel written to autovectorise, and an AVX2+FMA one chosen at run time on
-//! x86_64 CPUs that have it.
+//! bytes, and the element-wise σ and tanh of the gates. A portable kernel written to
+//! autovectorise, and an AVX2+FMA one chosen at run time on x86_64 CPUs that have it.
 //!
-//! int8 is integer arithmetic: `x` is quantised per call to int8 (symmetric, one scale for the
-//! vector: `s_x = max|x| / 127`), each row's dot product is accumulated exactly in `i32`, and
-//! the result is scaled once by `s_row · s_x`. Both kernels compute the same integers and the
-//! same final float expression, so they agree bit for bit.
+//! σ and tanh are `math`'s formulas in both; the AVX2 ones fuse multiply-adds (a third fewer
+//! instructions, which the portable code cannot do without an FMA unit), so they differ from
+//! the portable ones by rounding (≤ 2e-7, tested) and whole steps agree to that order, not bit
+//! for bit.
+//!
+//! int8 is integer arithmetic: `x` is quantised per call to 7 bits (symmetric, one scale for
+//! the vector: `s_x = max|x| / 63`, see `quantize`), each row's dot product is accumulated
+//! exactly in `i32`, and the result is scaled once by `s_row · s_x`. Both kernels compute the
+//! same integers and the same final float expression, so their products agree bit for bit.
 
 mod portable;
 mod quantize;
@@ -13,6 +18,8 @@ mod quantize;
 mod x86;
 
 use format::{Matrix, Weights};
+
+use crate::math;
 
 /// Which implementation runs the matrix-vector products.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,11 +50,20 @@ impl Kernel {
         }
     }
 
-    /// `y += m·x`. Lengths must match the matrix (`x.len() == cols`, `y.len() == rows`) and
-    /// `scratch` (where int8 matrices put the quantised `x`) must hold `x.len()` bytes; the
-    /// predictor guarantees it, and a mismatch leaves `y` untouched rather than read out of bounds.
+    /// `y += m·x`. Lengths must match the matrix (`x.len() == cols`, `y.len() == rows`),
+    /// `scratch` (where int8 matrices put the quantised `x`) must hold `x.len()` bytes, and
+    /// `sums` must be `m`'s [`row_sums`](Self::row_sums) (empty for f32, or where
+    /// [`NEEDS_ROW_SUMS`](Self::NEEDS_ROW_SUMS) is false); the predictor guarantees it, and a
+    /// mismatch leaves `y` untouched rather than read out of bounds.
     #[inline]
-    pub(crate) fn matvec_add(&self, m: &Matrix<'_>, x: &[f32], y: &mut [f32], scratch: &mut [u8]) {
+    pub(crate) fn matvec_add(
+        &self,
+        m: &Matrix<'_>,
+        sums: &[i32],
+        x: &[f32],
+        y: &mut [f32],
+        scratch: &mut [u8],
+    ) {
         if x.len() != m.cols() || y.len() != m.rows() {
             debug_assert!(false, "matvec shape mismatch");
             return;
@@ -84,7 +100,157 @@ impl Kernel {
         match *self {
             Kernel::Portable => portable::matvec_q8(data, scales, q, sx, y),
             #[cfg(target_arch = "x86_64")]
-            Kernel::Avx2Fma(t) => t.matvec_q8(data, scales, q, sx, y),
+            Kernel::Avx2Fma(t) => {
+                debug_assert_eq!(sums.len(), y.len(), "row sums missing");
+                t.matvec_q8(data, scales, sums, q, sx, y)
+            }
+        }
+        let _ = sums; // only the x86 kernel reads them
+    }
+
+    /// `v ← σ(v)`, element-wise.
+    #[inline]
+    pub(crate) fn sigmoid(&self, v: &mut [f32]) {
+        match *self {
+            Kernel::Portable => v.iter_mut().for_each(|x| *x = math::sigmoid(*x)),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(t) => t.sigmoid(v),
+        }
+    }
+
+    /// `v ← tanh(v)`, element-wise.
+    #[inline]
+    pub(crate) fn tanh(&self, v: &mut [f32]) {
+        match *self {
+            Kernel::Portable => v.iter_mut().for_each(|x| *x = math::tanh(*x)),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(t) => t.tanh(v),
+        }
+    }
+
+    /// Whether int8 products on this target take each weight row's sum (x86's unsigned-by-signed
+    /// `maddubs` works on offset activations and subtracts `64 · Σ row`).
+    pub(crate) const NEEDS_ROW_SUMS: bool = cfg!(target_arch = "x86_64");
+
+    /// Writes the sum of each row of `m` into `out` (one `i32` per row) if it is int8;
+    /// f32 matrices need none and leave `out` as it is.
+    pub(crate) fn row_sums(m: &Matrix<'_>, out: &mut [i32]) {
+        #[cfg(target_arch = "x86_64")]
+        if let Weights::Int8 { data, .. } = m.weights() {
+            x86::row_sums(data, m.cols(), out);
+        }
+        let _ = (m, out);
+    }
+}
+
+/// SIMD against scalar: the int8 products bit for bit on every shape class (eight-row blocks,
+/// four- and one-row tails, whole and partial 32-column blocks, fewer than 32 columns), σ and
+/// tanh within 2e-7 of the scalar formulas.
+#[cfg(all(test, target_arch = "x86_64"))]
+#[allow(
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects,
+    clippy::panic
+)]
+mod simd_agrees_with_scalar {
+    extern crate std;
+    use std::vec::Vec;
+
+    use super::*;
+
+    /// A small LCG: deterministic data without a dev-dependency.
+    fn lcg(seed: u64) -> impl FnMut() -> u32 {
+        let mut s = seed;
+        move || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 33) as u32
+        }
+    }
+
+    fn avx2() -> Option<x86::Avx2Token> {
+        match Kernel::detect() {
+            Kernel::Avx2Fma(t) => Some(t),
+            Kernel::Portable => None,
+        }
+    }
+
+    #[test]
+    fn int8_products_are_bit_identical() {
+        let Some(t) = avx2() else {
+            std::eprintln!("no AVX2 + FMA on this CPU; nothing to compare");
+            return;
+        };
+        let mut next = lcg(7);
+        for rows in [1usize, 3, 4, 5, 8, 13, 85, 96] {
+            for cols in [1usize, 5, 20, 31, 32, 33, 42, 64, 67, 100, 256] {
+                // Weights over the whole range the format allows (−127..=127).
+                let w: Vec<u8> = (0..rows * cols)
+                    .map(|_| ((next() % 255) as i32 - 127) as i8 as u8)
+                    .collect();
+                let scales: Vec<u8> = (0..rows)
+                    .flat_map(|_| (1e-3 + (next() % 1000) as f32 * 1e-5).to_le_bytes())
+                    .collect();
+                let mut sums = std::vec![0i32; rows];
+                x86::row_sums(&w, cols, &mut sums);
+                let x: Vec<f32> = (0..cols)
+                    .map(|_| (next() % 20_001) as f32 * 1e-4 - 1.0)
+                    .collect();
+                let mut q = std::vec![0u8; cols];
+                let quantize::Scale::Of(sx) = quantize::quantize(&x, &mut q) else {
+                    panic!("random x has a scale")
+                };
+                let y0: Vec<f32> = (0..rows).map(|i| i as f32 * 0.25).collect();
+                let (mut a, mut b) = (y0.clone(), y0);
+                portable::matvec_q8(&w, &scales, &q, sx, &mut a);
+                t.matvec_q8(&w, &scales, &sums, &q, sx, &mut b);
+                for (i, (p, s)) in a.iter().zip(&b).enumerate() {
+                    assert_eq!(
+                        p.to_bits(),
+                        s.to_bits(),
+                        "{rows}x{cols} row {i}: {p} vs {s}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sigmoid_and_tanh_match_the_scalar_formulas() {
+        let Some(t) = avx2() else {
+            std::eprintln!("no AVX2 + FMA on this CPU; nothing to compare");
+            return;
+        };
+        // Every 1/1000 on ±20, the clamp edges, and 8k + 3 long so the scalar tail runs too.
+        let grid: Vec<f32> = (-20_000..=20_000)
+            .map(|i| i as f32 * 1e-3)
+            .chain([-1e6, -90.0, -87.5, -44.0, 44.0, 88.5, 1e6])
+            .collect();
+        let (simd, scalar) = (Kernel::Avx2Fma(t), Kernel::Portable);
+        for name in ["sigmoid", "tanh"] {
+            let (mut a, mut b) = (grid.clone(), grid.clone());
+            let apply = |k: Kernel, v: &mut [f32]| {
+                if name == "sigmoid" {
+                    k.sigmoid(v)
+                } else {
+                    k.tanh(v)
+                }
+            };
+            apply(simd, &mut a);
+            apply(scalar, &mut b);
+            let worst = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0f32, f32::max);
+            assert!(worst <= 2e-7, "{name}: SIMD and scalar differ by {worst:e}");
+            let mut nan = [0.5f32, f32::NAN, -0.5, 0.0, 1.0, 2.0, 3.0, 4.0, f32::NAN];
+            apply(simd, &mut nan);
+            assert!(
+                nan[1].is_nan() && nan[8].is_nan(),
+                "{name}: NaN must propagate"
+            );
         }
     }
 }

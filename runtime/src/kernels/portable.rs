@@ -1,6 +1,8 @@
 //! Portable kernels. Eight independent accumulators per row let LLVM vectorise the dot product
 //! without reassociating floating-point sums.
 
+use super::quantize::ZERO;
+
 pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     let row_bytes = x.len().saturating_mul(4).max(1);
     for (row, out) in w.chunks_exact(row_bytes).zip(y.iter_mut()) {
@@ -8,7 +10,7 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     }
 }
 
-/// int8 weights × int8 activations `q` (scale `sx`), exact `i32` dot products.
+/// int8 weights × offset 7-bit activations `q` (scale `sx`), exact `i32` dot products.
 pub(super) fn matvec_q8(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
     let (scales, _) = scales.as_chunks::<4>();
     for ((row, s), out) in w.chunks_exact(q.len().max(1)).zip(scales).zip(y.iter_mut()) {
@@ -34,12 +36,12 @@ fn dot_f32(row: &[u8], x: &[f32]) -> f32 {
     sum8(acc) + tail
 }
 
-/// Σ w·q in `i32`: |w| ≤ 128, |q| ≤ 127 and at most `MAX_DIM` = 16384 columns, so the sum
-/// stays below 2^28; wrapping arithmetic only keeps the lints satisfied.
+/// Σ w·(q − 64) in `i32`: |w| ≤ 128, |q − 64| ≤ 64 and at most `MAX_DIM` = 16384 columns,
+/// so the sum stays below 2^27; wrapping arithmetic only keeps the lints satisfied.
 #[inline(always)]
 fn dot_q8(row: &[u8], q: &[u8]) -> i32 {
     row.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
-        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x as i8)))
+        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
     })
 }
 

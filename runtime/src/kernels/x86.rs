@@ -8,6 +8,8 @@
 
 use core::arch::x86_64::*;
 
+use crate::math::{self, EXP_MAX, EXP_MIN, LN2_HI, LN2_LO, LOG2E, P0, P1, P2, P3, ROUND};
+
 cpufeatures::new!(avx2_fma, "avx2", "fma");
 
 /// Proof that AVX2 and FMA were detected on this CPU: the only way to reach the
@@ -41,14 +43,109 @@ impl Avx2Token {
         unsafe { matvec_f32_avx2(w, x, y) }
     }
 
-    pub(super) fn matvec_q8(self, w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+    pub(super) fn matvec_q8(
+        self,
+        w: &[u8],
+        scales: &[u8],
+        sums: &[i32],
+        q: &[u8],
+        sx: f32,
+        y: &mut [f32],
+    ) {
         if Some(w.len()) != q.len().checked_mul(y.len())
             || Some(scales.len()) != y.len().checked_mul(4)
+            || sums.len() != y.len()
         {
             return;
         }
-        // SAFETY: as above; w holds y.len() rows of q.len() i8, scales y.len() f32.
-        unsafe { matvec_q8_avx2(w, scales, q, sx, y) }
+        // SAFETY: as above; w holds y.len() rows of q.len() i8, scales y.len() f32, sums y.len().
+        unsafe { matvec_q8_avx2(w, scales, sums, q, sx, y) }
+    }
+}
+
+impl Avx2Token {
+    /// `v ← σ(v)`: 8 at a time with FMA, the last `len % 8` by the scalar formula.
+    pub(super) fn sigmoid(self, v: &mut [f32]) {
+        // SAFETY: the token exists only if the CPU has AVX2 and FMA.
+        unsafe { sigmoid_avx2(v) }
+    }
+
+    /// `v ← tanh(v)`, as [`sigmoid`](Self::sigmoid).
+    pub(super) fn tanh(self, v: &mut [f32]) {
+        // SAFETY: as above.
+        unsafe { tanh_avx2(v) }
+    }
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn sigmoid_avx2(v: &mut [f32]) {
+    let (blocks, tail) = v.as_chunks_mut::<8>();
+    for b in blocks {
+        // SAFETY: b is 8 f32.
+        unsafe { _mm256_storeu_ps(b.as_mut_ptr(), sigmoid8(_mm256_loadu_ps(b.as_ptr()))) };
+    }
+    tail.iter_mut().for_each(|x| *x = math::sigmoid(*x));
+}
+
+#[target_feature(enable = "avx2,fma")]
+fn tanh_avx2(v: &mut [f32]) {
+    let (blocks, tail) = v.as_chunks_mut::<8>();
+    for b in blocks {
+        // SAFETY: b is 8 f32.
+        unsafe { _mm256_storeu_ps(b.as_mut_ptr(), tanh8(_mm256_loadu_ps(b.as_ptr()))) };
+    }
+    tail.iter_mut().for_each(|x| *x = math::tanh(*x));
+}
+
+/// `math::exp`, 8 wide, with fused multiply-adds.
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn exp8(x: __m256) -> __m256 {
+    let set = _mm256_set1_ps;
+    // max/min return their second operand when one is NaN: the NaN passes through.
+    let x = _mm256_min_ps(set(EXP_MAX), _mm256_max_ps(set(EXP_MIN), x));
+    let t = _mm256_fmadd_ps(x, set(LOG2E), set(ROUND));
+    let n = _mm256_sub_ps(t, set(ROUND));
+    let r = _mm256_fnmadd_ps(n, set(LN2_HI), x);
+    let r = _mm256_fnmadd_ps(n, set(LN2_LO), r);
+    let r2 = _mm256_mul_ps(r, r);
+    let lo = _mm256_fmadd_ps(set(P1), r, set(P0));
+    let hi = _mm256_fmadd_ps(set(P3), r, set(P2));
+    let p = _mm256_fmadd_ps(r2, hi, lo);
+    let er = _mm256_fmadd_ps(r2, p, _mm256_add_ps(set(1.0), r));
+    // t's bits are 0x4B40_0000 + n; 2^n's are (n + 127) << 23.
+    let bits = _mm256_add_epi32(_mm256_castps_si256(t), _mm256_set1_epi32(127 - 0x4B40_0000));
+    _mm256_mul_ps(er, _mm256_castsi256_ps(_mm256_slli_epi32(bits, 23)))
+}
+
+/// `math::sigmoid`, 8 wide: 1 / (1 + e^-x).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn sigmoid8(x: __m256) -> __m256 {
+    let one = _mm256_set1_ps(1.0);
+    let e = exp8(_mm256_xor_ps(x, _mm256_set1_ps(-0.0)));
+    _mm256_div_ps(one, _mm256_add_ps(one, e))
+}
+
+/// `math::tanh`, 8 wide: 1 − 2 / (e^2x + 1).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn tanh8(x: __m256) -> __m256 {
+    let one = _mm256_set1_ps(1.0);
+    let e = exp8(_mm256_add_ps(x, x));
+    _mm256_sub_ps(
+        one,
+        _mm256_div_ps(_mm256_set1_ps(2.0), _mm256_add_ps(e, one)),
+    )
+}
+
+/// Σ of each row of an int8 matrix (`rows × cols` bytes), for [`Avx2Token::matvec_q8`]'s offset.
+pub(super) fn row_sums(w: &[u8], cols: usize, out: &mut [i32]) {
+    for (row, o) in w.chunks_exact(cols.max(1)).zip(out.iter_mut()) {
+        // |Σ| ≤ 128 · 16384 (`MAX_DIM`): no overflow; wrapping only satisfies the lints.
+        *o = row
+            .iter()
+            .fold(0i32, |a, &b| a.wrapping_add(i32::from(b as i8)));
     }
 }
 
@@ -151,34 +248,36 @@ fn reduce8(a: [__m256i; 8]) -> __m256i {
     )
 }
 
-/// Σ over 32 columns of w·q into eight i32 lanes. `maddubs` multiplies unsigned by signed
-/// bytes, so it gets |q| (computed once per block, shared by the rows) and w carrying q's sign.
-/// The format rejects −128, so |w·sign(q)| ≤ 127 and each pair sum (≤ 2·127·127 = 32258)
-/// stays clear of its i16 saturation.
+/// Σ over 32 columns of w·q into eight i32 lanes, `q` unsigned (offset 7-bit activations,
+/// ≤ 127) and `w` signed: `maddubs` pair sums are at most 2·127·127 = 32258 (the format rejects
+/// −128), clear of its i16 saturation, and `madd` by 1 widens them to i32.
 #[inline]
 #[target_feature(enable = "avx2,fma")]
-fn dot32(acc: __m256i, w: __m256i, q: __m256i, q_abs: __m256i) -> __m256i {
-    let pairs = _mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(w, q));
+fn dot32(acc: __m256i, w: __m256i, q: __m256i) -> __m256i {
+    let pairs = _mm256_maddubs_epi16(q, w);
     _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)))
 }
 
 #[target_feature(enable = "avx2,fma")]
-unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], sums: &[i32], q: &[u8], sx: f32, y: &mut [f32]) {
     let cols = q.len();
     let c32 = cols & !31;
     let wp = w.as_ptr();
     let sp = scales.as_ptr().cast::<f32>();
     let qp = q.as_ptr();
     let rows = y.len();
+    // Σ w·q over the columns past the last whole block of 32.
     let tail = |row: *const u8, acc: i32, c: usize| -> i32 {
         let mut acc = acc;
         for k in c..cols {
             // SAFETY: k < cols and row points at a row of cols bytes.
-            let (wk, qk) = unsafe { (*row.add(k) as i8, *qp.add(k) as i8) };
+            let (wk, qk) = unsafe { (*row.add(k) as i8, *qp.add(k)) };
             acc += i32::from(wk) * i32::from(qk);
         }
         acc
     };
+    // Σ w·(q − 64) = Σ w·q − 64·Σ w: exact in i32 (see `portable::dot_q8` for the bound).
+    let unoffset = |dot: i32, r: usize| dot - (sums[r] << 6);
     let mut r = 0;
     // SAFETY (whole body): row r occupies w[r*cols .. (r+1)*cols), its scale sp[r]; r < rows and
     // every 32-byte load starts at a column c ≤ c32 − 32 of a row or of q.
@@ -186,19 +285,37 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
         // Eight rows per pass: each load of q feeds eight rows, and the eight sums are reduced
         // together and scaled, added and stored as one vector.
         let sxv = _mm256_set1_ps(sx);
-        while r + 8 <= rows && c32 == cols {
+        // Columns past the last whole block (e.g. a 42-wide embedding's last 10) are one more
+        // block ending at the last column, its q zeroed where the previous block already went.
+        let rem = cols - c32;
+        let last = cols.wrapping_sub(32);
+        let fresh = _mm256_cmpgt_epi8(
+            _mm256_setr_epi8(
+                0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                23, 24, 25, 26, 27, 28, 29, 30, 31,
+            ),
+            _mm256_set1_epi8(31 - rem as i8),
+        );
+        while r + 8 <= rows && cols >= 32 {
             let w0 = wp.add(r * cols);
             let mut acc = [_mm256_setzero_si256(); 8];
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
-                let qa = _mm256_abs_epi8(qv);
                 for (k, a) in acc.iter_mut().enumerate() {
-                    *a = dot32(*a, _mm256_loadu_si256(w0.add(k * cols + c).cast()), qv, qa);
+                    *a = dot32(*a, _mm256_loadu_si256(w0.add(k * cols + c).cast()), qv);
                 }
                 c += 32;
             }
-            let dots = _mm256_cvtepi32_ps(reduce8(acc));
+            if rem != 0 {
+                // `last` = cols − 32 ≥ 0 here, so these loads stay inside each row and q.
+                let qv = _mm256_and_si256(_mm256_loadu_si256(qp.add(last).cast()), fresh);
+                for (k, a) in acc.iter_mut().enumerate() {
+                    *a = dot32(*a, _mm256_loadu_si256(w0.add(k * cols + last).cast()), qv);
+                }
+            }
+            let offset = _mm256_slli_epi32(_mm256_loadu_si256(sums.as_ptr().add(r).cast()), 6);
+            let dots = _mm256_cvtepi32_ps(_mm256_sub_epi32(reduce8(acc), offset));
             let scale = _mm256_mul_ps(_mm256_loadu_ps(sp.add(r)), sxv);
             let yp = y.as_mut_ptr().add(r);
             _mm256_storeu_ps(
@@ -214,15 +331,14 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
-                let qa = _mm256_abs_epi8(qv);
-                acc[0] = dot32(acc[0], _mm256_loadu_si256(w0.add(c).cast()), qv, qa);
-                acc[1] = dot32(acc[1], _mm256_loadu_si256(w1.add(c).cast()), qv, qa);
-                acc[2] = dot32(acc[2], _mm256_loadu_si256(w2.add(c).cast()), qv, qa);
-                acc[3] = dot32(acc[3], _mm256_loadu_si256(w3.add(c).cast()), qv, qa);
+                acc[0] = dot32(acc[0], _mm256_loadu_si256(w0.add(c).cast()), qv);
+                acc[1] = dot32(acc[1], _mm256_loadu_si256(w1.add(c).cast()), qv);
+                acc[2] = dot32(acc[2], _mm256_loadu_si256(w2.add(c).cast()), qv);
+                acc[3] = dot32(acc[3], _mm256_loadu_si256(w3.add(c).cast()), qv);
                 c += 32;
             }
             for (k, (a, row)) in acc.into_iter().zip([w0, w1, w2, w3]).enumerate() {
-                let dot = tail(row, hsum_i32(a), c);
+                let dot = unoffset(tail(row, hsum_i32(a), c), r + k);
                 *y.as_mut_ptr().add(r + k) += dot as f32 * (sp.add(r + k).read_unaligned() * sx);
             }
             r += 4;
@@ -233,15 +349,10 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f3
             let mut c = 0;
             while c < c32 {
                 let qv = _mm256_loadu_si256(qp.add(c).cast());
-                a0 = dot32(
-                    a0,
-                    _mm256_loadu_si256(w0.add(c).cast()),
-                    qv,
-                    _mm256_abs_epi8(qv),
-                );
+                a0 = dot32(a0, _mm256_loadu_si256(w0.add(c).cast()), qv);
                 c += 32;
             }
-            let dot = tail(w0, hsum_i32(a0), c);
+            let dot = unoffset(tail(w0, hsum_i32(a0), c), r);
             *y.as_mut_ptr().add(r) += dot as f32 * (sp.add(r).read_unaligned() * sx);
             r += 1;
         }
