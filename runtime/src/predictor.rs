@@ -127,11 +127,11 @@ impl<'m, 'b> Predictor<'m, 'b> {
                 let (out, next) = core::mem::take(&mut rest)
                     .split_at_mut_checked(gates)
                     .unwrap_or_default();
-                Kernel::row_sums(m, out);
+                self.kernel.row_sums(m, out);
                 rest = next;
             }
         }
-        Kernel::row_sums(self.model.output_weight(), rest);
+        self.kernel.row_sums(self.model.output_weight(), rest);
     }
 
     /// Layer `i`'s row sums (empty slices where the kernel needs none).

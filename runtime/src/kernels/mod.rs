@@ -134,10 +134,14 @@ impl Kernel {
 
     /// Writes the sum of each row of `m` into `out` (one `i32` per row) if it is int8;
     /// f32 matrices need none and leave `out` as it is.
-    pub(crate) fn row_sums(m: &Matrix<'_>, out: &mut [i32]) {
+    pub(crate) fn row_sums(&self, m: &Matrix<'_>, out: &mut [i32]) {
         #[cfg(target_arch = "x86_64")]
         if let Weights::Int8 { data, .. } = m.weights() {
-            x86::row_sums(data, m.cols(), out);
+            match *self {
+                Kernel::Portable => x86::row_sums(data, m.cols(), out),
+                // 8 wide: at load this pass reads every int8 weight once.
+                Kernel::Avx2Fma(t) => t.vectorized(|| x86::row_sums(data, m.cols(), out)),
+            }
         }
         let _ = (m, out);
     }

@@ -140,6 +140,7 @@ fn tanh8(x: __m256) -> __m256 {
 }
 
 /// Σ of each row of an int8 matrix (`rows × cols` bytes), for [`Avx2Token::matvec_q8`]'s offset.
+#[inline(always)]
 pub(super) fn row_sums(w: &[u8], cols: usize, out: &mut [i32]) {
     for (row, o) in w.chunks_exact(cols.max(1)).zip(out.iter_mut()) {
         // |Σ| ≤ 128 · 16384 (`MAX_DIM`): no overflow; wrapping only satisfies the lints.
@@ -170,6 +171,40 @@ unsafe fn matvec_f32_avx2(w: &[u8], x: &[f32], y: &mut [f32]) {
     // SAFETY (whole body): row r occupies w[r*cols*4 .. (r+1)*cols*4), r < rows, and every
     // column index is < cols, so each pointer stays inside `w` or `x`.
     unsafe {
+        // Short rows (an embedding-wide input, a small model): eight rows per pass, their sums
+        // reduced together and added as one vector, and the columns past the last whole block
+        // of 8 as one more block ending at the last column with the repeated columns' x zeroed
+        // (weights are validated finite, so those lanes add exactly 0). With a horizontal sum
+        // and a scalar tail per row, a 42-wide input cost as much as a 256-wide one.
+        if (8..64).contains(&cols) {
+            let rem = cols - c8;
+            let last = cols - 8;
+            let fresh = _mm256_castsi256_ps(_mm256_cmpgt_epi32(
+                _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                _mm256_set1_epi32(7 - rem as i32),
+            ));
+            let x_last = _mm256_and_ps(_mm256_loadu_ps(xp.add(last)), fresh);
+            while r + 8 <= rows {
+                let w0 = wp.add(r * cols);
+                let mut acc = [_mm256_setzero_ps(); 8];
+                let mut c = 0;
+                while c < c8 {
+                    let xv = _mm256_loadu_ps(xp.add(c));
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        *a = _mm256_fmadd_ps(_mm256_loadu_ps(w0.add(k * cols + c)), xv, *a);
+                    }
+                    c += 8;
+                }
+                if rem != 0 {
+                    for (k, a) in acc.iter_mut().enumerate() {
+                        *a = _mm256_fmadd_ps(_mm256_loadu_ps(w0.add(k * cols + last)), x_last, *a);
+                    }
+                }
+                let yp = y.as_mut_ptr().add(r);
+                _mm256_storeu_ps(yp, _mm256_add_ps(_mm256_loadu_ps(yp), reduce8_ps(acc)));
+                r += 8;
+            }
+        }
         while r + 4 <= rows {
             let w0 = wp.add(r * cols);
             let (w1, w2, w3) = (w0.add(cols), w0.add(2 * cols), w0.add(3 * cols));
@@ -231,6 +266,22 @@ unsafe fn matvec_f32_avx2(w: &[u8], x: &[f32], y: &mut [f32]) {
             r += 1;
         }
     }
+}
+
+/// The lane sums of eight f32 accumulators, as one vector (lane k = Σ of `a[k]`).
+#[inline]
+#[target_feature(enable = "avx2,fma")]
+fn reduce8_ps(a: [__m256; 8]) -> __m256 {
+    let t0 = _mm256_hadd_ps(a[0], a[1]);
+    let t1 = _mm256_hadd_ps(a[2], a[3]);
+    let t2 = _mm256_hadd_ps(a[4], a[5]);
+    let t3 = _mm256_hadd_ps(a[6], a[7]);
+    let u0 = _mm256_hadd_ps(t0, t1);
+    let u1 = _mm256_hadd_ps(t2, t3);
+    _mm256_add_ps(
+        _mm256_permute2f128_ps(u0, u1, 0x20),
+        _mm256_permute2f128_ps(u0, u1, 0x31),
+    )
 }
 
 #[inline]
