@@ -88,22 +88,16 @@ impl<'a> Model<'a> {
                 found: p.tensors.len(),
             });
         }
-        let mut mats = heapless::Vec::<Matrix<'a>, { crate::MAX_TENSORS }>::new();
-        for (i, raw) in p.tensors.iter().enumerate() {
-            let name = p.arch.tensor_name(i).ok_or(Error::TooLarge {
+        // Each tensor is checked as it is taken: no list of them all on the stack (the loader
+        // runs on 16 KB microcontrollers).
+        let mut raw = p.tensors.iter().enumerate();
+        let mut next = || -> Result<Matrix<'a>, Error> {
+            let too_large = Error::TooLarge {
                 what: "tensor list",
-            })?;
-            let m = check_tensor(&p.arch, name, raw)?;
-            mats.push(m).map_err(|_| Error::TooLarge {
-                what: "tensor list",
-            })?;
-        }
-
-        let mut it = mats.iter().copied();
-        let mut next = || {
-            it.next().ok_or(Error::TooLarge {
-                what: "tensor list",
-            })
+            };
+            let (i, t) = raw.next().ok_or(too_large.clone())?;
+            let name = p.arch.tensor_name(i).ok_or(too_large)?;
+            check_tensor(&p.arch, name, t)
         };
         let embedding = next()?;
         let mut layers = heapless::Vec::new();

@@ -547,13 +547,11 @@ fn insert_sorted(best: &mut [(char, f32)], len: usize, item: (char, f32)) -> usi
         return len;
     }
     let new_len = len.saturating_add(1).min(best.len());
-    if let Some(tail) = best.get_mut(pos..new_len) {
-        if !tail.is_empty() {
-            tail.rotate_right(1);
-        }
-        if let Some(first) = tail.first_mut() {
-            *first = item;
-        }
+    // Shift the lower entries down one by one: `rotate_right` would link a general `memmove`
+    // (1.5 KB of flash on a Cortex-M) for what is a handful of moves.
+    let mut carry = item;
+    for slot in best.iter_mut().take(new_len).skip(pos) {
+        carry = core::mem::replace(slot, carry);
     }
     new_len
 }

@@ -8,7 +8,6 @@ use std::process::Command;
 use format::CellKind;
 use quill_tests::random_model;
 use runtime::{Model, Predictor};
-use train::export::record_self_test;
 
 const PROMPT: &str = "hello wor";
 
@@ -35,7 +34,7 @@ fn build_staticlib() -> PathBuf {
 
 fn write_model(dir: &Path) -> (PathBuf, Vec<u8>) {
     let mut m = random_model(CellKind::Gru, 2, 16, 48, 60, 17);
-    m.self_test = Some(record_self_test(&m, "the keyboard", 1e-3).unwrap());
+    m.self_test = Some(quill_tests::record_self_test(&m, "the keyboard", 1e-3).unwrap());
     let bytes = m.to_bytes().unwrap();
     let path = dir.join("model.quill");
     std::fs::write(&path, &bytes).unwrap();

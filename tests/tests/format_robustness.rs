@@ -3,14 +3,13 @@
 use format::{CellKind, Error, Model, OwnedModel, OwnedTensor};
 use quill_tests::random_model;
 use runtime::{Predictor, SmallRng};
-use train::export::record_self_test;
 
 fn small_model(cell: CellKind, int8: bool) -> OwnedModel {
     let mut m = random_model(cell, 2, 5, 8, 12, 1);
     if int8 {
         m = m.quantized_int8();
     }
-    m.self_test = Some(record_self_test(&m, "abc de", 1e-3).unwrap());
+    m.self_test = Some(quill_tests::record_self_test(&m, "abc de", 1e-3).unwrap());
     m
 }
 

@@ -4,7 +4,6 @@
 use format::{CellKind, Model};
 use quill_tests::{random_model, under_valgrind};
 use runtime::{Predictor, SmallRng};
-use train::export::record_self_test;
 
 /// The workload valgrind watches: every cell in f32 and int8, the self-test, fed text, raw
 /// bytes with invalid UTF-8, top-k, probabilities, sampling, snapshot/restore and reset; then
@@ -21,7 +20,7 @@ fn streaming_workload() {
         let f32_model = random_model(cell, 2, 8, 24, 30, 3);
         let int8_model = f32_model.quantized_int8();
         for mut m in [f32_model, int8_model] {
-            m.self_test = Some(record_self_test(&m, "stream", 1e-3).unwrap());
+            m.self_test = Some(quill_tests::record_self_test(&m, "stream", 1e-3).unwrap());
             let bytes = m.to_bytes().unwrap();
             let model = Model::from_bytes(&bytes).unwrap();
             let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];

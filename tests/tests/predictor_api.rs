@@ -3,11 +3,10 @@
 use format::{CellKind, Model};
 use quill_tests::random_model;
 use runtime::{Error, Predictor, SmallRng, buffer_len};
-use train::export::record_self_test;
 
 fn model_bytes(cell: CellKind) -> Vec<u8> {
     let mut m = random_model(cell, 2, 16, 32, 40, 5);
-    m.self_test = Some(record_self_test(&m, "hello world", 1e-3).unwrap());
+    m.self_test = Some(quill_tests::record_self_test(&m, "hello world", 1e-3).unwrap());
     m.to_bytes().unwrap()
 }
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The firmware on both Cortex-M boards under QEMU, checked line for line against the host.
+#
+#   bash firmware/check.sh
+#
+# 1. The keyboard session on the host (portable kernel) is the reference.
+# 2. The same session on the Cortex-M4F board (mps2-an386, thumbv7em-none-eabihf) and the
+#    Cortex-M0 board (micro:bit, thumbv6m-none-eabi) must print identical lines (lines that
+#    start with '#' name the kernel and RAM use, which differ by target).
+# 3. A byte flipped in the model inside the M4F and M0 images must be reported over
+#    semihosting as a damaged model, with a failing exit status, not a panic or a hang.
+set -euo pipefail
+cd "$(dirname "$0")"
+export CARGO_TERM_COLOR=never
+out=target/check
+mkdir -p "$out"
+
+declare -A QEMU=(
+  [thumbv7em-none-eabihf]="qemu-system-arm -cpu cortex-m4 -machine mps2-an386"
+  [thumbv6m-none-eabi]="qemu-system-arm -machine microbit"
+)
+run_qemu() { # target elf
+  timeout 300 ${QEMU[$1]} -nographic -monitor none -serial none \
+    -semihosting-config enable=on,target=native -kernel "$2"
+}
+
+echo "-- host (portable kernel)"
+cargo build --release --quiet --bin keyboard
+target/release/keyboard > "$out/host.txt"
+grep -v '^#' "$out/host.txt" > "$out/host.lines"
+cat "$out/host.txt"
+
+status=0
+for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
+  echo "-- $target under QEMU (${QEMU[$target]})"
+  cargo build --release --quiet --target "$target" --bin keyboard
+  elf="target/$target/release/keyboard"
+  arm-none-eabi-size "$elf"
+  run_qemu "$target" "$elf" > "$out/$target.txt"
+  grep '^#' "$out/$target.txt" || true
+  grep -v '^#' "$out/$target.txt" > "$out/$target.lines"
+  if diff -u "$out/host.lines" "$out/$target.lines"; then
+    echo "   identical to the host: $(wc -l < "$out/host.lines") lines"
+  else
+    echo "FAIL: $target printed something else than the host (diff above)"
+    status=1
+  fi
+
+  echo "-- $target with one byte of the model flipped in flash"
+  python3 - "$elf" models/keyboard-gru-1x64-int8.quill "$out/$target-corrupt.elf" <<'PY'
+import sys
+elf, model, dst = (open(sys.argv[1], 'rb').read(), open(sys.argv[2], 'rb').read(), sys.argv[3])
+at = elf.find(model)
+if at < 0:
+    sys.exit(f"the model's bytes are not in {sys.argv[1]}")
+bad = bytearray(elf)
+bad[at + len(model) // 2] ^= 0x10
+open(dst, 'wb').write(bad)
+PY
+  if run_qemu "$target" "$out/$target-corrupt.elf" > "$out/$target-corrupt.txt"; then
+    echo "FAIL: the damaged model was accepted"; cat "$out/$target-corrupt.txt"; status=1
+  elif ! grep -q '^error: .*checksum' "$out/$target-corrupt.txt"; then
+    echo "FAIL: no damaged-model error over semihosting:"; cat "$out/$target-corrupt.txt"; status=1
+  else
+    grep '^error' "$out/$target-corrupt.txt"
+  fi
+done
+exit $status

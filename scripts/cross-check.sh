@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Quill where keyboards run, checked under emulation (run by .ci/run; needs the packages and
+# rustup targets the README's set-up lists for cross targets):
+#  - aarch64: the runtime's unit tests and the burn-free integration tests under qemu-aarch64;
+#  - the firmware: keyboard session on Cortex-M4F and Cortex-M0 under QEMU, line for line
+#    against the host, and a damaged model reported over semihosting (firmware/check.sh);
+#  - libquill.a for Android (aarch64-linux-android) and Cortex-M4F: no allocator, no libc
+#    beyond mem*, only compiler builtins undefined;
+#  - wasm32: the runtime builds for wasm32-unknown-unknown, and its unit tests and the golden
+#    tests run as wasm32-wasip1 in Node;
+#  - the per-target measuring tools on one model (scripts/measure-targets.sh --quick).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=never
+step() { echo "== [$(date +%T)] $*"; }
+
+step "aarch64: runtime unit tests and integration tests under qemu-aarch64"
+cargo test --quiet --target aarch64-unknown-linux-gnu -p runtime --lib
+# c_abi and memcheck compile C and run valgrind on the host: not for this target.
+cargo test --quiet --target aarch64-unknown-linux-gnu -p quill-tests \
+  --test golden --test properties --test predictor_api --test completion --test history \
+  --test format_robustness --test fuzz_replay --test c_abi_keyboard_errors
+
+step "firmware: keyboard on Cortex-M4F and Cortex-M0 under QEMU, against the host"
+bash firmware/check.sh
+
+step "libquill.a for Android and Cortex-M4F: undefined symbols"
+check_undefined() { # nm lib
+  local undefined bad
+  undefined=$("$1" -u "$2" | awk '$1 == "U" {print $2}' | sort -u)
+  echo "   $(basename "$(dirname "$(dirname "$2")")"): undefined: $(echo $undefined)"
+  # mem* from libc or the firmware; __aeabi_*/__*sf*/__*df*/__*di* are compiler builtins.
+  bad=$(grep -Ev '^(memcpy|memmove|memset|memcmp|bcmp|__aeabi_[a-z0-9_]+|__[a-z]+[sdt]f[23]|__[a-z]+[sdt]i[23]|__[a-z]+[sdt]f[sd]f2|__[a-z]+ti3|__[a-z]+di3)$' <<< "$undefined" || true)
+  if grep -Eq 'malloc|free|rust_alloc|__rust_probestack' <<< "$undefined" || [[ -n "$bad" ]]; then
+    echo "FAIL: $2 needs symbols a freestanding target lacks: $bad"; return 1
+  fi
+}
+for pair in "aarch64-linux-android aarch64-linux-gnu-nm" "thumbv7em-none-eabihf arm-none-eabi-nm"; do
+  read -r triple nm <<< "$pair"
+  cargo build --release --quiet --manifest-path runtime/capi/Cargo.toml --target "$triple"
+  check_undefined "$nm" "runtime/capi/target/$triple/release/libquill.a"
+done
+
+step "wasm32: the runtime builds for wasm32-unknown-unknown; unit and golden tests in Node (WASI)"
+cargo build --release --quiet -p runtime --target wasm32-unknown-unknown
+export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/wasi-run.mjs"
+cargo test --quiet --target wasm32-wasip1 -p runtime --lib
+cargo test --quiet --target wasm32-wasip1 -p quill-tests --test golden
+
+step "per-target measurement tools on one model"
+bash scripts/measure-targets.sh --quick

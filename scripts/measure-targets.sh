@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Per-target cost of a character, measured under QEMU: guest instructions (all targets) and
+# estimated cycles (Cortex-M, from the TRM timings in tools/qemu-count/count.c), load+validate,
+# flash and RAM; then what the runtime costs in flash on Cortex-M.
+#
+#   bash scripts/measure-targets.sh            # rnn/gru/lstm 1x128 and 1x256, f32 and int8
+#   bash scripts/measure-targets.sh --quick    # gru-1x128 only (CI: proves the tooling)
+#
+# Targets: Cortex-M4F (thumbv7em-none-eabihf on mps2-an386), Cortex-M0 (thumbv6m-none-eabi on
+# the micro:bit: only the models that fit its 256 KB of flash and 16 KB of RAM), aarch64
+# (Linux, qemu-aarch64). Models: random weights, embedding 42, vocabulary 85.
+# Per character = (run feeding 100 characters - run feeding 0) / 100; load+validate = (run
+# feeding 0) - (run doing nothing); the firmware is built with opt-level 3 (`--profile speed`).
+# Output: target/measure/targets.md (also printed).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export CARGO_TERM_COLOR=never
+out="$root/target/measure"
+mkdir -p "$out"
+models=(rnn-1x128 gru-1x128 lstm-1x128 rnn-1x256 gru-1x256 lstm-1x256)
+[[ "${1:-}" == "--quick" ]] && models=(gru-1x128)
+steps=100
+
+for tool in qemu-system-arm qemu-aarch64 arm-none-eabi-size gcc python3; do
+  command -v "$tool" >/dev/null || { echo "measure-targets: $tool is missing (see the README's set-up for cross targets)" >&2; exit 1; }
+done
+
+bash tools/qemu-count/build.sh "$out/libcount.so"
+cargo run --release --quiet -p quill-tests --bin random-models -- "$out/models" "${models[@]}" >/dev/null
+
+declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi [a64]=aarch64-unknown-linux-gnu)
+
+# count TARGET ELF ARG -> "instructions cycles" of one run; its output line in $out/last.txt
+count() {
+  local t=$1 elf=$2 arg=$3 c="$out/count.txt"
+  rm -f "$c"
+  case $t in
+    m4) timeout 600 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -monitor none -serial none \
+          -semihosting-config "enable=on,target=native,arg=bench,arg=$arg" \
+          -plugin "$out/libcount.so,cpu=m4,out=$c" -kernel "$elf" > "$out/last.txt" ;;
+    m0) timeout 600 qemu-system-arm -machine microbit -nographic -monitor none -serial none \
+          -semihosting-config "enable=on,target=native,arg=bench,arg=$arg" \
+          -plugin "$out/libcount.so,cpu=m0,out=$c" -kernel "$elf" > "$out/last.txt" ;;
+    a64) timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu -plugin "$out/libcount.so,out=$c" \
+          "$elf" "$arg" > "$out/last.txt" ;;
+  esac
+  awk '/^instructions/{i=$2} /^cycles/{c=$2} END{print i, (c == "" ? "-" : c)}' "$c"
+}
+
+rows="$out/rows.tsv"
+: > "$rows"
+for t in m4 m0 a64; do
+  for m in "${models[@]}"; do
+    for w in f32 int8; do
+      file="$out/models/$m-$w.quill"
+      log="$out/build-$t-$m-$w.log"
+      if ! (cd firmware && QUILL_MODEL="$file" cargo build --profile speed --quiet \
+              --target "${TRIPLE[$t]}" --bin bench) > "$log" 2>&1; then
+        if grep -q "will not fit in region\|overflowed" "$log"; then
+          printf '%s\t%s\t%s\tdoes-not-fit\t%s\n' "$t" "$m" "$w" "$(stat -c %s "$file")" >> "$rows"
+          echo "$t $m $w: does not fit the board"
+          continue
+        fi
+        cat "$log" >&2; exit 1
+      fi
+      elf="firmware/target/${TRIPLE[$t]}/speed/bench"
+      cp "$elf" "$out/bench-$t-$m-$w.elf"
+      read -r i_none c_none < <(count "$t" "$elf" none)
+      read -r i_zero c_zero < <(count "$t" "$elf" 0)
+      read -r i_run c_run < <(count "$t" "$elf" "$steps")
+      line=$(cat "$out/last.txt")
+      grep -q '^bench ' <<< "$line" || { echo "$t $m $w: the bench failed: $line" >&2; exit 1; }
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
+        "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" >> "$rows"
+      echo "$t $m $w: $line"
+    done
+  done
+done
+
+# Flash: the size probes against an empty firmware, with the keyboard's GRU 1x64 int8 model.
+sizes="$out/sizes.tsv"
+: > "$sizes"
+kb_model="$root/firmware/models/keyboard-gru-1x128-int8.quill"
+for spec in "m4 release" "m4 speed" "m0 release"; do
+  read -r t profile <<< "$spec"
+  (cd firmware && QUILL_MODEL="$kb_model" cargo build --profile "$profile" --quiet --target "${TRIPLE[$t]}" \
+     --bin size-empty --bin size-predict --bin size-keyboard)
+  for probe in size-empty size-predict size-keyboard; do
+    elf="firmware/target/${TRIPLE[$t]}/$profile/$probe"
+    arm-none-eabi-size -A "$elf" > "$out/size-$t-$profile-$probe.txt"
+    arm-none-eabi-nm -S --size-sort -C "$elf" > "$out/nm-$t-$profile-$probe.txt"
+    printf '%s\t%s\t%s\n' "$t" "$profile" "$probe" >> "$sizes"
+  done
+done
+
+python3 scripts/targets_table.py "$out" "$(stat -c %s "$kb_model")" "$steps" | tee "$out/targets.md"
