@@ -12,7 +12,7 @@ use crate::memory::{BEAM, MAX_SUFFIX, Memory, SHOWN};
 use crate::percent::{Key, Percent};
 
 /// The keys typed: characters as they are, `\u{8}` Backspace, `\t` accept the first completion.
-pub const SCRIPT: &str = "one hundred fo\u{8}\u{8}tw\t th\t\u{8}\u{8} s";
+pub const SCRIPT: &str = "one hundred fo\u{8}\u{8}tw\t th\t\u{8}e .";
 
 /// Longest text the session keeps (the script stays well inside it).
 const TEXT: usize = 64;
