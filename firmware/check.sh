@@ -7,7 +7,8 @@
 # 2. The same session on the Cortex-M4F board (mps2-an386, thumbv7em-none-eabihf) and the
 #    Cortex-M0 board (micro:bit, thumbv6m-none-eabi) must print identical lines (lines that
 #    start with '#' name the kernel and RAM use, which differ by target).
-# 3. A byte flipped in the model inside the M4F and M0 images must be reported over
+# 3. The kernel each board picks agrees with the portable kernel on every shape class.
+# 4. A byte flipped in the model inside the M4F and M0 images must be reported over
 #    semihosting as a damaged model, with a failing exit status, not a panic or a hang.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -44,6 +45,12 @@ for target in thumbv7em-none-eabihf thumbv6m-none-eabi; do
   else
     echo "FAIL: $target printed something else than the host (diff above)"
     status=1
+  fi
+
+  echo "-- $target: the kernel it picks against the portable kernel (Kernel::verify)"
+  cargo build --release --quiet --target "$target" --bin kernel-check
+  if ! run_qemu "$target" "target/$target/release/kernel-check"; then
+    echo "FAIL: $target's kernel disagrees with the portable kernel"; status=1
   fi
 
   echo "-- $target with one byte of the model flipped in flash"

@@ -6,6 +6,8 @@
 #   bash scripts/measure-targets.sh            # rnn/gru/lstm 1x128 and 1x256, f32 and int8
 #   bash scripts/measure-targets.sh --quick    # gru-1x128 only (CI: proves the tooling)
 #
+# Kernels: the one the runtime picks on each target, and the portable one beside it (and on
+# aarch64 the SDOT kernel, qemu-aarch64 -cpu max having the dot-product extension).
 # Targets: Cortex-M4F (thumbv7em-none-eabihf on mps2-an386), Cortex-M0 (thumbv6m-none-eabi on
 # the micro:bit: only the models that fit its 256 KB of flash and 16 KB of RAM), aarch64
 # (Linux, qemu-aarch64). Models: random weights, embedding 42, vocabulary 85.
@@ -31,19 +33,22 @@ cargo run --release --quiet -p quill-tests --bin random-models -- "$out/models" 
 
 declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi [a64]=aarch64-unknown-linux-gnu)
 
-# count TARGET ELF ARG -> "instructions cycles" of one run; its output line in $out/last.txt
+# Kernels measured per target: the one the runtime picks, and the alternatives beside it.
+declare -A KERNELS=([m4]="default portable" [m0]="default" [a64]="default dotprod portable")
+
+# count TARGET ELF STEPS KERNEL -> "instructions cycles" of one run; its output in $out/last.txt
 count() {
-  local t=$1 elf=$2 arg=$3 c="$out/count.txt"
+  local t=$1 elf=$2 arg="$3 $4" c="$out/count.txt"
   rm -f "$c"
   case $t in
     m4) timeout 600 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -monitor none -serial none \
-          -semihosting-config "enable=on,target=native,arg=bench,arg=$arg" \
+          -semihosting-config "enable=on,target=native,arg=bench,arg=${arg// /,arg=}" \
           -plugin "$out/libcount.so,cpu=m4,out=$c" -kernel "$elf" > "$out/last.txt" ;;
     m0) timeout 600 qemu-system-arm -machine microbit -nographic -monitor none -serial none \
-          -semihosting-config "enable=on,target=native,arg=bench,arg=$arg" \
+          -semihosting-config "enable=on,target=native,arg=bench,arg=${arg// /,arg=}" \
           -plugin "$out/libcount.so,cpu=m0,out=$c" -kernel "$elf" > "$out/last.txt" ;;
-    a64) timeout 600 qemu-aarch64 -L /usr/aarch64-linux-gnu -plugin "$out/libcount.so,out=$c" \
-          "$elf" "$arg" > "$out/last.txt" ;;
+    a64) timeout 600 qemu-aarch64 -cpu max -L /usr/aarch64-linux-gnu -plugin "$out/libcount.so,out=$c" \
+          "$elf" $arg > "$out/last.txt" ;;
   esac
   awk '/^instructions/{i=$2} /^cycles/{c=$2} END{print i, (c == "" ? "-" : c)}' "$c"
 }
@@ -66,14 +71,16 @@ for t in m4 m0 a64; do
       fi
       elf="firmware/target/${TRIPLE[$t]}/speed/bench"
       cp "$elf" "$out/bench-$t-$m-$w.elf"
-      read -r i_none c_none < <(count "$t" "$elf" none)
-      read -r i_zero c_zero < <(count "$t" "$elf" 0)
-      read -r i_run c_run < <(count "$t" "$elf" "$steps")
-      line=$(cat "$out/last.txt")
-      grep -q '^bench ' <<< "$line" || { echo "$t $m $w: the bench failed: $line" >&2; exit 1; }
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
-        "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" >> "$rows"
-      echo "$t $m $w: $line"
+      for kernel in ${KERNELS[$t]}; do
+        read -r i_none c_none < <(count "$t" "$elf" none "$kernel")
+        read -r i_zero c_zero < <(count "$t" "$elf" 0 "$kernel")
+        read -r i_run c_run < <(count "$t" "$elf" "$steps" "$kernel")
+        line=$(cat "$out/last.txt")
+        grep -q '^bench ' <<< "$line" || { echo "$t $m $w $kernel: the bench failed: $line" >&2; exit 1; }
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
+          "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" >> "$rows"
+        echo "$t $m $w: $line"
+      done
     done
   done
 done

@@ -23,6 +23,8 @@ pub enum Choice {
     Default,
     /// The portable reference.
     Portable,
+    /// aarch64: the `SDOT` kernel (the measuring script runs it where the CPU has it).
+    DotProd,
 }
 
 impl Mode {
@@ -40,6 +42,7 @@ impl Choice {
         match s {
             "default" => Some(Choice::Default),
             "portable" => Some(Choice::Portable),
+            "dotprod" => Some(Choice::DotProd),
             _ => None,
         }
     }
@@ -66,6 +69,13 @@ pub unsafe fn run(
     let mut p = match choice {
         Choice::Default => Predictor::new(&model, buffer)?,
         Choice::Portable => Predictor::with_kernel(&model, buffer, Kernel::Portable)?,
+        // SAFETY: asked for by the measuring script, which runs on a CPU with the extension.
+        #[cfg(target_arch = "aarch64")]
+        Choice::DotProd => {
+            Predictor::with_kernel(&model, buffer, unsafe { Kernel::neon_dotprod() })?
+        }
+        #[cfg(not(target_arch = "aarch64"))]
+        Choice::DotProd => Predictor::new(&model, buffer)?,
     };
     // Every character but the unknown token, in a fixed order.
     let others = (model.arch().vocab() as u32).saturating_sub(1).max(1);

@@ -73,9 +73,9 @@ pub(crate) fn step(
     // The element-wise passes compiled for the kernel's instruction set (8-wide on AVX2); σ and
     // tanh go through the kernel (explicit AVX2 + FMA code there).
     match kernel {
-        Kernel::Portable => activate(),
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx2Fma(t) => t.vectorized(activate),
+        _ => activate(),
     }
 }
 

@@ -7,7 +7,8 @@
 //!   | table: vocab×gates×hidden (only with [`InputSide::Table`]) ]
 //! ```
 //! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
-//! int8 kernels' quantised activations, four bytes per `f32`). `row_sums` holds one `i32` per
+//! int8 kernels' quantised activations, four bytes per `f32`; on Cortex-M4/M7 three times as
+//! much, for the DSP kernel's 16-bit activation pairs). `row_sums` holds one `i32` per
 //! weight row (every layer's `W_ih` then `W_hh`, then the output layer), filled when the
 //! predictor is made: the AVX2 int8 kernel multiplies offset (unsigned) activations and takes
 //! `64 · Σ row` back off. Other targets' kernels need no such term, so there it is empty.
@@ -111,7 +112,16 @@ impl Layout {
             return None;
         };
         let widest = if embed > hidden { embed } else { hidden };
-        let quant = widest.div_ceil(4);
+        // The Cortex-M DSP kernel also keeps the activations as pairs of 16-bit lanes (two
+        // bytes each, after the bytes): three times the room.
+        let quant = if cfg!(quill_arm_dsp) {
+            let Some(q) = widest.div_ceil(4).checked_mul(3) else {
+                return None;
+            };
+            q
+        } else {
+            widest.div_ceil(4)
+        };
         let Some(t) = t.checked_add(quant) else {
             return None;
         };

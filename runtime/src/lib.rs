@@ -44,7 +44,7 @@ pub use complete::{Completion, complete_words, completion_buffer_len, is_word_ch
 pub use error::Error;
 pub use format::{Architecture, CellKind, DType};
 pub use history::History;
-pub use kernels::Kernel;
+pub use kernels::{Kernel, Mismatch};
 pub use layout::{InputSide, Layout, buffer_len};
 pub use predictor::Predictor;
 pub use rng::SmallRng;

@@ -1,6 +1,7 @@
 //! Matrix-vector kernels: `y += W·x` for f32 and int8 weights, read straight from the model
 //! bytes, and the element-wise σ and tanh of the gates. A portable kernel written to
-//! autovectorise, and an AVX2+FMA one chosen at run time on x86_64 CPUs that have it.
+//! autovectorise; an AVX2+FMA one chosen at run time on x86_64 CPUs that have it; on Cortex-M4/M7
+//! (`thumbv7em`) the DSP extension's kernel, chosen at compile time.
 //!
 //! σ and tanh are `math`'s formulas in both; the AVX2 ones fuse multiply-adds (a third fewer
 //! instructions, which the portable code cannot do without an FMA unit), so they differ from
@@ -12,12 +13,19 @@
 //! exactly in `i32`, and the result is scaled once by `s_row · s_x`. Both kernels compute the
 //! same integers and the same final float expression, so their products agree bit for bit.
 
+#[cfg(quill_arm_dsp)]
+mod arm_dsp;
+#[cfg(target_arch = "aarch64")]
+mod neon;
 mod portable;
 mod quantize;
+mod verify;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
 use format::{Matrix, Weights};
+
+pub use verify::Mismatch;
 
 use crate::math;
 
@@ -29,6 +37,39 @@ pub enum Kernel {
     /// AVX2 + FMA, 4 rows per pass (x86_64 only; only constructed after detection).
     #[cfg(target_arch = "x86_64")]
     Avx2Fma(x86::Avx2Token),
+    /// Cortex-M4/M7: int8 through `SXTB16` + `SMLAD` (two multiply-accumulates per
+    /// instruction), f32 four rows per pass on the FPU (thumbv7em only; every such core has it).
+    #[cfg(quill_arm_dsp)]
+    CortexMDsp,
+    /// aarch64 NEON: int8 through `SMULL`/`SMLAL2`/`SADALP`, f32 through `FMLA`, four rows
+    /// per pass.
+    #[cfg(target_arch = "aarch64")]
+    Neon,
+    /// aarch64 NEON with the dot-product extension (ARMv8.2+): int8 through `SDOT`. Chosen by
+    /// [`detect`](Self::detect) when the build targets it (`-C target-feature=+dotprod`),
+    /// otherwise by the caller's assertion: [`neon_dotprod`](Self::neon_dotprod).
+    #[cfg(target_arch = "aarch64")]
+    NeonDot(DotProdToken),
+}
+
+/// Proof that the CPU has the dot-product extension (see [`Kernel::neon_dotprod`]).
+#[cfg(target_arch = "aarch64")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DotProdToken(());
+
+#[cfg(target_arch = "aarch64")]
+impl Kernel {
+    /// The `SDOT` kernel, for a CPU the caller knows has the dot-product extension.
+    /// `no_std` cannot ask the CPU; on Android or Linux, `getauxval(AT_HWCAP) & HWCAP_ASIMDDP`
+    /// (bit 20) says so, on iOS every A11 and later has it; with std,
+    /// `std::arch::is_aarch64_feature_detected!("dotprod")`.
+    ///
+    /// # Safety
+    /// The CPU must implement FEAT_DotProd: otherwise the first int8 product raises an
+    /// undefined-instruction exception.
+    pub unsafe fn neon_dotprod() -> Kernel {
+        Kernel::NeonDot(DotProdToken(()))
+    }
 }
 
 impl Kernel {
@@ -38,6 +79,13 @@ impl Kernel {
         if let Some(t) = x86::Avx2Token::detect() {
             return Kernel::Avx2Fma(t);
         }
+        #[cfg(quill_arm_dsp)]
+        return Kernel::CortexMDsp;
+        #[cfg(all(target_arch = "aarch64", target_feature = "dotprod"))]
+        return Kernel::NeonDot(DotProdToken(()));
+        #[cfg(all(target_arch = "aarch64", not(target_feature = "dotprod")))]
+        return Kernel::Neon;
+        #[allow(unreachable_code)]
         Kernel::Portable
     }
 
@@ -47,6 +95,12 @@ impl Kernel {
             Kernel::Portable => "portable",
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma(_) => "avx2+fma",
+            #[cfg(quill_arm_dsp)]
+            Kernel::CortexMDsp => "cortex-m-dsp",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => "neon",
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonDot(_) => "neon+dotprod",
         }
     }
 
@@ -70,23 +124,24 @@ impl Kernel {
         }
         let (data, scales) = match m.weights() {
             Weights::F32(w) => {
-                match *self {
-                    Kernel::Portable => portable::matvec_f32(w, x, y),
-                    #[cfg(target_arch = "x86_64")]
-                    Kernel::Avx2Fma(t) => t.matvec_f32(w, x, y),
-                }
+                self.f32_product(w, x, y);
                 return;
             }
             Weights::Int8 { data, scales } => (data, scales),
         };
-        let Some(q) = scratch.get_mut(..x.len()) else {
+        // The quantised bytes, then (Cortex-M DSP) room for them as 16-bit pairs, word-aligned.
+        let (q, pairs) = scratch.split_at_mut(x.len().min(scratch.len()));
+        if q.len() != x.len() {
             debug_assert!(false, "quantisation scratch too small");
             return;
-        };
+        }
+        let pairs = pairs
+            .get_mut(x.len().wrapping_neg() & 3..)
+            .unwrap_or_default();
         let scale = match *self {
-            Kernel::Portable => quantize::quantize(x, q),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma(t) => t.vectorized(|| quantize::quantize(x, q)),
+            _ => quantize::quantize(x, q),
         };
         let sx = match scale {
             quantize::Scale::Zero => return, // W·0 = 0
@@ -97,6 +152,39 @@ impl Kernel {
             }
             quantize::Scale::Of(s) => s,
         };
+        self.q8_product(data, scales, sums, q, pairs, sx, y);
+    }
+
+    /// `y += W·x` over f32 weights `w` (row-major bytes; shapes already checked).
+    #[inline]
+    fn f32_product(&self, w: &[u8], x: &[f32], y: &mut [f32]) {
+        match *self {
+            Kernel::Portable => portable::matvec_f32(w, x, y),
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(t) => t.matvec_f32(w, x, y),
+            #[cfg(all(quill_arm_dsp, target_abi = "eabihf"))]
+            Kernel::CortexMDsp => arm_dsp::matvec_f32(w, x, y),
+            #[cfg(all(quill_arm_dsp, not(target_abi = "eabihf")))]
+            Kernel::CortexMDsp => portable::matvec_f32(w, x, y),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon | Kernel::NeonDot(_) => neon::matvec_f32(w, x, y),
+        }
+    }
+
+    /// `y += (W·(q − 64)) · scale_row · sx` over int8 weights and quantised activations `q`;
+    /// `pairs` is scratch for kernels that re-lay `q` (2 bytes per activation, word-aligned).
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn q8_product(
+        &self,
+        data: &[u8],
+        scales: &[u8],
+        sums: &[i32],
+        q: &[u8],
+        pairs: &mut [u8],
+        sx: f32,
+        y: &mut [f32],
+    ) {
         match *self {
             Kernel::Portable => portable::matvec_q8(data, scales, q, sx, y),
             #[cfg(target_arch = "x86_64")]
@@ -104,17 +192,23 @@ impl Kernel {
                 debug_assert_eq!(sums.len(), y.len(), "row sums missing");
                 t.matvec_q8(data, scales, sums, q, sx, y)
             }
+            #[cfg(quill_arm_dsp)]
+            Kernel::CortexMDsp => arm_dsp::matvec_q8(data, scales, q, pairs, sx, y),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::Neon => neon::matvec_q8::<neon::Baseline>(data, scales, q, sx, y),
+            #[cfg(target_arch = "aarch64")]
+            Kernel::NeonDot(_) => neon::matvec_q8::<neon::DotProd>(data, scales, q, sx, y),
         }
-        let _ = sums; // only the x86 kernel reads them
+        let _ = (sums, pairs); // only the x86 and Cortex-M DSP kernels read them
     }
 
     /// `v ← σ(v)`, element-wise.
     #[inline]
     pub(crate) fn sigmoid(&self, v: &mut [f32]) {
         match *self {
-            Kernel::Portable => v.iter_mut().for_each(|x| *x = math::sigmoid(*x)),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma(t) => t.sigmoid(v),
+            _ => v.iter_mut().for_each(|x| *x = math::sigmoid(*x)),
         }
     }
 
@@ -122,9 +216,9 @@ impl Kernel {
     #[inline]
     pub(crate) fn tanh(&self, v: &mut [f32]) {
         match *self {
-            Kernel::Portable => v.iter_mut().for_each(|x| *x = math::tanh(*x)),
             #[cfg(target_arch = "x86_64")]
             Kernel::Avx2Fma(t) => t.tanh(v),
+            _ => v.iter_mut().for_each(|x| *x = math::tanh(*x)),
         }
     }
 
@@ -138,9 +232,9 @@ impl Kernel {
         #[cfg(target_arch = "x86_64")]
         if let Weights::Int8 { data, .. } = m.weights() {
             match *self {
-                Kernel::Portable => x86::row_sums(data, m.cols(), out),
                 // 8 wide: at load this pass reads every int8 weight once.
                 Kernel::Avx2Fma(t) => t.vectorized(|| x86::row_sums(data, m.cols(), out)),
+                _ => x86::row_sums(data, m.cols(), out),
             }
         }
         let _ = (m, out);

@@ -1,0 +1,219 @@
+//! Cortex-M4/M7 kernels (`thumbv7em`).
+//!
+//! int8: the DSP extension's dual 16-bit multiply-accumulate, as CMSIS-NN's s8 fully-connected
+//! kernel does it. The activations are re-laid once per product as pairs of signed 16-bit
+//! lanes (offset of 64 removed); then two rows per pass share each `LDRD` of two pairs, and
+//! each row loads its 4 weights in one word, widens them into two pairs (`SXTB16`,
+//! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 11 instructions per
+//! 8 multiply-accumulates. The loop is inline assembly because LLVM, given the same
+//! instructions as intrinsics-like `asm!` snippets, ran out of registers and spilled. The
+//! integers are exactly the portable kernel's, and so is the final `acc as f32 * (scale · sx)`.
+//!
+//! f32 (with the FPU, `eabihf`): four rows per pass sharing each loaded activation, one
+//! accumulator per row (`VLDR` + `VMUL` + `VADD` per multiply-accumulate; `VMLA`/`VFMA` take 3
+//! cycles on the M4, a separate multiply and add 2). The sums' order differs from the portable
+//! kernel's eight accumulators, so results agree to rounding, not bit for bit.
+
+use super::quantize::ZERO;
+
+/// The activations as 16-bit lane pairs, offset removed: for each block of 4, the words
+/// `(q0, q2)` and `(q1, q3)` — the order `SXTB16` and `SXTB16 … ROR #8` widen the weights in.
+/// Written once per product; every row then reads them with one `LDRD`.
+fn activation_pairs(q: &[u8], pairs: &mut [u32]) {
+    let (blocks, _) = q.as_chunks::<4>();
+    for (b, out) in blocks.iter().zip(pairs.chunks_exact_mut(2)) {
+        let lane = |i: usize| {
+            (i32::from(b.get(i).copied().unwrap_or(64)).wrapping_sub(ZERO) as u16) as u32
+        };
+        if let [a, c] = out {
+            *a = lane(0) | lane(2) << 16;
+            *c = lane(1) | lane(3) << 16;
+        }
+    }
+}
+
+/// Σ w·(q − 64) over the columns past the last whole block of 4.
+#[inline(always)]
+fn tail(w: &[u8], q: &[u8]) -> i32 {
+    if q.is_empty() {
+        return 0;
+    }
+    w.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
+        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
+    })
+}
+
+/// Two rows' dot products over `groups` blocks of 4 columns, accumulated into `acc`.
+///
+/// Per block: one `LDRD` of the activation pairs shared by both rows, the two rows' `LDR`s of 4
+/// weights back to back (the second pipelines), then per row two `SXTB16` and two `SMLAD`;
+/// two blocks per loop turn.
+#[inline(always)]
+fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) {
+    // The asm reads `4 · groups` bytes of each row and `2 · groups` words of pairs: checked.
+    let enough = |len: usize, per: usize| groups.checked_mul(per).is_some_and(|n| n <= len);
+    if groups == 0 || !enough(r0.len(), 4) || !enough(r1.len(), 4) || !enough(pairs.len(), 2) {
+        return;
+    }
+    let (mut p0, mut p1, mut px) = (r0.as_ptr(), r1.as_ptr(), pairs.as_ptr());
+    let [mut a0, mut a1] = *acc;
+    let (twice, odd) = (groups / 2, groups % 2);
+    // SAFETY: the pointers advance over exactly `groups` blocks, which the checks above keep
+    // inside `r0`, `r1` (4 bytes a block; unaligned word loads are allowed on the M4/M7) and
+    // `pairs` (2 words a block, word-aligned as `&[u32]`). Only registers and those loads.
+    unsafe {
+        if odd != 0 {
+            core::arch::asm!(
+                "ldrd {xa}, {xb}, [{px}], #8",
+                "ldr {w}, [{p0}], #4",
+                "ldr {v}, [{p1}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a0}, {t}, {xa}, {a0}",
+                "sxtb16 {t}, {w}, ror #8",
+                "smlad {a0}, {t}, {xb}, {a0}",
+                "sxtb16 {t}, {v}",
+                "smlad {a1}, {t}, {xa}, {a1}",
+                "sxtb16 {t}, {v}, ror #8",
+                "smlad {a1}, {t}, {xb}, {a1}",
+                px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
+                a0 = inout(reg) a0, a1 = inout(reg) a1,
+                xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+        if twice != 0 {
+            core::arch::asm!(
+                "2:",
+                "ldrd {xa}, {xb}, [{px}], #8",
+                "ldr {w}, [{p0}], #4",
+                "ldr {v}, [{p1}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a0}, {t}, {xa}, {a0}",
+                "sxtb16 {t}, {w}, ror #8",
+                "smlad {a0}, {t}, {xb}, {a0}",
+                "sxtb16 {t}, {v}",
+                "smlad {a1}, {t}, {xa}, {a1}",
+                "sxtb16 {t}, {v}, ror #8",
+                "smlad {a1}, {t}, {xb}, {a1}",
+                "ldrd {xa}, {xb}, [{px}], #8",
+                "ldr {w}, [{p0}], #4",
+                "ldr {v}, [{p1}], #4",
+                "sxtb16 {t}, {w}",
+                "smlad {a0}, {t}, {xa}, {a0}",
+                "sxtb16 {t}, {w}, ror #8",
+                "smlad {a0}, {t}, {xb}, {a0}",
+                "sxtb16 {t}, {v}",
+                "smlad {a1}, {t}, {xa}, {a1}",
+                "sxtb16 {t}, {v}, ror #8",
+                "smlad {a1}, {t}, {xb}, {a1}",
+                "subs {n}, {n}, #1",
+                "bne 2b",
+                px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
+                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) twice => _,
+                xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
+                options(nostack, readonly),
+            );
+        }
+    }
+    let _ = (p0, p1, px);
+    *acc = [a0, a1];
+}
+
+/// One row against the pairs (the odd last row of a matrix).
+#[inline(always)]
+fn dot1(r: &[u8], pairs: &[u32], groups: usize) -> i32 {
+    let mut acc = [0i32; 2];
+    dot2(r, r, pairs, groups, &mut acc);
+    acc[0]
+}
+
+/// `y += (W·(q − 64)) · scale_row · sx`; `scratch` holds the activation pairs (2 bytes per
+/// column, word-aligned). Without room for them it computes the same integers the portable
+/// way.
+pub(super) fn matvec_q8(
+    w: &[u8],
+    scales: &[u8],
+    q: &[u8],
+    scratch: &mut [u8],
+    sx: f32,
+    y: &mut [f32],
+) {
+    let cols = q.len().max(1);
+    let groups = q.len() / 4;
+    let whole = groups.saturating_mul(4);
+    let qt = q.get(whole..).unwrap_or_default();
+    let pairs: Option<&mut [u32]> = groups
+        .checked_mul(8)
+        .and_then(|n| scratch.get_mut(..n))
+        .and_then(|s| bytemuck::try_cast_slice_mut(s).ok());
+    let Some(pairs) = pairs else {
+        super::portable::matvec_q8(w, scales, q, sx, y);
+        return;
+    };
+    activation_pairs(q, pairs);
+    let pairs: &[u32] = pairs;
+    let (scales, _) = scales.as_chunks::<4>();
+    let scale = |s: &[u8; 4]| f32::from_le_bytes(*s) * sx;
+    let mut blocks = w.chunks_exact(cols.saturating_mul(2));
+    let mut outs = y.chunks_exact_mut(2);
+    let mut block_scales = scales.chunks_exact(2);
+    for ((rows, out), s) in (&mut blocks).zip(&mut outs).zip(&mut block_scales) {
+        let (r0, r1) = rows.split_at_checked(cols).unwrap_or_default();
+        let mut acc = [0i32; 2];
+        dot2(r0, r1, pairs, groups, &mut acc);
+        for (((a, row), s), o) in acc.iter().zip([r0, r1]).zip(s).zip(out.iter_mut()) {
+            let t = tail(row.get(whole..).unwrap_or_default(), qt);
+            *o += a.wrapping_add(t) as f32 * scale(s);
+        }
+    }
+    let rows = blocks.remainder().chunks_exact(cols);
+    for ((row, s), o) in rows
+        .zip(block_scales.remainder())
+        .zip(outs.into_remainder())
+    {
+        let t = tail(row.get(whole..).unwrap_or_default(), qt);
+        *o += dot1(row, pairs, groups).wrapping_add(t) as f32 * scale(s);
+    }
+}
+
+/// `y += W·x`, four rows per pass; each activation is loaded once for the four rows.
+#[cfg(target_abi = "eabihf")]
+pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
+    let cols = x.len().max(1);
+    let row_bytes = cols.saturating_mul(4);
+    let mut blocks = w.chunks_exact(row_bytes.saturating_mul(4));
+    let mut outs = y.chunks_exact_mut(4);
+    for (rows, out) in (&mut blocks).zip(&mut outs) {
+        let (r0, rest) = rows.split_at_checked(row_bytes).unwrap_or_default();
+        let (r1, rest) = rest.split_at_checked(row_bytes).unwrap_or_default();
+        let (r2, r3) = rest.split_at_checked(row_bytes).unwrap_or_default();
+        let (w0, w1, w2, w3) = (
+            r0.as_chunks::<4>().0,
+            r1.as_chunks::<4>().0,
+            r2.as_chunks::<4>().0,
+            r3.as_chunks::<4>().0,
+        );
+        let mut acc = [0f32; 4];
+        for ((((xv, a), b), c), d) in x.iter().zip(w0).zip(w1).zip(w2).zip(w3) {
+            acc[0] += f32::from_le_bytes(*a) * xv;
+            acc[1] += f32::from_le_bytes(*b) * xv;
+            acc[2] += f32::from_le_bytes(*c) * xv;
+            acc[3] += f32::from_le_bytes(*d) * xv;
+        }
+        for (o, a) in out.iter_mut().zip(acc) {
+            *o += a;
+        }
+    }
+    for (row, o) in blocks
+        .remainder()
+        .chunks_exact(row_bytes)
+        .zip(outs.into_remainder())
+    {
+        *o += row
+            .as_chunks::<4>()
+            .0
+            .iter()
+            .zip(x)
+            .fold(0f32, |acc, (w, xv)| acc + f32::from_le_bytes(*w) * xv);
+    }
+}

@@ -1,0 +1,251 @@
+//! aarch64 NEON kernels (every ARMv8-A core has NEON; phones, Apple silicon, Graviton).
+//!
+//! int8, four rows per pass over 16-column blocks. The activations are loaded once per block
+//! and made signed (`q − 64`, so no row sums are needed: ARM multiplies signed by signed):
+//! - baseline: `SMULL` + `SMLAL2` multiply 16 weights into eight 16-bit sums (each |w·x| ≤
+//!   127·63, two of them fit `i16`), `SADALP` adds those pairwise into four `i32` lanes;
+//! - with the dot-product extension (ARMv8.2+, `dotprod`): one `SDOT` per 16 weights.
+//! A partial last block is loaded overlapping the one before, with the repeated columns' activations
+//! masked to zero; rows shorter than 16 columns go through the scalar loop. The integers are the
+//! portable kernel's, bit for bit.
+//!
+//! f32: four rows per pass over 4-column blocks with `FMLA` (fused, so sums agree with the
+//! portable kernel's to rounding), then a horizontal add per row.
+
+use core::arch::aarch64::{
+    float32x4_t, int8x16_t, int32x4_t, vaddvq_f32, vaddvq_s32, vandq_s8, vdupq_n_f32, vdupq_n_s32,
+    vdupq_n_u8, vfmaq_f32, vget_low_s8, vld1q_f32, vld1q_s8, vld1q_u8, vmlal_high_s8, vmull_s8,
+    vpadalq_s16, vreinterpretq_s8_u8, vsubq_u8,
+};
+
+use super::quantize::ZERO;
+
+/// 16 bytes of the slice, or `None` past its end.
+#[inline(always)]
+fn block(s: &[u8], at: usize) -> Option<&[u8; 16]> {
+    s.get(at..at.checked_add(16)?)?.first_chunk::<16>()
+}
+
+/// Signed activations `q − 64` of 16 offset bytes.
+#[inline(always)]
+fn signed(q: &[u8; 16]) -> int8x16_t {
+    // SAFETY: `q` is 16 readable bytes; NEON is part of every aarch64 target.
+    unsafe { vreinterpretq_s8_u8(vsubq_u8(vld1q_u8(q.as_ptr()), vdupq_n_u8(ZERO as u8))) }
+}
+
+#[inline(always)]
+fn weights(w: &[u8; 16]) -> int8x16_t {
+    // SAFETY: `w` is 16 readable bytes.
+    unsafe { vld1q_s8(w.as_ptr().cast()) }
+}
+
+/// Lanes `i ≥ 16 − rem` kept, the others zeroed: the last, overlapping block's mask.
+static TAIL_MASK: [u8; 32] = {
+    let mut m = [0u8; 32];
+    let mut i = 16;
+    while i < 32 {
+        m[i] = 0xFF;
+        i += 1;
+    }
+    m
+};
+
+/// Σ w·(q − 64), scalar (rows shorter than 16 columns).
+#[inline(always)]
+fn dot_scalar(w: &[u8], q: &[u8]) -> i32 {
+    w.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
+        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
+    })
+}
+
+/// One 16-column step of one row: `acc += w·x` in four `i32` lanes.
+pub(super) trait Dot {
+    fn step(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t;
+}
+
+/// `SMULL`, `SMLAL2`, `SADALP`.
+pub(super) struct Baseline;
+
+impl Dot for Baseline {
+    #[inline(always)]
+    fn step(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t {
+        // SAFETY: register-only NEON arithmetic.
+        unsafe {
+            let p = vmull_s8(vget_low_s8(w), vget_low_s8(x));
+            let p = vmlal_high_s8(p, w, x);
+            vpadalq_s16(acc, p)
+        }
+    }
+}
+
+/// `SDOT` (the dot-product extension).
+pub(super) struct DotProd;
+
+impl Dot for DotProd {
+    #[inline(always)]
+    fn step(mut acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t {
+        // SAFETY: `DotProd` is only used by a `Kernel::NeonDot`, which exists only where the
+        // CPU has the dot-product extension (compile-time target feature or the caller's
+        // assertion in `Kernel::neon_dotprod`). Register-only.
+        unsafe {
+            core::arch::asm!(
+                ".arch_extension dotprod",
+                "sdot {acc:v}.4s, {w:v}.16b, {x:v}.16b",
+                acc = inout(vreg) acc,
+                w = in(vreg) w,
+                x = in(vreg) x,
+                options(pure, nomem, nostack, preserves_flags)
+            );
+        }
+        acc
+    }
+}
+
+pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+    let cols = q.len().max(1);
+    let (scales, _) = scales.as_chunks::<4>();
+    if cols < 16 {
+        for ((row, s), o) in w.chunks_exact(cols).zip(scales).zip(y.iter_mut()) {
+            *o += dot_scalar(row, q) as f32 * (f32::from_le_bytes(*s) * sx);
+        }
+        return;
+    }
+    // Block starts: 0, 16, … and, if the row has a partial block, cols − 16 (masked).
+    let whole = cols / 16;
+    let rem = cols % 16;
+    let last = cols.saturating_sub(16);
+    let mask = {
+        let m = TAIL_MASK.get(rem..).and_then(|m| m.first_chunk::<16>());
+        // SAFETY: 16 readable bytes.
+        m.map(|m| unsafe { vreinterpretq_s8_u8(vld1q_u8(m.as_ptr())) })
+    };
+    let xs = |b: usize| block(q, b.saturating_mul(16)).map(signed);
+    let x_last = block(q, last).map(signed).zip(mask).map(|(x, m)|
+        // SAFETY: register-only.
+        unsafe { vandq_s8(x, m) });
+
+    let dot_row = |row: &[u8], acc: int32x4_t| -> int32x4_t {
+        let mut acc = acc;
+        for b in 0..whole {
+            if let (Some(wv), Some(xv)) = (block(row, b.saturating_mul(16)), xs(b)) {
+                acc = D::step(acc, weights(wv), xv);
+            }
+        }
+        if rem != 0 {
+            if let (Some(wv), Some(xv)) = (block(row, last), x_last) {
+                acc = D::step(acc, weights(wv), xv);
+            }
+        }
+        acc
+    };
+
+    let mut blocks = w.chunks_exact(cols.saturating_mul(4));
+    let mut outs = y.chunks_exact_mut(4);
+    let mut block_scales = scales.chunks_exact(4);
+    for ((rows, out), s) in (&mut blocks).zip(&mut outs).zip(&mut block_scales) {
+        // SAFETY: register-only.
+        let zero = unsafe { vdupq_n_s32(0) };
+        let mut acc = [zero; 4];
+        let row = rows.chunks_exact(cols);
+        // Four rows share each activation block.
+        for b in 0..whole {
+            let Some(xv) = xs(b) else { continue };
+            for (a, r) in acc.iter_mut().zip(row.clone()) {
+                if let Some(wv) = block(r, b.saturating_mul(16)) {
+                    *a = D::step(*a, weights(wv), xv);
+                }
+            }
+        }
+        if rem != 0 {
+            if let Some(xv) = x_last {
+                for (a, r) in acc.iter_mut().zip(row.clone()) {
+                    if let Some(wv) = block(r, last) {
+                        *a = D::step(*a, weights(wv), xv);
+                    }
+                }
+            }
+        }
+        for ((a, s), o) in acc.iter().zip(s).zip(out.iter_mut()) {
+            // SAFETY: register-only.
+            let sum = unsafe { vaddvq_s32(*a) };
+            *o += sum as f32 * (f32::from_le_bytes(*s) * sx);
+        }
+    }
+    for ((row, s), o) in blocks
+        .remainder()
+        .chunks_exact(cols)
+        .zip(block_scales.remainder())
+        .zip(outs.into_remainder())
+    {
+        // SAFETY: register-only.
+        let sum = unsafe { vaddvq_s32(dot_row(row, vdupq_n_s32(0))) };
+        *o += sum as f32 * (f32::from_le_bytes(*s) * sx);
+    }
+}
+
+/// 4 f32 of the byte slice at element `at` (4 bytes each), or `None` past its end.
+#[inline(always)]
+fn f32x4(s: &[u8], at: usize) -> Option<float32x4_t> {
+    let b = s.get(at.checked_mul(4)?..)?.first_chunk::<16>()?;
+    // SAFETY: `b` is 16 readable bytes; unaligned loads are allowed.
+    Some(unsafe { vld1q_f32(b.as_ptr().cast()) })
+}
+
+pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
+    let cols = x.len().max(1);
+    let row_bytes = cols.saturating_mul(4);
+    let whole = cols / 4;
+    let start = whole.saturating_mul(4);
+    let xb: &[u8] = bytemuck::cast_slice(x);
+    let tail = |row: &[u8]| -> f32 {
+        let (r, _) = row
+            .get(start.saturating_mul(4)..)
+            .unwrap_or_default()
+            .as_chunks::<4>();
+        r.iter()
+            .zip(x.get(start..).unwrap_or_default())
+            .fold(0f32, |acc, (w, xv)| acc + f32::from_le_bytes(*w) * xv)
+    };
+    let mut blocks = w.chunks_exact(row_bytes.saturating_mul(4));
+    let mut outs = y.chunks_exact_mut(4);
+    for (rows, out) in (&mut blocks).zip(&mut outs) {
+        // SAFETY: register-only.
+        let zero = unsafe { vdupq_n_f32(0.0) };
+        let mut acc = [zero; 4];
+        for b in 0..whole {
+            let at = b.saturating_mul(4);
+            let Some(xv) = f32x4(xb, at) else { continue };
+            for (a, r) in acc.iter_mut().zip(rows.chunks_exact(row_bytes)) {
+                if let Some(wv) = f32x4(r, at) {
+                    // SAFETY: register-only.
+                    *a = unsafe { vfmaq_f32(*a, wv, xv) };
+                }
+            }
+        }
+        for ((a, r), o) in acc
+            .iter()
+            .zip(rows.chunks_exact(row_bytes))
+            .zip(out.iter_mut())
+        {
+            // SAFETY: register-only.
+            *o += unsafe { vaddvq_f32(*a) } + tail(r);
+        }
+    }
+    for (row, o) in blocks
+        .remainder()
+        .chunks_exact(row_bytes)
+        .zip(outs.into_remainder())
+    {
+        // SAFETY: register-only.
+        let mut a = unsafe { vdupq_n_f32(0.0) };
+        for b in 0..whole {
+            let at = b.saturating_mul(4);
+            if let (Some(wv), Some(xv)) = (f32x4(row, at), f32x4(xb, at)) {
+                // SAFETY: register-only.
+                a = unsafe { vfmaq_f32(a, wv, xv) };
+            }
+        }
+        // SAFETY: register-only.
+        *o += unsafe { vaddvq_f32(a) } + tail(row);
+    }
+}
