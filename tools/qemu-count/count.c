@@ -1,7 +1,7 @@
 /* A QEMU TCG plugin that counts the guest instructions a program executes and, for Cortex-M
  * cores, estimates the cycles they take.
  *
- *   qemu-system-arm ... -plugin libcount.so,cpu=m4,out=counts.txt[,mix=mix.txt]
+ *   qemu-system-arm ... -plugin libcount.so,cpu=m4,out=counts.txt[,mix=mix.txt][,syms=syms.txt]
  *   qemu-aarch64 -plugin libcount.so,out=counts.txt ./prog
  *
  * Each translated block is disassembled once (QEMU's own disassembler) and every instruction
@@ -9,7 +9,8 @@
  * cpu=m0: Cortex-M0; assumptions below). When a block runs, its instruction count and cost are
  * added; a conditional branch ending a block costs its refill only if the next block executed
  * is not the fall-through. Output: "instructions N" and "cycles N" (cycles only with cpu=). The
- * optional mix file lists executed instructions and cycles per mnemonic, most cycles first.
+ * optional mix file lists executed instructions and cycles per mnemonic, most cycles first;
+ * the optional syms file the same per function (the symbol of each block's first instruction).
  *
  * Timing model (zero-wait-state memory, no interrupts):
  *   Cortex-M4 (TRM r0p1, 3.3): ALU, MUL, SMLAD & co., SMULL/SMLAL, SXTB16: 1; MLA/MLS: 2;
@@ -36,6 +37,7 @@ enum core { CORE_NONE, CORE_M4, CORE_M0 };
 static enum core core = CORE_NONE;
 static const char *out_path;
 static const char *mix_path;
+static const char *sym_path;
 
 static uint64_t total_insns;
 static uint64_t total_cycles;
@@ -49,6 +51,7 @@ static int n_mnemonics;
 
 struct block {
     uint64_t start;
+    int sym;
     uint64_t insns;
     uint64_t cycles;
     /* A conditional branch ends the block: extra cycles if the next block isn't this. */
@@ -61,6 +64,30 @@ struct block {
 };
 
 static struct block *pending; /* the last block, if it ended in a conditional branch */
+
+/* Per-function totals for the syms file. */
+#define MAX_SYMS 4096
+static const char *sym_names[MAX_SYMS];
+static uint64_t sym_insns[MAX_SYMS];
+static uint64_t sym_cycles[MAX_SYMS];
+static int n_syms;
+
+static int sym_id(const char *name)
+{
+    if (!name) {
+        name = "?";
+    }
+    for (int i = 0; i < n_syms; i++) {
+        if (sym_names[i] == name || strcmp(sym_names[i], name) == 0) {
+            return i;
+        }
+    }
+    if (n_syms == MAX_SYMS) {
+        return MAX_SYMS - 1;
+    }
+    sym_names[n_syms] = name;
+    return n_syms++;
+}
 
 static const char *const conds[] = {"eq", "ne", "cs", "hs", "cc", "lo", "mi", "pl", "vs",
                                     "vc", "hi", "ls", "ge", "lt", "gt", "le", "al", NULL};
@@ -307,10 +334,17 @@ static void block_exec(unsigned int vcpu, void *udata)
         if (mix_path) {
             mix_cycles[pending->mix_id[pending->n_mix - 1]] += pending->taken_extra;
         }
+        if (sym_path) {
+            sym_cycles[pending->sym] += pending->taken_extra;
+        }
     }
     pending = b->taken_extra ? b : NULL;
     total_insns += b->insns;
     total_cycles += b->cycles;
+    if (sym_path) {
+        sym_insns[b->sym] += b->insns;
+        sym_cycles[b->sym] += b->cycles;
+    }
     if (mix_path) {
         for (int i = 0; i < b->n_mix; i++) {
             mix_insns[b->mix_id[i]] += b->mix_count[i];
@@ -328,6 +362,9 @@ static void block_translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         return;
     }
     b->start = qemu_plugin_tb_vaddr(tb);
+    if (sym_path && n) {
+        b->sym = sym_id(qemu_plugin_insn_symbol(qemu_plugin_tb_get_insn(tb, 0)));
+    }
     b->insns = n;
     b->mix_id = calloc(n ? n : 1, sizeof *b->mix_id);
     b->mix_count = calloc(n ? n : 1, sizeof *b->mix_count);
@@ -361,6 +398,14 @@ static void block_translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
         }
     }
     qemu_plugin_register_vcpu_tb_exec_cb(tb, block_exec, QEMU_PLUGIN_CB_NO_REGS, b);
+}
+
+static int syms_by_cycles(const void *a, const void *b)
+{
+    int i = *(const int *)a, j = *(const int *)b;
+    uint64_t x = sym_cycles[i] ? sym_cycles[i] : sym_insns[i];
+    uint64_t y = sym_cycles[j] ? sym_cycles[j] : sym_insns[j];
+    return x < y ? 1 : x > y ? -1 : 0;
 }
 
 static int by_cycles(const void *a, const void *b)
@@ -402,6 +447,22 @@ static void report(qemu_plugin_id_t id, void *udata)
             fclose(m);
         }
     }
+    if (sym_path) {
+        FILE *m = fopen(sym_path, "w");
+        static int order[MAX_SYMS];
+        for (int i = 0; i < n_syms; i++) {
+            order[i] = i;
+        }
+        qsort(order, (size_t)n_syms, sizeof order[0], syms_by_cycles);
+        for (int k = 0; m && k < n_syms; k++) {
+            int i = order[k];
+            fprintf(m, "%14llu %14llu %s\n", (unsigned long long)sym_insns[i],
+                    (unsigned long long)sym_cycles[i], sym_names[i]);
+        }
+        if (m) {
+            fclose(m);
+        }
+    }
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -418,8 +479,10 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             out_path = a + 4;
         } else if (strncmp(a, "mix=", 4) == 0) {
             mix_path = a + 4;
+        } else if (strncmp(a, "syms=", 5) == 0) {
+            sym_path = a + 5;
         } else {
-            fprintf(stderr, "count: unknown argument '%s' (cpu=m4|m0, out=FILE, mix=FILE)\n", a);
+            fprintf(stderr, "count: unknown argument '%s' (cpu=m4|m0, out=FILE, mix=FILE, syms=FILE)\n", a);
             return -1;
         }
     }

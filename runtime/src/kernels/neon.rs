@@ -5,9 +5,10 @@
 //! - baseline: `SMULL` + `SMLAL2` multiply 16 weights into eight 16-bit sums (each |w·x| ≤
 //!   127·63, two of them fit `i16`), `SADALP` adds those pairwise into four `i32` lanes;
 //! - with the dot-product extension (ARMv8.2+, `dotprod`): one `SDOT` per 16 weights.
-//! A partial last block is loaded overlapping the one before, with the repeated columns' activations
-//! masked to zero; rows shorter than 16 columns go through the scalar loop. The integers are the
-//! portable kernel's, bit for bit.
+//!
+//! A partial last block is loaded overlapping the one before, with the repeated columns'
+//! activations masked to zero; rows shorter than 16 columns go through the scalar loop. The
+//! integers are the portable kernel's, bit for bit.
 //!
 //! f32: four rows per pass over 4-column blocks with `FMLA` (fused, so sums agree with the
 //! portable kernel's to rounding), then a horizontal add per row.
@@ -40,15 +41,11 @@ fn weights(w: &[u8; 16]) -> int8x16_t {
 }
 
 /// Lanes `i ≥ 16 − rem` kept, the others zeroed: the last, overlapping block's mask.
-static TAIL_MASK: [u8; 32] = {
-    let mut m = [0u8; 32];
-    let mut i = 16;
-    while i < 32 {
-        m[i] = 0xFF;
-        i += 1;
-    }
-    m
-};
+static TAIL_MASK: [u8; 32] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, //
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, //
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+];
 
 /// Σ w·(q − 64), scalar (rows shorter than 16 columns).
 #[inline(always)]
@@ -131,10 +128,8 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
                 acc = D::step(acc, weights(wv), xv);
             }
         }
-        if rem != 0 {
-            if let (Some(wv), Some(xv)) = (block(row, last), x_last) {
-                acc = D::step(acc, weights(wv), xv);
-            }
+        if let (true, Some(wv), Some(xv)) = (rem != 0, block(row, last), x_last) {
+            acc = D::step(acc, weights(wv), xv);
         }
         acc
     };
@@ -156,12 +151,10 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
                 }
             }
         }
-        if rem != 0 {
-            if let Some(xv) = x_last {
-                for (a, r) in acc.iter_mut().zip(row.clone()) {
-                    if let Some(wv) = block(r, last) {
-                        *a = D::step(*a, weights(wv), xv);
-                    }
+        if let (true, Some(xv)) = (rem != 0, x_last) {
+            for (a, r) in acc.iter_mut().zip(row.clone()) {
+                if let Some(wv) = block(r, last) {
+                    *a = D::step(*a, weights(wv), xv);
                 }
             }
         }

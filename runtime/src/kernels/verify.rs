@@ -128,7 +128,7 @@ impl Kernel {
                 // Each sum has at most 67 terms of magnitude ≤ 1: rounding stays below 1e-5.
                 if a.iter()
                     .zip(b.iter())
-                    .any(|(p, s)| !((p - s).abs() <= 1e-5))
+                    .any(|(p, s)| (p - s).abs().is_nan() || (p - s).abs() > 1e-5)
                 {
                     return Err(mismatch(false));
                 }
