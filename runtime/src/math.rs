@@ -28,8 +28,15 @@ pub(crate) const P3: f32 = 0.008_312_502;
 /// e^x, relative error ≤ 3e-7 on [-87, 88]; clamped outside it.
 #[inline(always)]
 pub fn exp(x: f32) -> f32 {
-    // Beyond these e^x is out of f32's normal range; NaN passes through clamp unchanged.
-    let x = x.clamp(EXP_MIN, EXP_MAX);
+    // Beyond these e^x is out of f32's normal range; NaN passes through unchanged. Written as
+    // comparisons, not `clamp`: on ARMv7 `f32::max`/`min` are calls to `fmaxf`/`fminf`.
+    let x = if x < EXP_MIN {
+        EXP_MIN
+    } else if x > EXP_MAX {
+        EXP_MAX
+    } else {
+        x
+    };
     let t = x * LOG2E + ROUND;
     let n = t - ROUND;
     // t's bits are 0x4B40_0000 + n for |n| < 2^22.
@@ -58,7 +65,9 @@ pub fn tanh(x: f32) -> f32 {
 /// max(x, 0).
 #[inline(always)]
 pub fn relu(x: f32) -> f32 {
-    x.max(0.0)
+    // A comparison rather than `f32::max` (a call to `fmaxf` on ARMv7); NaN gives 0 as `max`
+    // does.
+    if x > 0.0 { x } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -176,29 +176,28 @@ pub(super) fn matvec_q8(
     }
 }
 
-/// `y += W·x`, four rows per pass; each activation is loaded once for the four rows.
+/// `y += W·x`, four rows per pass; each activation is loaded once for the four rows. The
+/// weights are read as `f32` (`VLDR`) when they are 4-byte aligned, as they are in a model
+/// kept 64-byte aligned; otherwise through the portable kernel's byte reads.
 #[cfg(target_abi = "eabihf")]
 pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
+    let Ok(w) = bytemuck::try_cast_slice::<u8, f32>(w) else {
+        super::portable::matvec_f32(w, x, y);
+        return;
+    };
     let cols = x.len().max(1);
-    let row_bytes = cols.saturating_mul(4);
-    let mut blocks = w.chunks_exact(row_bytes.saturating_mul(4));
+    let mut blocks = w.chunks_exact(cols.saturating_mul(4));
     let mut outs = y.chunks_exact_mut(4);
     for (rows, out) in (&mut blocks).zip(&mut outs) {
-        let (r0, rest) = rows.split_at_checked(row_bytes).unwrap_or_default();
-        let (r1, rest) = rest.split_at_checked(row_bytes).unwrap_or_default();
-        let (r2, r3) = rest.split_at_checked(row_bytes).unwrap_or_default();
-        let (w0, w1, w2, w3) = (
-            r0.as_chunks::<4>().0,
-            r1.as_chunks::<4>().0,
-            r2.as_chunks::<4>().0,
-            r3.as_chunks::<4>().0,
-        );
+        let (r0, rest) = rows.split_at_checked(cols).unwrap_or_default();
+        let (r1, rest) = rest.split_at_checked(cols).unwrap_or_default();
+        let (r2, r3) = rest.split_at_checked(cols).unwrap_or_default();
         let mut acc = [0f32; 4];
-        for ((((xv, a), b), c), d) in x.iter().zip(w0).zip(w1).zip(w2).zip(w3) {
-            acc[0] += f32::from_le_bytes(*a) * xv;
-            acc[1] += f32::from_le_bytes(*b) * xv;
-            acc[2] += f32::from_le_bytes(*c) * xv;
-            acc[3] += f32::from_le_bytes(*d) * xv;
+        for ((((xv, a), b), c), d) in x.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+            acc[0] += a * xv;
+            acc[1] += b * xv;
+            acc[2] += c * xv;
+            acc[3] += d * xv;
         }
         for (o, a) in out.iter_mut().zip(acc) {
             *o += a;
@@ -206,14 +205,9 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     }
     for (row, o) in blocks
         .remainder()
-        .chunks_exact(row_bytes)
+        .chunks_exact(cols)
         .zip(outs.into_remainder())
     {
-        *o += row
-            .as_chunks::<4>()
-            .0
-            .iter()
-            .zip(x)
-            .fold(0f32, |acc, (w, xv)| acc + f32::from_le_bytes(*w) * xv);
+        *o += row.iter().zip(x).fold(0f32, |acc, (w, xv)| acc + w * xv);
     }
 }
