@@ -30,6 +30,7 @@ pub(crate) const P3: f32 = 0.008_312_502;
 pub fn exp(x: f32) -> f32 {
     // Beyond these e^x is out of f32's normal range; NaN passes through unchanged. Written as
     // comparisons, not `clamp`: on ARMv7 `f32::max`/`min` are calls to `fmaxf`/`fminf`.
+    #[allow(clippy::manual_clamp)]
     let x = if x < EXP_MIN {
         EXP_MIN
     } else if x > EXP_MAX {

@@ -107,58 +107,75 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
         }
         return;
     }
-    // Block starts: 0, 16, … and, if the row has a partial block, cols − 16 (masked).
-    let whole = cols / 16;
+    // Whole blocks of 16, then (if the row has a partial block) the last 16 columns with the
+    // ones already counted masked off in the activations.
+    let (qb, _) = q.as_chunks::<16>();
     let rem = cols % 16;
     let last = cols.saturating_sub(16);
-    let mask = {
-        let m = TAIL_MASK.get(rem..).and_then(|m| m.first_chunk::<16>());
-        // SAFETY: 16 readable bytes.
-        m.map(|m| unsafe { vreinterpretq_s8_u8(vld1q_u8(m.as_ptr())) })
-    };
-    let xs = |b: usize| block(q, b.saturating_mul(16)).map(signed);
-    let x_last = block(q, last).map(signed).zip(mask).map(|(x, m)|
-        // SAFETY: register-only.
-        unsafe { vandq_s8(x, m) });
-
-    let dot_row = |row: &[u8], acc: int32x4_t| -> int32x4_t {
-        let mut acc = acc;
-        for b in 0..whole {
-            if let (Some(wv), Some(xv)) = (block(row, b.saturating_mul(16)), xs(b)) {
-                acc = D::step(acc, weights(wv), xv);
-            }
+    let x_last = match (
+        block(q, last),
+        TAIL_MASK.get(rem..).and_then(|m| m.first_chunk::<16>()),
+    ) {
+        // SAFETY: 16 readable bytes; the rest is register-only.
+        (Some(x), Some(m)) if rem != 0 => {
+            Some(unsafe { vandq_s8(signed(x), vreinterpretq_s8_u8(vld1q_u8(m.as_ptr()))) })
         }
-        if let (true, Some(wv), Some(xv)) = (rem != 0, block(row, last), x_last) {
+        _ => None,
+    };
+    let one_row = |row: &[u8]| -> i32 {
+        // SAFETY: register-only.
+        let mut acc = unsafe { vdupq_n_s32(0) };
+        for (x16, w16) in qb.iter().zip(row.as_chunks::<16>().0) {
+            acc = D::step(acc, weights(w16), signed(x16));
+        }
+        if let (Some(xv), Some(wv)) = (x_last, block(row, last)) {
             acc = D::step(acc, weights(wv), xv);
         }
-        acc
+        // SAFETY: register-only.
+        unsafe { vaddvq_s32(acc) }
     };
 
     let mut blocks = w.chunks_exact(cols.saturating_mul(4));
     let mut outs = y.chunks_exact_mut(4);
     let mut block_scales = scales.chunks_exact(4);
     for ((rows, out), s) in (&mut blocks).zip(&mut outs).zip(&mut block_scales) {
+        let (r0, rest) = rows.split_at_checked(cols).unwrap_or_default();
+        let (r1, rest) = rest.split_at_checked(cols).unwrap_or_default();
+        let (r2, r3) = rest.split_at_checked(cols).unwrap_or_default();
         // SAFETY: register-only.
         let zero = unsafe { vdupq_n_s32(0) };
-        let mut acc = [zero; 4];
-        let row = rows.chunks_exact(cols);
+        let (mut a0, mut a1, mut a2, mut a3) = (zero, zero, zero, zero);
         // Four rows share each activation block.
-        for b in 0..whole {
-            let Some(xv) = xs(b) else { continue };
-            for (a, r) in acc.iter_mut().zip(row.clone()) {
-                if let Some(wv) = block(r, b.saturating_mul(16)) {
-                    *a = D::step(*a, weights(wv), xv);
-                }
+        // SAFETY: `rows` is 4 rows of `cols` bytes (`chunks_exact`) and `qb` has
+        // `cols / 16` blocks, so every 16-byte load below is inside its row or `q`.
+        unsafe {
+            let p = rows.as_ptr();
+            // Offsets below the slice's length: they cannot wrap.
+            let (p1, p2, p3) = (
+                p.add(cols),
+                p.add(cols.wrapping_mul(2)),
+                p.add(cols.wrapping_mul(3)),
+            );
+            for (i, x16) in qb.iter().enumerate() {
+                let xv = signed(x16);
+                let at = i.wrapping_mul(16);
+                a0 = D::step(a0, vld1q_s8(p.add(at).cast()), xv);
+                a1 = D::step(a1, vld1q_s8(p1.add(at).cast()), xv);
+                a2 = D::step(a2, vld1q_s8(p2.add(at).cast()), xv);
+                a3 = D::step(a3, vld1q_s8(p3.add(at).cast()), xv);
             }
         }
-        if let (true, Some(xv)) = (rem != 0, x_last) {
-            for (a, r) in acc.iter_mut().zip(row.clone()) {
+        if let Some(xv) = x_last {
+            for (a, r) in [&mut a0, &mut a1, &mut a2, &mut a3]
+                .into_iter()
+                .zip([r0, r1, r2, r3])
+            {
                 if let Some(wv) = block(r, last) {
                     *a = D::step(*a, weights(wv), xv);
                 }
             }
         }
-        for ((a, s), o) in acc.iter().zip(s).zip(out.iter_mut()) {
+        for ((a, s), o) in [a0, a1, a2, a3].iter().zip(s).zip(out.iter_mut()) {
             // SAFETY: register-only.
             let sum = unsafe { vaddvq_s32(*a) };
             *o += sum as f32 * (f32::from_le_bytes(*s) * sx);
@@ -170,54 +187,61 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
         .zip(block_scales.remainder())
         .zip(outs.into_remainder())
     {
-        // SAFETY: register-only.
-        let sum = unsafe { vaddvq_s32(dot_row(row, vdupq_n_s32(0))) };
-        *o += sum as f32 * (f32::from_le_bytes(*s) * sx);
+        *o += one_row(row) as f32 * (f32::from_le_bytes(*s) * sx);
     }
 }
 
-/// 4 f32 of the byte slice at element `at` (4 bytes each), or `None` past its end.
+/// 4 f32 from 16 bytes.
 #[inline(always)]
-fn f32x4(s: &[u8], at: usize) -> Option<float32x4_t> {
-    let b = s.get(at.checked_mul(4)?..)?.first_chunk::<16>()?;
+fn f32x4(b: &[u8; 16]) -> float32x4_t {
     // SAFETY: `b` is 16 readable bytes; unaligned loads are allowed.
-    Some(unsafe { vld1q_f32(b.as_ptr().cast()) })
+    unsafe { vld1q_f32(b.as_ptr().cast()) }
 }
 
 pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     let cols = x.len().max(1);
     let row_bytes = cols.saturating_mul(4);
-    let whole = cols / 4;
-    let start = whole.saturating_mul(4);
-    let xb: &[u8] = bytemuck::cast_slice(x);
+    let (xb, xt) = x.as_chunks::<4>();
+    let start = xb.len().saturating_mul(16);
     let tail = |row: &[u8]| -> f32 {
-        let (r, _) = row
-            .get(start.saturating_mul(4)..)
-            .unwrap_or_default()
-            .as_chunks::<4>();
+        let (r, _) = row.get(start..).unwrap_or_default().as_chunks::<4>();
         r.iter()
-            .zip(x.get(start..).unwrap_or_default())
+            .zip(xt)
             .fold(0f32, |acc, (w, xv)| acc + f32::from_le_bytes(*w) * xv)
     };
+    // SAFETY (for each `vld1q_f32` on `x4`): a `[f32; 4]` is 16 readable bytes.
+    let xv = |x4: &[f32; 4]| unsafe { vld1q_f32(x4.as_ptr()) };
     let mut blocks = w.chunks_exact(row_bytes.saturating_mul(4));
     let mut outs = y.chunks_exact_mut(4);
     for (rows, out) in (&mut blocks).zip(&mut outs) {
+        let (r0, rest) = rows.split_at_checked(row_bytes).unwrap_or_default();
+        let (r1, rest) = rest.split_at_checked(row_bytes).unwrap_or_default();
+        let (r2, r3) = rest.split_at_checked(row_bytes).unwrap_or_default();
         // SAFETY: register-only.
         let zero = unsafe { vdupq_n_f32(0.0) };
-        let mut acc = [zero; 4];
-        for b in 0..whole {
-            let at = b.saturating_mul(4);
-            let Some(xv) = f32x4(xb, at) else { continue };
-            for (a, r) in acc.iter_mut().zip(rows.chunks_exact(row_bytes)) {
-                if let Some(wv) = f32x4(r, at) {
-                    // SAFETY: register-only.
-                    *a = unsafe { vfmaq_f32(*a, wv, xv) };
-                }
+        let (mut a0, mut a1, mut a2, mut a3) = (zero, zero, zero, zero);
+        // SAFETY: `rows` is 4 rows of `row_bytes` bytes (`chunks_exact`) and `xb` has
+        // `cols / 4` blocks, so every 16-byte load below is inside its row or `x`.
+        unsafe {
+            let p = rows.as_ptr();
+            // Offsets below the slice's length: they cannot wrap.
+            let (p1, p2, p3) = (
+                p.add(row_bytes),
+                p.add(row_bytes.wrapping_mul(2)),
+                p.add(row_bytes.wrapping_mul(3)),
+            );
+            for (i, x4) in xb.iter().enumerate() {
+                let x4 = vld1q_f32(x4.as_ptr());
+                let at = i.wrapping_mul(16);
+                a0 = vfmaq_f32(a0, vld1q_f32(p.add(at).cast()), x4);
+                a1 = vfmaq_f32(a1, vld1q_f32(p1.add(at).cast()), x4);
+                a2 = vfmaq_f32(a2, vld1q_f32(p2.add(at).cast()), x4);
+                a3 = vfmaq_f32(a3, vld1q_f32(p3.add(at).cast()), x4);
             }
         }
-        for ((a, r), o) in acc
+        for ((a, r), o) in [a0, a1, a2, a3]
             .iter()
-            .zip(rows.chunks_exact(row_bytes))
+            .zip([r0, r1, r2, r3])
             .zip(out.iter_mut())
         {
             // SAFETY: register-only.
@@ -231,12 +255,9 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     {
         // SAFETY: register-only.
         let mut a = unsafe { vdupq_n_f32(0.0) };
-        for b in 0..whole {
-            let at = b.saturating_mul(4);
-            if let (Some(wv), Some(xv)) = (f32x4(row, at), f32x4(xb, at)) {
-                // SAFETY: register-only.
-                a = unsafe { vfmaq_f32(a, wv, xv) };
-            }
+        for (x4, w4) in xb.iter().zip(row.as_chunks::<16>().0) {
+            // SAFETY: register-only.
+            a = unsafe { vfmaq_f32(a, f32x4(w4), xv(x4)) };
         }
         // SAFETY: register-only.
         *o += unsafe { vaddvq_f32(a) } + tail(row);
