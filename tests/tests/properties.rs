@@ -1,6 +1,7 @@
 //! Property tests (proptest): the format round trip, the predictor's outputs, snapshots and
 //! the int8 bound, over arbitrary shapes, weights and inputs. A failure prints the smallest
-//! case proptest could shrink it to.
+//! case proptest could shrink it to. (Not on wasm: proptest does not build for WASI.)
+#![cfg(not(target_family = "wasm"))]
 
 use format::{AlignedBytes, Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest};
 use proptest::prelude::*;
