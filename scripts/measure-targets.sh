@@ -5,6 +5,7 @@
 #
 #   bash scripts/measure-targets.sh            # rnn/gru/lstm 1x128 and 1x256, f32 and int8
 #   bash scripts/measure-targets.sh --quick    # gru-1x128 only (CI: proves the tooling)
+#   bash scripts/measure-targets.sh --sizes    # the flash breakdown only
 #
 # Kernels: the one the runtime picks on each target, and the portable one beside it (and on
 # aarch64 the SDOT kernel, qemu-aarch64 -cpu max having the dot-product extension).
@@ -22,6 +23,7 @@ out="$root/target/measure"
 mkdir -p "$out"
 models=(rnn-1x128 gru-1x128 lstm-1x128 rnn-1x256 gru-1x256 lstm-1x256)
 [[ "${1:-}" == "--quick" ]] && models=(gru-1x128)
+[[ "${1:-}" == "--sizes" ]] && models=()
 steps=100
 
 for tool in qemu-system-arm qemu-aarch64 arm-none-eabi-size gcc python3; do
@@ -29,7 +31,8 @@ for tool in qemu-system-arm qemu-aarch64 arm-none-eabi-size gcc python3; do
 done
 
 bash tools/qemu-count/build.sh "$out/libcount.so"
-cargo run --release --quiet -p quill-tests --bin random-models -- "$out/models" "${models[@]}" >/dev/null
+[[ ${#models[@]} -gt 0 ]] &&
+  cargo run --release --quiet -p quill-tests --bin random-models -- "$out/models" "${models[@]}" >/dev/null
 
 declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi [a64]=aarch64-unknown-linux-gnu)
 
@@ -54,9 +57,9 @@ count() {
 }
 
 rows="$out/rows.tsv"
-: > "$rows"
+[[ ${#models[@]} -gt 0 ]] && : > "$rows"
 for t in m4 m0 a64; do
-  for m in "${models[@]}"; do
+  for m in "${models[@]+"${models[@]}"}"; do
     for w in f32 int8; do
       file="$out/models/$m-$w.quill"
       log="$out/build-$t-$m-$w.log"
@@ -88,7 +91,7 @@ done
 # Flash: the size probes against an empty firmware, with the keyboard's GRU 1x64 int8 model.
 sizes="$out/sizes.tsv"
 : > "$sizes"
-kb_model="$root/firmware/models/keyboard-gru-1x128-int8.quill"
+kb_model="$root/firmware/models/keyboard-gru-1x64-int8.quill"
 for spec in "m4 release" "m4 speed" "m0 release"; do
   read -r t profile <<< "$spec"
   (cd firmware && QUILL_MODEL="$kb_model" cargo build --profile "$profile" --quiet --target "${TRIPLE[$t]}" \

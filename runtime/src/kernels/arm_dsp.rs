@@ -43,6 +43,25 @@ fn tail(w: &[u8], q: &[u8]) -> i32 {
     })
 }
 
+/// One block of 4 columns for two rows (see `dot2`), as an assembly template.
+macro_rules! two_rows_one_block {
+    () => {
+        concat!(
+            "ldrd {xa}, {xb}, [{px}], #8\n",
+            "ldr {w}, [{p0}], #4\n",
+            "ldr {v}, [{p1}], #4\n",
+            "sxtb16 {t}, {w}\n",
+            "smlad {a0}, {t}, {xa}, {a0}\n",
+            "sxtb16 {t}, {w}, ror #8\n",
+            "smlad {a0}, {t}, {xb}, {a0}\n",
+            "sxtb16 {t}, {v}\n",
+            "smlad {a1}, {t}, {xa}, {a1}\n",
+            "sxtb16 {t}, {v}, ror #8\n",
+            "smlad {a1}, {t}, {xb}, {a1}\n",
+        )
+    };
+}
+
 /// Two rows' dot products over `groups` blocks of 4 columns, accumulated into `acc`.
 ///
 /// Per block: one `LDRD` of the activation pairs shared by both rows, the two rows' `LDR`s of 4
@@ -64,17 +83,7 @@ fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) 
     unsafe {
         if odd != 0 {
             core::arch::asm!(
-                "ldrd {xa}, {xb}, [{px}], #8",
-                "ldr {w}, [{p0}], #4",
-                "ldr {v}, [{p1}], #4",
-                "sxtb16 {t}, {w}",
-                "smlad {a0}, {t}, {xa}, {a0}",
-                "sxtb16 {t}, {w}, ror #8",
-                "smlad {a0}, {t}, {xb}, {a0}",
-                "sxtb16 {t}, {v}",
-                "smlad {a1}, {t}, {xa}, {a1}",
-                "sxtb16 {t}, {v}, ror #8",
-                "smlad {a1}, {t}, {xb}, {a1}",
+                two_rows_one_block!(),
                 px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
                 a0 = inout(reg) a0, a1 = inout(reg) a1,
                 xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
@@ -84,28 +93,8 @@ fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) 
         if twice != 0 {
             core::arch::asm!(
                 "2:",
-                "ldrd {xa}, {xb}, [{px}], #8",
-                "ldr {w}, [{p0}], #4",
-                "ldr {v}, [{p1}], #4",
-                "sxtb16 {t}, {w}",
-                "smlad {a0}, {t}, {xa}, {a0}",
-                "sxtb16 {t}, {w}, ror #8",
-                "smlad {a0}, {t}, {xb}, {a0}",
-                "sxtb16 {t}, {v}",
-                "smlad {a1}, {t}, {xa}, {a1}",
-                "sxtb16 {t}, {v}, ror #8",
-                "smlad {a1}, {t}, {xb}, {a1}",
-                "ldrd {xa}, {xb}, [{px}], #8",
-                "ldr {w}, [{p0}], #4",
-                "ldr {v}, [{p1}], #4",
-                "sxtb16 {t}, {w}",
-                "smlad {a0}, {t}, {xa}, {a0}",
-                "sxtb16 {t}, {w}, ror #8",
-                "smlad {a0}, {t}, {xb}, {a0}",
-                "sxtb16 {t}, {v}",
-                "smlad {a1}, {t}, {xa}, {a1}",
-                "sxtb16 {t}, {v}, ror #8",
-                "smlad {a1}, {t}, {xb}, {a1}",
+                two_rows_one_block!(),
+                two_rows_one_block!(),
                 "subs {n}, {n}, #1",
                 "bne 2b",
                 px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
