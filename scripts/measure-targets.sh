@@ -19,6 +19,8 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 export CARGO_TERM_COLOR=never
+# Counts are of the shipped code: no debug assertions or overflow checks, whoever calls this.
+unset CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS
 out="$root/target/measure"
 mkdir -p "$out"
 models=(rnn-1x128 gru-1x128 lstm-1x128 rnn-1x256 gru-1x256 lstm-1x256)

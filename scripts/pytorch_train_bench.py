@@ -4,7 +4,8 @@ Adam, global-norm clipping, the hidden state carried (detached) between batches;
 then 20 timed ones, on 2 threads.
 
     pip install torch
-    python scripts/pytorch_train_bench.py gru 256 1     # cell, hidden, layers
+    python scripts/pytorch_train_bench.py gru 256 1          # cell, hidden, layers (CPU)
+    python scripts/pytorch_train_bench.py lstm 512 2 cuda    # on the GPU (cuDNN's fused RNN)
 """
 import sys
 import time
@@ -18,6 +19,7 @@ torch.manual_seed(0)
 cell = sys.argv[1] if len(sys.argv) > 1 else "gru"
 H = int(sys.argv[2]) if len(sys.argv) > 2 else 256
 L = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+DEV = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
 V, E, BS, BPTT, WARMUP, STEPS = 85, 42, 64, 64, 3, 20
 
 
@@ -33,11 +35,11 @@ class CharModel(nn.Module):
         return self.l_out(o), h
 
 
-model = CharModel()
+model = CharModel().to(DEV)
 opt = torch.optim.Adam(model.parameters(), 1e-3)
-x = torch.randint(0, V, (BPTT, BS))
-y = torch.randint(0, V, (BPTT, BS))
-zeros = torch.zeros(L, BS, H)
+x = torch.randint(0, V, (BPTT, BS), device=DEV)
+y = torch.randint(0, V, (BPTT, BS), device=DEV)
+zeros = torch.zeros(L, BS, H, device=DEV)
 state = zeros if cell == "gru" else (zeros, zeros.clone())
 
 
@@ -52,10 +54,17 @@ def step(state):
     return state
 
 
+def sync():
+    if DEV.type == "cuda":
+        torch.cuda.synchronize()
+
+
 for _ in range(WARMUP):
     state = step(state)
+sync()
 start = time.perf_counter()
 for _ in range(STEPS):
     state = step(state)
+sync()
 elapsed = time.perf_counter() - start
-print(f"pytorch {cell}-{L}x{H} bs {BS} bptt {BPTT}: {STEPS * BS * BPTT / elapsed:.0f} chars/s ({torch.__version__})")
+print(f"pytorch {cell}-{L}x{H} bs {BS} bptt {BPTT} on {DEV}: {STEPS * BS * BPTT / elapsed:.0f} chars/s ({torch.__version__})")
