@@ -19,6 +19,13 @@ out="${2:-${OUT:-target/gpu-check}}"
 mkdir -p "$out"
 [[ -x "$bin" ]] || { echo "gpu-check: no trainer binary at $bin (see the build steps at the top of this script)" >&2; exit 1; }
 
+# libcuda comes with the driver; libnvrtc with the CUDA toolkit or PyTorch's pip packages.
+for d in /usr/local/cuda/lib64 /usr/local/nvidia/lib64 \
+  $(python3 -c 'import glob, nvidia, os; [print(p) for p in glob.glob(os.path.join(list(nvidia.__path__)[0], "*", "lib"))]' 2>/dev/null); do
+  [[ -d "$d" ]] && export LD_LIBRARY_PATH="$d${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+done
+ls /usr/local/cuda/lib64/libnvrtc* 2>/dev/null | head -n 3
+
 gpu=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>&1 | head -n 1)
 echo "GPU: $gpu"
 
