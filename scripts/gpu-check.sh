@@ -40,12 +40,12 @@ run() { # name seconds args...
   tail -n 25 "$out/$name.log"
 }
 
-run main 330
-run lstm-2x512 150 --model lstm --layers 2 --hidden 512 --cycles 1
+run main 280
+run lstm-2x512 120 --model lstm --layers 2 --hidden 512 --cycles 1
 
 echo "== PyTorch"
-pt_gru=$(timeout 120 python3 scripts/pytorch_train_bench.py gru 256 1 cuda 2>&1 | tail -n 1)
-pt_lstm=$(timeout 120 python3 scripts/pytorch_train_bench.py lstm 512 2 cuda 2>&1 | tail -n 1)
+pt_gru=$(timeout 60 python3 scripts/pytorch_train_bench.py gru 256 1 cuda 2>&1 | tail -n 1)
+pt_lstm=$(timeout 60 python3 scripts/pytorch_train_bench.py lstm 512 2 cuda 2>&1 | tail -n 1)
 echo "$pt_gru"
 echo "$pt_lstm"
 
