@@ -32,17 +32,6 @@ fn activation_pairs(q: &[u8], pairs: &mut [u32]) {
     }
 }
 
-/// Σ w·(q − 64) over the columns past the last whole block of 4.
-#[inline(always)]
-fn tail(w: &[u8], q: &[u8]) -> i32 {
-    if q.is_empty() {
-        return 0;
-    }
-    w.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
-        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
-    })
-}
-
 /// One block of 4 columns for two rows (see `dot2`), as an assembly template.
 macro_rules! two_rows_one_block {
     () => {
@@ -151,7 +140,7 @@ pub(super) fn matvec_q8(
         let mut acc = [0i32; 2];
         dot2(r0, r1, pairs, groups, &mut acc);
         for (((a, row), s), o) in acc.iter().zip([r0, r1]).zip(s).zip(out.iter_mut()) {
-            let t = tail(row.get(whole..).unwrap_or_default(), qt);
+            let t = super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt);
             *o += a.wrapping_add(t) as f32 * scale(s);
         }
     }
@@ -160,7 +149,7 @@ pub(super) fn matvec_q8(
         .zip(block_scales.remainder())
         .zip(outs.into_remainder())
     {
-        let t = tail(row.get(whole..).unwrap_or_default(), qt);
+        let t = super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt);
         *o += dot1(row, pairs, groups).wrapping_add(t) as f32 * scale(s);
     }
 }

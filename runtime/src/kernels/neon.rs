@@ -47,14 +47,6 @@ static TAIL_MASK: [u8; 32] = [
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 ];
 
-/// Σ w·(q − 64), scalar (rows shorter than 16 columns).
-#[inline(always)]
-fn dot_scalar(w: &[u8], q: &[u8]) -> i32 {
-    w.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
-        acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
-    })
-}
-
 /// One 16-column step of one row: `acc += w·x` in four `i32` lanes.
 pub(super) trait Dot {
     fn step(acc: int32x4_t, w: int8x16_t, x: int8x16_t) -> int32x4_t;
@@ -103,7 +95,7 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
     let (scales, _) = scales.as_chunks::<4>();
     if cols < 16 {
         for ((row, s), o) in w.chunks_exact(cols).zip(scales).zip(y.iter_mut()) {
-            *o += dot_scalar(row, q) as f32 * (f32::from_le_bytes(*s) * sx);
+            *o += super::portable::dot_q8(row, q) as f32 * (f32::from_le_bytes(*s) * sx);
         }
         return;
     }

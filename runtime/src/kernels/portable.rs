@@ -39,7 +39,7 @@ fn dot_f32(row: &[u8], x: &[f32]) -> f32 {
 /// Σ w·(q − 64) in `i32`: |w| ≤ 128, |q − 64| ≤ 64 and at most `MAX_DIM` = 16384 columns,
 /// so the sum stays below 2^27; wrapping arithmetic only keeps the lints satisfied.
 #[inline(always)]
-fn dot_q8(row: &[u8], q: &[u8]) -> i32 {
+pub(super) fn dot_q8(row: &[u8], q: &[u8]) -> i32 {
     row.iter().zip(q).fold(0i32, |acc, (&w, &x)| {
         acc.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(x).wrapping_sub(ZERO)))
     })
