@@ -1,7 +1,8 @@
 //! Matrix-vector kernels: `y += W·x` for f32 and int8 weights, read straight from the model
 //! bytes, and the element-wise σ and tanh of the gates. A portable kernel written to
-//! autovectorise; an AVX2+FMA one chosen at run time on x86_64 CPUs that have it; on Cortex-M4/M7
-//! (`thumbv7em`) the DSP extension's kernel, chosen at compile time.
+//! autovectorise; an AVX2+FMA one chosen at run time on x86_64 CPUs that have it; chosen at
+//! compile time: on Cortex-M4/M7 (`thumbv7em`) the DSP extension's kernel, on aarch64 NEON, on
+//! wasm32 built with `simd128` the SIMD128 one.
 //!
 //! σ and tanh are `math`'s formulas in both; the AVX2 ones fuse multiply-adds (a third fewer
 //! instructions, which the portable code cannot do without an FMA unit), so they differ from
@@ -20,6 +21,8 @@ mod neon;
 mod portable;
 mod quantize;
 mod verify;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm_simd;
 #[cfg(target_arch = "x86_64")]
 mod x86;
 
@@ -50,6 +53,10 @@ pub enum Kernel {
     /// otherwise by the caller's assertion: [`neon_dotprod`](Self::neon_dotprod).
     #[cfg(target_arch = "aarch64")]
     NeonDot(DotProdToken),
+    /// WebAssembly SIMD128, four rows per pass (wasm32 built with
+    /// `-C target-feature=+simd128`); int8 and f32 products bit-identical to the portable ones.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    Simd128,
 }
 
 /// Proof that the CPU has the dot-product extension (see [`Kernel::neon_dotprod`]).
@@ -85,6 +92,8 @@ impl Kernel {
         return Kernel::NeonDot(DotProdToken(()));
         #[cfg(all(target_arch = "aarch64", not(target_feature = "dotprod")))]
         return Kernel::Neon;
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        return Kernel::Simd128;
         #[allow(unreachable_code)]
         Kernel::Portable
     }
@@ -101,6 +110,8 @@ impl Kernel {
             Kernel::Neon => "neon",
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonDot(_) => "neon+dotprod",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => "wasm-simd128",
         }
     }
 
@@ -168,6 +179,8 @@ impl Kernel {
             Kernel::CortexMDsp => portable::matvec_f32(w, x, y),
             #[cfg(target_arch = "aarch64")]
             Kernel::Neon | Kernel::NeonDot(_) => neon::matvec_f32(w, x, y),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => wasm_simd::matvec_f32(w, x, y),
         }
     }
 
@@ -198,6 +211,8 @@ impl Kernel {
             Kernel::Neon => neon::matvec_q8::<neon::Baseline>(data, scales, q, sx, y),
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonDot(_) => neon::matvec_q8::<neon::DotProd>(data, scales, q, sx, y),
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 => wasm_simd::matvec_q8(data, scales, q, sx, y),
         }
         let _ = (sums, pairs); // only the x86 and Cortex-M DSP kernels read them
     }
