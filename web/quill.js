@@ -1,0 +1,248 @@
+// Quill in the browser: the runtime's C ABI (runtime/include/quill.h), exported by quill.wasm,
+// wrapped for JavaScript. No allocator runs inside the module: this file lays out everything in
+// the module's memory itself, from `__heap_base` up (model bytes, predictor block, Backspace
+// history, completion scratch, a few I/O slots), and grows the memory once to fit.
+//
+//   const wasm = await Quill.compile(fetch('pkg/quill-simd.wasm'));   // or loadWasm() below
+//   const q = await Quill.open(wasm, modelBytes);                      // throws the runtime's message
+//   q.type('hel'); q.topK(3);       // [{char: 'l', p: 0.91}, …]
+//   q.words(3);                     // [{suffix: 'lo', p: 0.41}, …]
+//   q.backspace('he');              // exact, through the history; the text left before the cursor
+//   q.reprime('any text before the cursor');
+
+const OK = 0;
+const INPUT_TABLE = 1; // QUILL_INPUT_TABLE
+const HISTORY_EMPTY = 10; // QUILL_ERR_HISTORY_EMPTY
+const WORD_BYTES = 108; // sizeof(QuillWord): char suffix[100]; uint32_t suffix_len; float p
+const MAX_K = 16; // QUILL_MAX_WORDS (top-k asks for fewer)
+const TEXT_BYTES = 1024; // the context handed to re-prime (its last `context` chars are used)
+const MSG_BYTES = 512;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+/** The two builds of the module: with SIMD128 where the engine validates it, else portable. */
+export const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+  15, 253, 98, 11,
+]); // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)
+
+export function simdSupported() {
+  return WebAssembly.validate(SIMD_PROBE);
+}
+
+export class QuillError extends Error {}
+
+export class Quill {
+  /** Compiles quill.wasm from a Response, a promise of one, or its bytes. */
+  static async compile(source) {
+    const r = await source;
+    if (r instanceof Response) {
+      if (!r.ok) throw new QuillError(`cannot load ${r.url}: HTTP ${r.status}`);
+      return WebAssembly.compile(await r.arrayBuffer());
+    }
+    return WebAssembly.compile(r);
+  }
+
+  /**
+   * A predictor for `modelBytes` (Uint8Array) in a fresh instance of `module`.
+   * Options: `history` (characters Backspace undoes exactly, default 64), `beam` (word
+   * completion beam width, 1..8, default 4), `context` (characters re-primed from the text
+   * when the cursor moves or Backspace goes past the history, default 64), `table` (the first
+   * layer's input side from a per-character table: faster, more memory; default true).
+   */
+  static async open(module, modelBytes, options = {}) {
+    const instance = await WebAssembly.instantiate(module, {});
+    return new Quill(instance.exports, modelBytes, options);
+  }
+
+  constructor(exports, modelBytes, { history = 64, beam = 4, context = 64, table = true } = {}) {
+    this.x = exports;
+    this.beam = beam;
+    this.context = context;
+    const x = exports;
+    let top = x.__heap_base.value;
+    const take = (bytes, align = 16) => {
+      top = Math.ceil(top / align) * align;
+      const at = top;
+      top += bytes;
+      this.#reserve(top);
+      return at;
+    };
+    // I/O slots first (fixed size), then the model and the blocks sized from it.
+    this.out = take(8); // one size_t / uint32
+    this.msg = take(MSG_BYTES);
+    this.chars = take(4 * MAX_K);
+    this.probs = take(4 * MAX_K);
+    this.wordsAt = take(WORD_BYTES * MAX_K, 4);
+    this.text = take(TEXT_BYTES);
+    this.modelAt = take(modelBytes.length, 64);
+    this.modelLen = modelBytes.length;
+    this.#u8().set(modelBytes, this.modelAt);
+
+    if (x.quill_model_error(this.modelAt, this.modelLen, this.msg, MSG_BYTES) !== OK) {
+      throw new QuillError(`not a usable model: ${this.#cstr(this.msg)}`);
+    }
+    const flags = table ? INPUT_TABLE : 0;
+    this.#check(x.quill_memory_size_ex(this.modelAt, this.modelLen, flags, this.out), 'sizing');
+    const block = this.#size();
+    const blockAt = take(block, 16);
+    this.#check(
+      x.quill_init_ex(blockAt, block, this.modelAt, this.modelLen, flags, this.out),
+      'quill_init_ex',
+    );
+    this.p = this.#u32(this.out);
+
+    this.#check(x.quill_history_size(this.p, history, this.out), 'quill_history_size');
+    const histBytes = this.#size();
+    const histAt = take(histBytes, 16);
+    this.#check(x.quill_history_init(this.p, histAt, histBytes, this.out), 'quill_history_init');
+    this.h = this.#u32(this.out);
+
+    this.#check(x.quill_completion_scratch_size(this.p, beam, this.out), 'completion scratch');
+    this.scratchLen = this.#size();
+    this.scratch = take(this.scratchLen, 16);
+
+    this.vocab = x.quill_vocab_size(this.p);
+    this.description = this.#fill((o, n) => x.quill_web_describe(this.modelAt, this.modelLen, o, n));
+    this.kernel = this.#fill((o, n) => x.quill_web_kernel(o, n));
+    this.memoryBytes = x.memory.buffer.byteLength;
+  }
+
+  /** Types text (every character through the Backspace history). */
+  type(text) {
+    const n = this.#put(text);
+    this.#check(this.x.quill_history_type_utf8(this.h, this.p, this.text, n), 'typing');
+  }
+
+  /** Undoes the last character: exact from the history, else re-primed from `remaining`
+   * (the text left before the cursor). */
+  backspace(remaining) {
+    const n = this.#put(this.#tail(remaining));
+    this.#check(
+      this.x.quill_history_backspace_or_reprime(this.h, this.p, this.text, n, this.context),
+      'Backspace',
+    );
+  }
+
+  /** Starts over from `before` (the text before the cursor; '' for a new field). */
+  reprime(before) {
+    const n = this.#put(this.#tail(before));
+    this.#check(
+      this.x.quill_history_reprime(this.h, this.p, this.text, n, this.context),
+      're-prime',
+    );
+  }
+
+  /** Feeds text without recording it for Backspace (benchmarks, priming). */
+  feed(text) {
+    const n = this.#put(text);
+    this.#check(this.x.quill_feed_utf8(this.p, this.text, n), 'quill_feed_utf8');
+  }
+
+  /** Feeds the byte already at `this.text` `count` times, one call each: the per-character
+   * path as a keyboard drives it, without JS string work in the loop. */
+  feedRepeated(text, count) {
+    const n = this.#put(text);
+    const { x, p, text: at } = this;
+    for (let i = 0; i < count; i++) x.quill_feed_utf8(p, at, n);
+  }
+
+  reset() {
+    this.reprime('');
+  }
+
+  /** The k (≤ 16) most likely next characters, most likely first. */
+  topK(k = 3) {
+    k = Math.min(k, MAX_K);
+    this.#check(this.x.quill_top_k(this.p, this.chars, this.probs, k, this.out), 'quill_top_k');
+    const n = this.#u32(this.out);
+    const chars = new Uint32Array(this.x.memory.buffer, this.chars, n);
+    const probs = new Float32Array(this.x.memory.buffer, this.probs, n);
+    return Array.from(chars, (c, i) => ({ char: String.fromCodePoint(c), p: probs[i] }));
+  }
+
+  /** Up to k (≤ 16) completions of the current word: the characters that finish it. */
+  words(k = 3) {
+    k = Math.min(k, MAX_K);
+    const x = this.x;
+    this.#check(
+      x.quill_complete_words(
+        this.p, this.scratch, this.scratchLen, this.beam, 0, 0, this.wordsAt, k, this.out,
+      ),
+      'quill_complete_words',
+    );
+    const n = this.#u32(this.out);
+    const view = new DataView(x.memory.buffer);
+    const out = [];
+    for (let i = 0; i < n; i++) {
+      const at = this.wordsAt + i * WORD_BYTES;
+      const len = view.getUint32(at + 100, true);
+      out.push({
+        suffix: fromUtf8.decode(new Uint8Array(x.memory.buffer, at, len)),
+        p: view.getFloat32(at + 104, true),
+      });
+    }
+    return out;
+  }
+
+  // ---- memory ----------------------------------------------------------------------------
+
+  #reserve(end) {
+    const mem = this.x.memory;
+    const missing = end - mem.buffer.byteLength;
+    if (missing > 0) mem.grow(Math.ceil(missing / 65536));
+  }
+
+  #u8() {
+    return new Uint8Array(this.x.memory.buffer);
+  }
+
+  #u32(at) {
+    return new DataView(this.x.memory.buffer).getUint32(at, true);
+  }
+
+  #size() {
+    return this.#u32(this.out); // size_t is 32 bits on wasm32
+  }
+
+  #put(text) {
+    const room = new Uint8Array(this.x.memory.buffer, this.text, TEXT_BYTES);
+    const { read, written } = utf8.encodeInto(text, room);
+    if (read < text.length) throw new QuillError(`text longer than ${TEXT_BYTES} bytes of UTF-8`);
+    return written;
+  }
+
+  /** The last `context` characters of `s` (all that re-priming reads), whole code points. */
+  #tail(s) {
+    const cps = Array.from(s);
+    return cps.slice(Math.max(0, cps.length - this.context)).join('');
+  }
+
+  #cstr(at) {
+    const bytes = this.#u8();
+    let end = at;
+    while (bytes[end] !== 0) end++;
+    return fromUtf8.decode(bytes.subarray(at, end));
+  }
+
+  #fill(write) {
+    const n = write(this.msg, MSG_BYTES);
+    return fromUtf8.decode(this.#u8().subarray(this.msg, this.msg + n));
+  }
+
+  #check(code, what) {
+    if (code === OK) return;
+    if (code === HISTORY_EMPTY) return; // Backspace with nothing to undo: nothing changes
+    const msg = this.#cstr(this.x.quill_error_message(code));
+    throw new QuillError(`${what}: ${msg}`);
+  }
+}
+
+/** Compiles the module this engine runs best: `dir/quill-simd.wasm` if SIMD128 validates,
+ * else `dir/quill.wasm` (or that one when `useSimd` is false). Returns `{module, simd}`. */
+export async function loadWasm(dir = 'pkg', useSimd = true) {
+  const simd = useSimd && simdSupported();
+  const module = await Quill.compile(fetch(`${dir}/${simd ? 'quill-simd' : 'quill'}.wasm`));
+  return { module, simd };
+}

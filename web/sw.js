@@ -1,0 +1,30 @@
+// Offline use: the page, the two wasm builds and the default model are cached on the first
+// visit; later visits are served from the cache first (and the cache refreshed from the
+// network when it answers), so the page keeps working without a connection.
+const CACHE = 'quill-v1';
+const FILES = [
+  './', 'index.html', 'style.css', 'app.js', 'quill.js',
+  'pkg/quill.wasm', 'pkg/quill-simd.wasm', 'pkg/english-gru-1x256-int8.quill',
+];
+
+self.addEventListener('install', (e) => {
+  e.waitUntil(caches.open(CACHE).then((c) => c.addAll(FILES)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (e) => e.waitUntil(self.clients.claim()));
+
+self.addEventListener('fetch', (e) => {
+  if (e.request.method !== 'GET') return;
+  e.respondWith(
+    caches.open(CACHE).then(async (cache) => {
+      const cached = await cache.match(e.request);
+      const fresh = fetch(e.request)
+        .then((r) => {
+          if (r.ok) cache.put(e.request, r.clone());
+          return r;
+        })
+        .catch(() => cached);
+      return cached ?? fresh;
+    }),
+  );
+});

@@ -1,0 +1,121 @@
+// The page in headless Chromium (Debian's binary, driven by playwright-core; no browser is
+// downloaded). It types the transcript's keys into the text area, Backspace and Tab included,
+// and after every key reads the suggestions the page shows: they must equal the Rust API's
+// (characters, suffixes, probabilities bit for bit), with the SIMD128 build and without it.
+// Then the file picker: a damaged model must show the runtime's error and keep the old model;
+// another valid model must replace it.
+//
+//   node browser.mjs TRANSCRIPT.jsonl OTHER_MODEL.quill SCREENSHOT.png
+
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { serve } from './serve.mjs';
+import { KEYS, compare, readTranscript } from './transcript.mjs';
+
+const [transcript, otherModel, screenshot] = process.argv.slice(2);
+const expected = readTranscript(transcript);
+const web = join(dirname(fileURLToPath(import.meta.url)), '..');
+const SCREENSHOT_AT = KEYS.indexOf('more lov') + 'more lov'.length;
+
+const server = await serve(web);
+const url = `http://127.0.0.1:${server.address().port}/`;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  ],
+});
+let failures = 0;
+const fail = (msg) => {
+  failures++;
+  console.log(`  FAIL ${msg}`);
+};
+
+/** What the page shows now. */
+const shown = (page) =>
+  page.evaluate(() => ({
+    text: document.getElementById('text').value,
+    next: [...document.querySelectorAll('#next button')].map((b) => ({
+      char: b.dataset.char,
+      p: Number(b.dataset.p),
+    })),
+    words: [...document.querySelectorAll('#words button')].map((b) => ({
+      suffix: b.dataset.suffix,
+      p: Number(b.dataset.p),
+    })),
+    error: document.getElementById('error').hidden ? '' : document.getElementById('error').textContent,
+    model: document.getElementById('model-name').textContent,
+    kernel: document.getElementById('kernel').textContent,
+    speed: document.getElementById('speed').textContent,
+  }));
+
+async function open(simd) {
+  const page = await browser.newPage({ viewport: { width: 430, height: 860 }, deviceScaleFactor: 2 });
+  page.on('pageerror', (e) => fail(`page error: ${e.message}`));
+  await page.goto(`${url}?simd=${simd ? 1 : 0}`);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+  return page;
+}
+
+for (const simd of [true, false]) {
+  const page = await open(simd);
+  const start = await shown(page);
+  console.log(`Chromium ${browser.version()}, ${start.kernel}: ${start.model}; ${start.speed}`);
+  if (start.error) fail(`the page shows an error: ${start.error}`);
+  if (simd !== !start.kernel.includes('without')) fail(`kernel line: ${start.kernel}`);
+  const problems = compare(0, expected[0], start);
+  await page.click('#text');
+  const keys = [...KEYS];
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i];
+    if (k === '\b') await page.keyboard.press('Backspace');
+    else if (k === '\t') await page.keyboard.press('Tab');
+    else if (k === '\n') await page.keyboard.press('Enter');
+    else await page.keyboard.type(k);
+    problems.push(...compare(i + 1, expected[i + 1], await shown(page)));
+    if (simd && i + 1 === SCREENSHOT_AT && screenshot) {
+      await page.screenshot({ path: screenshot, fullPage: true });
+    }
+  }
+  console.log(`  ${problems.length ? 'FAIL' : 'identical to the Rust API'} over ${keys.length} keys`);
+  problems.slice(0, 5).forEach((p) => fail(p));
+  failures += problems.length > 5 ? problems.length - 5 : 0;
+
+  if (simd) {
+    // The file picker: a damaged model is refused with the runtime's message, the page keeps
+    // working on the old one; a valid one replaces it.
+    const bytes = readFileSync(otherModel);
+    const damaged = Buffer.from(bytes);
+    damaged[damaged.length >> 1] ^= 0x40;
+    const dir = mkdtempSync(join(tmpdir(), 'quill-web-'));
+    writeFileSync(join(dir, 'damaged.quill'), damaged);
+    await page.setInputFiles('#file', join(dir, 'damaged.quill'));
+    await page.waitForFunction(() => !document.getElementById('error').hidden);
+    const after = await shown(page);
+    if (!/damaged\.quill: not a usable model: .*checksum/.test(after.error)) {
+      fail(`damaged model: the page says ${JSON.stringify(after.error)}`);
+    } else {
+      console.log(`  damaged model refused: ${after.error}`);
+    }
+    if (after.model !== start.model) fail(`the damaged model replaced the old one: ${after.model}`);
+    await page.setInputFiles('#file', otherModel);
+    await page.waitForFunction(
+      (name) => document.getElementById('model-name').textContent.startsWith(name),
+      otherModel.split('/').pop(),
+    );
+    const other = await shown(page);
+    if (other.error) fail(`valid model: error ${other.error}`);
+    if (other.next.length !== 3) fail(`valid model: ${other.next.length} next characters shown`);
+    console.log(`  opened ${other.model}`);
+  }
+  await page.close();
+}
+
+await browser.close();
+server.close();
+console.log(failures ? `browser test: ${failures} failures` : 'browser test: passed');
+process.exit(failures ? 1 : 0);
