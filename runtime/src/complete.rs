@@ -67,23 +67,37 @@ pub fn complete_words<const B: usize, const L: usize>(
     bias: Option<&[f32]>,
     out: &mut [Completion<L>],
 ) -> Result<usize, Error> {
+    complete_words_up_to::<B, L>(p, B, scratch, bias, out)
+}
+
+/// [`complete_words`] with the beam width `width` chosen at run time, up to `CAP` (one copy
+/// of the search serves every width: the C ABI's `quill_complete_words`). The same results as
+/// `complete_words::<width, L>`.
+pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
+    p: &mut Predictor<'_, '_>,
+    width: usize,
+    scratch: &mut [f32],
+    bias: Option<&[f32]>,
+    out: &mut [Completion<L>],
+) -> Result<usize, Error> {
+    let width = width.min(CAP);
     if let Some(b) = bias {
         p.check_bias(b)?;
     }
     let snap = p.snapshot_len();
-    let needed = completion_buffer_len(p, B)?;
+    let needed = completion_buffer_len(p, width)?;
     let provided = scratch.len();
     let scratch = scratch
         .get_mut(..needed)
         .ok_or(Error::BufferTooSmall { needed, provided })?;
-    if B == 0 || out.is_empty() {
+    if width == 0 || out.is_empty() {
         return Ok(0);
     }
     let (origin, rest) = scratch.split_at_mut(snap);
-    let (mut cur, mut next) = rest.split_at_mut(snap.saturating_mul(B));
+    let (mut cur, mut next) = rest.split_at_mut(snap.saturating_mul(width));
     p.snapshot(origin)?;
     slot(cur, snap, 0)?.copy_from_slice(origin);
-    let mut beams: heapless::Vec<Beam<L>, B> = heapless::Vec::new();
+    let mut beams: heapless::Vec<Beam<L>, CAP> = heapless::Vec::new();
     let _ = beams.push(Beam {
         prob: 1.0,
         suffix: heapless::Vec::new(),
@@ -91,7 +105,7 @@ pub fn complete_words<const B: usize, const L: usize>(
     let mut found = 0usize;
     let result = (|| {
         for depth in 0..=L {
-            let mut steps: heapless::Vec<Step, B> = heapless::Vec::new();
+            let mut steps: heapless::Vec<Step, CAP> = heapless::Vec::new();
             for (bi, beam) in beams.iter().enumerate() {
                 p.restore(slot(cur, snap, bi)?)?;
                 let (max, sum) = p.softmax_stats_with(bias);
@@ -110,6 +124,7 @@ pub fn complete_words<const B: usize, const L: usize>(
                     } else if depth < L {
                         insert_step(
                             &mut steps,
+                            width,
                             Step {
                                 parent: bi,
                                 c,
@@ -130,7 +145,7 @@ pub fn complete_words<const B: usize, const L: usize>(
             if steps.is_empty() || (found == out.len() && worst.is_some_and(|w| best_open <= w)) {
                 break;
             }
-            let mut grown: heapless::Vec<Beam<L>, B> = heapless::Vec::new();
+            let mut grown: heapless::Vec<Beam<L>, CAP> = heapless::Vec::new();
             for (i, s) in steps.iter().enumerate() {
                 let parent = beams.get(s.parent).ok_or(Error::NoPrediction)?;
                 p.restore(slot(cur, snap, s.parent)?)?;
@@ -161,13 +176,14 @@ fn slot(buf: &mut [f32], snap: usize, i: usize) -> Result<&mut [f32], Error> {
     buf.get_mut(start..end).ok_or(Error::ModelTooLarge)
 }
 
-/// Keeps the `B` most likely steps, sorted, earlier ones first on ties (deterministic).
-fn insert_step<const B: usize>(steps: &mut heapless::Vec<Step, B>, s: Step) {
+/// Keeps the `width` (≤ `CAP`) most likely steps, sorted, earlier ones first on ties
+/// (deterministic).
+fn insert_step<const CAP: usize>(steps: &mut heapless::Vec<Step, CAP>, width: usize, s: Step) {
     let pos = steps.iter().take_while(|e| e.prob >= s.prob).count();
-    if pos >= B {
+    if pos >= width {
         return;
     }
-    if steps.is_full() {
+    if steps.len() >= width || steps.is_full() {
         steps.pop();
     }
     let _ = steps.insert(pos, s);

@@ -187,3 +187,81 @@ fn a_bias_masks_and_boosts_characters_for_top_k_and_words() {
         Err(Error::BufferTooSmall { .. })
     ));
 }
+
+/// The C ABI runs one copy of the search for every beam width: each width must give exactly
+/// what `complete_words::<width, 24>` gives (words, order and probabilities).
+#[test]
+fn c_abi_completion_equals_the_generic_search_at_every_beam_width() {
+    use runtime::capi::*;
+    let bytes = small_model(CellKind::Gru, 21);
+    let model = Model::from_bytes(&bytes).unwrap();
+    fn rust<const B: usize>(model: &Model<'_>, prefix: &str) -> Vec<(String, u32)> {
+        let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];
+        let mut p = Predictor::new(model, &mut buf).unwrap();
+        p.feed_str(prefix);
+        let mut scratch = vec![0f32; completion_buffer_len(&p, B).unwrap()];
+        let mut out: [Completion<24>; 5] = Default::default();
+        let n = complete_words::<B, 24>(&mut p, &mut scratch, None, &mut out).unwrap();
+        out[..n]
+            .iter()
+            .map(|c| (c.suffix.iter().collect(), c.probability.to_bits()))
+            .collect()
+    }
+    let c_abi = |beam: usize, prefix: &str| -> Vec<(String, u32)> {
+        let mut need = 0usize;
+        unsafe {
+            assert_eq!(quill_memory_size(bytes.as_ptr(), bytes.len(), &mut need), QUILL_OK);
+            let mut mem = vec![0u8; need];
+            let mut p = std::ptr::null_mut();
+            let rc = quill_init(mem.as_mut_ptr(), need, bytes.as_ptr(), bytes.len(), &mut p);
+            assert_eq!(rc, QUILL_OK);
+            assert_eq!(quill_feed_utf8(p, prefix.as_ptr(), prefix.len()), QUILL_OK);
+            assert_eq!(quill_completion_scratch_size(p, beam, &mut need), QUILL_OK);
+            let mut scratch = vec![0u8; need];
+            let mut words: Vec<QuillWord> = (0..5)
+                .map(|_| QuillWord {
+                    suffix: [0; QUILL_MAX_WORD_CHARS * 4 + 4],
+                    suffix_len: 0,
+                    probability: 0.0,
+                })
+                .collect();
+            let mut n = 0usize;
+            let rc = quill_complete_words(
+                p,
+                scratch.as_mut_ptr(),
+                need,
+                beam,
+                std::ptr::null(),
+                0,
+                words.as_mut_ptr(),
+                5,
+                &mut n,
+            );
+            assert_eq!(rc, QUILL_OK);
+            words[..n]
+                .iter()
+                .map(|w| {
+                    let s = &w.suffix[..w.suffix_len as usize];
+                    (String::from_utf8(s.to_vec()).unwrap(), w.probability.to_bits())
+                })
+                .collect()
+        }
+    };
+    for prefix in ["", "a", "ab.c", "cab "] {
+        let widths = [
+            rust::<1>(&model, prefix),
+            rust::<2>(&model, prefix),
+            rust::<3>(&model, prefix),
+            rust::<4>(&model, prefix),
+            rust::<5>(&model, prefix),
+            rust::<6>(&model, prefix),
+            rust::<7>(&model, prefix),
+            rust::<8>(&model, prefix),
+        ];
+        for (i, want) in widths.iter().enumerate() {
+            assert!(!want.is_empty(), "beam {} after {prefix:?} found nothing", i + 1);
+            assert_eq!(&c_abi(i + 1, prefix), want, "beam {} after {prefix:?}", i + 1);
+        }
+        assert_ne!(widths[0], widths[7], "beam 1 and 8 should differ somewhere");
+    }
+}

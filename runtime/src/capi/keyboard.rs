@@ -8,7 +8,8 @@ use super::{
     ALIGN, QUILL_ERR_BEAM, QUILL_ERR_CHAR, QUILL_ERR_MEMORY_TOO_SMALL, QUILL_ERR_MODEL_TOO_LARGE,
     QUILL_ERR_NULL, QUILL_MAX_K, QUILL_OK, QuillPredictor, bytes, code, pred, write_ranked,
 };
-use crate::{Completion, Error, History, complete_words, completion_buffer_len};
+use crate::complete::complete_words_up_to;
+use crate::{Completion, Error, History, completion_buffer_len};
 
 /// Widest beam `quill_complete_words` searches.
 pub const QUILL_MAX_BEAM: usize = 8;
@@ -208,17 +209,11 @@ pub unsafe extern "C" fn quill_complete_words(
     let mut out: [Completion<QUILL_MAX_WORD_CHARS>; QUILL_MAX_WORDS] = Default::default();
     let out = out.get_mut(..k.min(QUILL_MAX_WORDS)).unwrap_or_default();
     const L: usize = QUILL_MAX_WORD_CHARS;
-    let result = match beam {
-        1 => complete_words::<1, L>(p, scratch, b, out),
-        2 => complete_words::<2, L>(p, scratch, b, out),
-        3 => complete_words::<3, L>(p, scratch, b, out),
-        4 => complete_words::<4, L>(p, scratch, b, out),
-        5 => complete_words::<5, L>(p, scratch, b, out),
-        6 => complete_words::<6, L>(p, scratch, b, out),
-        7 => complete_words::<7, L>(p, scratch, b, out),
-        8 => complete_words::<8, L>(p, scratch, b, out),
-        _ => return QUILL_ERR_BEAM,
-    };
+    if !(1..=QUILL_MAX_BEAM).contains(&beam) {
+        return QUILL_ERR_BEAM;
+    }
+    // One copy of the search for every width (eight monomorphised copies cost ~15 KB).
+    let result = complete_words_up_to::<QUILL_MAX_BEAM, L>(p, beam, scratch, b, out);
     let n = match result {
         Ok(n) => n,
         // A scratch block too small is QUILL_ERR_MEMORY_TOO_SMALL.
