@@ -7,7 +7,9 @@
 #  - libquill.a for Android (aarch64-linux-android) and Cortex-M4F: no allocator, no libc
 #    beyond mem*, only compiler builtins undefined;
 #  - wasm32: the runtime builds for wasm32-unknown-unknown, and its unit tests and the golden
-#    tests run as wasm32-wasip1 in Node;
+#    tests run as wasm32-wasip1 in Node, with and without SIMD128;
+#  - the web page (web/test/run.sh): quill.wasm in Node and the page in headless Chromium,
+#    every suggestion equal to the Rust API's;
 #  - the per-target measuring tools on one model (scripts/measure-targets.sh --quick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,6 +55,14 @@ cargo build --release --quiet -p runtime --target wasm32-unknown-unknown
 export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/wasi-run.mjs"
 cargo test --release --quiet --target wasm32-wasip1 -p runtime --lib
 cargo test --release --quiet --target wasm32-wasip1 -p quill-tests --test golden
+echo "   again with SIMD128 (Kernel::Simd128: bit-identical to the portable kernel)"
+RUSTFLAGS="-C target-feature=+simd128" cargo test --release --quiet --target wasm32-wasip1 \
+  --target-dir target/wasm-simd -p runtime --lib
+RUSTFLAGS="-C target-feature=+simd128" cargo test --release --quiet --target wasm32-wasip1 \
+  --target-dir target/wasm-simd -p quill-tests --test golden
+
+step "the web page: quill.wasm in Node and the page in headless Chromium against the Rust API"
+bash web/test/run.sh
 
 step "per-target measurement tools on one model"
 bash scripts/measure-targets.sh --quick

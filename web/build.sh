@@ -22,7 +22,7 @@ build() { # name rustflags(0x1f-separated)
 }
 build quill "$stack"
 build quill-simd "$stack"'\x1f-C\x1ftarget-feature=+simd128'
-cp ../models/english-gru-1x256-int8.quill pkg/ 2>/dev/null || echo "note: models/english-gru-1x256-int8.quill not there yet"
+cp ../models/english-gru-1x256-int8.quill pkg/
 for f in pkg/quill.wasm pkg/quill-simd.wasm; do
   printf '%-20s %6d bytes, %6d gzipped\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done

@@ -10,11 +10,15 @@ const TYPES = {
   '.wasm': 'application/wasm', '.quill': 'application/octet-stream', '.png': 'image/png',
 };
 
-export function serve(root) {
+/** Serves `root`; `extra` maps a path prefix ('/bench/') to another folder. */
+export function serve(root, extra = {}) {
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url, 'http://x').pathname));
     if (path.includes('..')) return res.writeHead(400).end();
-    const file = join(root, path.endsWith('/') ? `${path}index.html` : path);
+    const prefix = Object.keys(extra).find((p) => path.startsWith(p));
+    const file = prefix
+      ? join(extra[prefix], path.slice(prefix.length))
+      : join(root, path.endsWith('/') ? `${path}index.html` : path);
     try {
       const body = await readFile(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' });

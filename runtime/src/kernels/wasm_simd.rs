@@ -3,9 +3,9 @@
 //! also serve older engines ships a second build without it and picks by `WebAssembly.validate`).
 //!
 //! Four rows per pass, so each activation vector is loaded and widened once for four rows.
-//! - int8: the 7-bit activations are centred (`q − 64`, which fits `i8`) and widened to `i16`
-//!   once per 16 columns; each weight row is widened `i8 → i16` and multiplied with
-//!   `i32x4.dot_i16x8_s` (`pmaddwd` on x86, `smull`+`addp` on ARM). The sums are exact `i32`s,
+//! - int8: the 7-bit activations are widened to `i16` and centred (`q − 64`) once per 16
+//!   columns for four rows; each row's weights are loaded widened (`v128.load8x8_s`) and
+//!   multiplied with `i32x4.dot_i16x8_s` (`pmaddwd` on x86, `smull`+`addp` on ARM). The sums are exact `i32`s,
 //!   the same integers the portable kernel computes, and the final float expression is the
 //!   same, so the products agree bit for bit.
 //! - f32: two `f32x4` accumulators per row are exactly the portable kernel's eight
@@ -14,8 +14,9 @@
 //!   also bit for bit.
 //!
 //! The SIMD intrinsics are safe to call here: the whole module only exists when the build
-//! enables `simd128`. The loads are the only `unsafe`: each reads 16 bytes through a reference
-//! to a 16-byte array (in bounds by its type; `v128_load` has no alignment requirement).
+//! enables `simd128`. The loads are the only `unsafe`: each reads 8 or 16 bytes through a
+//! reference to an array of that length (in bounds by its type; wasm loads have no alignment
+//! requirement).
 
 use core::arch::wasm32::*;
 
@@ -38,17 +39,34 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
     let (y4, yt) = y.as_chunks_mut::<ROWS>();
     let blocks = w.chunks_exact(row_bytes.saturating_mul(ROWS));
     for (wb, ys) in blocks.zip(y4.iter_mut()) {
-        let Some(rows) = split_rows(wb, row_bytes) else {
+        let Some([r0, r1, r2, r3]) = split_rows(wb, row_bytes) else {
             break;
         };
-        for (out, d) in ys.iter_mut().zip(dot_f32_rows(rows, xb, xt)) {
-            *out += d;
+        let (b0, b1, b2, b3) = (blocks_of(r0), blocks_of(r1), blocks_of(r2), blocks_of(r3));
+        let z = f32x4_splat(0.0);
+        let mut acc = [(z, z); ROWS];
+        // Written out for four rows (not a loop over an array of accumulators), so that the
+        // eight accumulators stay in registers at every optimisation level, "s" included.
+        for ((((x8, w0), w1), w2), w3) in xb.iter().zip(b0).zip(b1).zip(b2).zip(b3) {
+            let (x_lo, x_hi) = halves(x8);
+            acc[0] = mac_f32(acc[0], w0, x_lo, x_hi);
+            acc[1] = mac_f32(acc[1], w1, x_lo, x_hi);
+            acc[2] = mac_f32(acc[2], w2, x_lo, x_hi);
+            acc[3] = mac_f32(acc[3], w3, x_lo, x_hi);
+        }
+        for ((out, a), row) in ys.iter_mut().zip(acc).zip([r0, r1, r2, r3]) {
+            *out += finish_f32(a, row, xb.len(), xt);
         }
     }
     let tail = w.chunks_exact(row_bytes).skip(y4.len().saturating_mul(ROWS));
     for (row, out) in tail.zip(yt) {
-        let [d] = dot_f32_rows([row], xb, xt);
-        *out += d;
+        let z = f32x4_splat(0.0);
+        let mut acc = (z, z);
+        for (x8, w) in xb.iter().zip(blocks_of(row)) {
+            let (x_lo, x_hi) = halves(x8);
+            acc = mac_f32(acc, w, x_lo, x_hi);
+        }
+        *out += finish_f32(acc, row, xb.len(), xt);
     }
 }
 
@@ -59,39 +77,44 @@ fn split_rows(block: &[u8], row_len: usize) -> Option<[&[u8]; ROWS]> {
     Some([rows.next()?, rows.next()?, rows.next()?, rows.next()?])
 }
 
-/// The portable kernel's dot product for `N` rows at once, bit for bit.
+/// A row's whole 32-byte blocks (eight f32 weights each).
 #[inline(always)]
-fn dot_f32_rows<const N: usize>(rows: [&[u8]; N], xb: &[[f32; 8]], xt: &[f32]) -> [f32; N] {
-    let mut lo = [f32x4_splat(0.0); N];
-    let mut hi = [f32x4_splat(0.0); N];
-    let blocks = rows.map(|r| r.as_chunks::<32>().0);
-    for (k, x8) in xb.iter().enumerate() {
-        let x_lo = f32x4(x8[0], x8[1], x8[2], x8[3]);
-        let x_hi = f32x4(x8[4], x8[5], x8[6], x8[7]);
-        for ((l, h), b) in lo.iter_mut().zip(hi.iter_mut()).zip(&blocks) {
-            let Some(w) = b.get(k) else { continue };
-            let (w16, _) = w.as_chunks::<16>();
-            let (Some(w_lo), Some(w_hi)) = (w16.first(), w16.get(1)) else {
-                continue;
-            };
-            *l = f32x4_add(*l, f32x4_mul(load(w_lo), x_lo));
-            *h = f32x4_add(*h, f32x4_mul(load(w_hi), x_hi));
-        }
+fn blocks_of(row: &[u8]) -> &[[u8; 32]] {
+    row.as_chunks::<32>().0
+}
+
+#[inline(always)]
+fn halves(x8: &[f32; 8]) -> (v128, v128) {
+    let [a, b, c, d, e, f, g, h] = *x8;
+    (f32x4(a, b, c, d), f32x4(e, f, g, h))
+}
+
+/// The portable kernel's `acc[j] += w·x` for eight columns: lanes 0–3 and 4–7.
+#[inline(always)]
+fn mac_f32((lo, hi): (v128, v128), w: &[u8; 32], x_lo: v128, x_hi: v128) -> (v128, v128) {
+    let (w16, _) = w.as_chunks::<16>();
+    let (Some(w_lo), Some(w_hi)) = (w16.first(), w16.get(1)) else {
+        return (lo, hi); // unreachable: 32 bytes are two 16-byte halves
+    };
+    (
+        f32x4_add(lo, f32x4_mul(load(w_lo), x_lo)),
+        f32x4_add(hi, f32x4_mul(load(w_hi), x_hi)),
+    )
+}
+
+/// The portable kernel's `sum8(acc) + tail`, bit for bit.
+#[inline(always)]
+fn finish_f32((lo, hi): (v128, v128), row: &[u8], blocks: usize, xt: &[f32]) -> f32 {
+    // ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), the portable `sum8` tree.
+    let c = f32x4_add(lo, hi);
+    let d = f32x4_add(c, i32x4_shuffle::<2, 3, 0, 1>(c, c));
+    let sum = f32x4_extract_lane::<0>(d) + f32x4_extract_lane::<1>(d);
+    let tail_w = row.get(blocks.saturating_mul(32)..).unwrap_or_default();
+    let mut tail = 0.0;
+    for (w, xv) in tail_w.as_chunks::<4>().0.iter().zip(xt) {
+        tail += f32::from_le_bytes(*w) * xv;
     }
-    let mut out = [0f32; N];
-    for (((o, l), h), row) in out.iter_mut().zip(lo).zip(hi).zip(rows) {
-        // ((a0+a4)+(a2+a6)) + ((a1+a5)+(a3+a7)), the portable `sum8` tree.
-        let c = f32x4_add(l, h);
-        let d = f32x4_add(c, i32x4_shuffle::<2, 3, 0, 1>(c, c));
-        let sum = f32x4_extract_lane::<0>(d) + f32x4_extract_lane::<1>(d);
-        let tail_w = row.get(xb.len().saturating_mul(32)..).unwrap_or_default();
-        let mut tail = 0.0;
-        for (w, xv) in tail_w.as_chunks::<4>().0.iter().zip(xt) {
-            tail += f32::from_le_bytes(*w) * xv;
-        }
-        *o = sum + tail;
-    }
-    out
+    sum + tail
 }
 
 /// `y += (W·(q − 64)) · scale_row · sx` over int8 weights and offset 7-bit activations `q`.
@@ -99,8 +122,9 @@ pub(super) fn matvec_q8(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32
     let cols = q.len().max(1);
     let (scales, _) = scales.as_chunks::<4>();
     let (qb, qt) = q.as_chunks::<16>();
-    let offset = i8x16_splat(ZERO as i8);
-    let finish = |out: &mut f32, dot: i32, s: &[u8; 4]| {
+    let offset = i16x8_splat(ZERO as i16);
+    let finish = |out: &mut f32, acc: v128, row: &[u8], s: &[u8; 4]| {
+        let dot = finish_q8(acc, row, qb.len(), qt);
         *out += dot as f32 * (f32::from_le_bytes(*s) * sx);
     };
     let (y4, yt) = y.as_chunks_mut::<ROWS>();
@@ -110,48 +134,78 @@ pub(super) fn matvec_q8(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32
         let Some(rows) = split_rows(wb, cols) else {
             break;
         };
-        let dots = dot_q8_rows(rows, qb, qt, offset);
-        for ((out, dot), s) in ys.iter_mut().zip(dots).zip(ss) {
-            finish(out, dot, s);
+        let [r0, r1, r2, r3] = rows.map(|r| r.as_chunks::<16>().0);
+        let mut acc = [i32x4_splat(0); ROWS];
+        // Four rows written out, as in `matvec_f32`.
+        for ((((q16, w0), w1), w2), w3) in qb.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
+            let (a_lo, a_hi) = centred(q16, offset);
+            acc[0] = mac_q8(acc[0], w0, a_lo, a_hi);
+            acc[1] = mac_q8(acc[1], w1, a_lo, a_hi);
+            acc[2] = mac_q8(acc[2], w2, a_lo, a_hi);
+            acc[3] = mac_q8(acc[3], w3, a_lo, a_hi);
+        }
+        for (((out, a), row), s) in ys.iter_mut().zip(acc).zip(rows).zip(ss) {
+            finish(out, a, row, s);
         }
     }
     let done = y4.len().saturating_mul(ROWS);
     let tail = w.chunks_exact(cols).zip(scales).skip(done);
     for ((row, s), out) in tail.zip(yt) {
-        let [dot] = dot_q8_rows([row], qb, qt, offset);
-        finish(out, dot, s);
+        let mut acc = i32x4_splat(0);
+        for (q16, w) in qb.iter().zip(row.as_chunks::<16>().0) {
+            let (a_lo, a_hi) = centred(q16, offset);
+            acc = mac_q8(acc, w, a_lo, a_hi);
+        }
+        finish(out, acc, row, s);
     }
 }
 
-/// Σ w·(q − 64) for `N` rows, exact in `i32` (see `portable::dot_q8` for the bound).
+/// 16 activations centred (`q − 64`: −63..=63) as two `i16x8`.
 #[inline(always)]
-fn dot_q8_rows<const N: usize>(
-    rows: [&[u8]; N],
-    qb: &[[u8; 16]],
-    qt: &[u8],
-    offset: v128,
-) -> [i32; N] {
-    let mut acc = [i32x4_splat(0); N];
-    let blocks = rows.map(|r| r.as_chunks::<16>().0);
-    for (k, q16) in qb.iter().enumerate() {
-        let a = i8x16_sub(load(q16), offset); // −63..=63
-        let (a_lo, a_hi) = (i16x8_extend_low_i8x16(a), i16x8_extend_high_i8x16(a));
-        for (s, b) in acc.iter_mut().zip(&blocks) {
-            let Some(w16) = b.get(k) else { continue };
-            let w = load(w16);
-            let lo = i32x4_dot_i16x8(i16x8_extend_low_i8x16(w), a_lo);
-            let hi = i32x4_dot_i16x8(i16x8_extend_high_i8x16(w), a_hi);
-            *s = i32x4_add(*s, i32x4_add(lo, hi));
-        }
-    }
-    let mut out = [0i32; N];
-    for ((o, s), row) in out.iter_mut().zip(acc).zip(rows) {
-        let lanes = i32x4_add(s, i32x4_shuffle::<2, 3, 0, 1>(s, s));
-        let sum = i32x4_extract_lane::<0>(lanes).wrapping_add(i32x4_extract_lane::<1>(lanes));
-        let tail_w = row.get(qb.len().saturating_mul(16)..).unwrap_or_default();
-        *o = sum.wrapping_add(portable::dot_q8(tail_w, qt));
-    }
-    out
+fn centred(q16: &[u8; 16], offset: v128) -> (v128, v128) {
+    let (q8, _) = q16.as_chunks::<8>();
+    let (Some(lo), Some(hi)) = (q8.first(), q8.get(1)) else {
+        return (offset, offset); // unreachable: 16 bytes are two 8-byte halves
+    };
+    (
+        i16x8_sub(load_u8x8(lo), offset),
+        i16x8_sub(load_u8x8(hi), offset),
+    )
+}
+
+/// `acc += Σ w·a` over 16 columns, in four `i32` lanes (exact: see `portable::dot_q8`). Each
+/// half of the weights is loaded already widened (`v128.load8x8_s`: one `pmovsxbw` from memory
+/// on x86).
+#[inline(always)]
+fn mac_q8(acc: v128, w16: &[u8; 16], a_lo: v128, a_hi: v128) -> v128 {
+    let (w8, _) = w16.as_chunks::<8>();
+    let (Some(w_lo), Some(w_hi)) = (w8.first(), w8.get(1)) else {
+        return acc; // unreachable, as above
+    };
+    let lo = i32x4_dot_i16x8(load_i8x8(w_lo), a_lo);
+    let hi = i32x4_dot_i16x8(load_i8x8(w_hi), a_hi);
+    i32x4_add(acc, i32x4_add(lo, hi))
+}
+
+#[inline(always)]
+fn load_i8x8(bytes: &[u8; 8]) -> v128 {
+    // SAFETY: `bytes` is 8 readable bytes; the load has no alignment requirement.
+    unsafe { i16x8_load_extend_i8x8(bytes.as_ptr().cast::<i8>()) }
+}
+
+#[inline(always)]
+fn load_u8x8(bytes: &[u8; 8]) -> v128 {
+    // SAFETY: as in `load_i8x8`.
+    unsafe { u16x8_load_extend_u8x8(bytes.as_ptr()) }
+}
+
+/// The four lanes summed, plus the columns after the last whole 16 (portable code).
+#[inline(always)]
+fn finish_q8(acc: v128, row: &[u8], blocks: usize, qt: &[u8]) -> i32 {
+    let lanes = i32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
+    let sum = i32x4_extract_lane::<0>(lanes).wrapping_add(i32x4_extract_lane::<1>(lanes));
+    let tail_w = row.get(blocks.saturating_mul(16)..).unwrap_or_default();
+    sum.wrapping_add(portable::dot_q8(tail_w, qt))
 }
 
 /// Against the portable kernel, bit for bit, int8 and f32, on every shape class: four-row
