@@ -119,14 +119,19 @@ impl fmt::Display for Error {
                 f,
                 "model file is {len} bytes, shorter than the 16-byte minimum (header + checksum): {CORRUPT}"
             ),
-            Error::BadMagic { found } => write!(
-                f,
-                "not a Quill model file: it starts with {found:02x?}, expected \"QUIL\"; pass the .quill file written by `train export`"
-            ),
+            Error::BadMagic { found } => {
+                // Hex by hand: `{:02x?}` would link core's Debug machinery into every firmware.
+                let [a, b, c, d] = *found;
+                write!(
+                    f,
+                    "not a Quill model file: it starts with [{a:02x}, {b:02x}, {c:02x}, {d:02x}], expected \"QUIL\"; pass the .quill file written by `train export`"
+                )
+            }
             Error::UnsupportedVersion { found } => write!(
                 f,
-                "model file format version {found} is not supported by this build (supported: {SUPPORTED_VERSIONS:?}); \
-                 export it again with a matching trainer or upgrade the runtime"
+                "model file format version {found} is not supported by this build (supported: {}); \
+                 export it again with a matching trainer or upgrade the runtime",
+                Versions(SUPPORTED_VERSIONS)
             ),
             Error::ReservedNotZero => {
                 write!(
@@ -242,3 +247,18 @@ impl fmt::Display for Error {
 }
 
 impl core::error::Error for Error {}
+
+/// The supported versions as "1, 2" (without `{:?}`, for the reason above).
+struct Versions(&'static [u16]);
+
+impl fmt::Display for Versions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, v) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{v}")?;
+        }
+        Ok(())
+    }
+}
