@@ -167,14 +167,16 @@ fn header_errors_say_what_is_wrong() {
 
     let mut b = good.clone();
     b[0] = b'X';
-    assert!(matches!(Model::from_bytes(&b), Err(Error::BadMagic { .. })));
+    let e = Model::from_bytes(&b).unwrap_err();
+    assert!(matches!(e, Error::BadMagic { .. }));
+    assert!(e.to_string().contains("[58, 55, 49, 4c]"), "{e}");
 
     let mut b = good.clone();
     b[4] = 9;
     let e = Model::from_bytes(&b).unwrap_err();
     assert_eq!(e, Error::UnsupportedVersion { found: 9 });
     assert!(
-        e.to_string().contains("version 9") && e.to_string().contains("[1]"),
+        e.to_string().contains("version 9") && e.to_string().contains("(supported: 1)"),
         "{e}"
     );
 
