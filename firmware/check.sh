@@ -10,6 +10,7 @@
 # 3. The kernel each board picks agrees with the portable kernel on every shape class.
 # 4. A byte flipped in the model inside the M4F and M0 images must be reported over
 #    semihosting as a damaged model, with a failing exit status, not a panic or a hang.
+# 5. The English model the web page ships runs the same session on the M4F as on the host.
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
@@ -72,4 +73,24 @@ PY
     grep '^error' "$out/$target-corrupt.txt"
   fi
 done
+
+# The English model the web page ships (GRU 1x256 int8, 269 KB: the M4F board's flash, not the
+# micro:bit's 256 KB) through the same session, host against Cortex-M4F.
+english=../models/english-gru-1x256-int8.quill
+echo "-- the English model ($english) on the host and the Cortex-M4F"
+export QUILL_MODEL=$english CARGO_TARGET_DIR=target/english
+cargo build --release --quiet --bin keyboard
+target/english/release/keyboard | grep -v '^#' > "$out/english-host.lines"
+cargo build --release --quiet --target thumbv7em-none-eabihf --bin keyboard
+run_qemu thumbv7em-none-eabihf target/english/thumbv7em-none-eabihf/release/keyboard \
+  > "$out/english-m4f.txt"
+grep -v '^#' "$out/english-m4f.txt" > "$out/english-m4f.lines"
+if diff -u "$out/english-host.lines" "$out/english-m4f.lines"; then
+  echo "   identical to the host: $(wc -l < "$out/english-host.lines") lines"
+  head -n 3 "$out/english-m4f.lines"
+else
+  echo "FAIL: the English model on the M4F printed something else than the host"
+  status=1
+fi
+unset QUILL_MODEL CARGO_TARGET_DIR
 exit $status
