@@ -8,7 +8,8 @@ use runtime::{InputSide, Kernel, Model, Predictor};
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let usage = "usage: step_loop rnn|gru|lstm LAYERS HIDDEN f32|int8 [table|step] [STEPS] [portable]";
+    let usage =
+        "usage: step_loop rnn|gru|lstm LAYERS HIDDEN f32|int8 [table|step] [STEPS] [portable]";
     let cell = match args.first().map(String::as_str) {
         Some("rnn") => format::CellKind::RnnTanh,
         Some("gru") => format::CellKind::Gru,

@@ -210,7 +210,10 @@ fn c_abi_completion_equals_the_generic_search_at_every_beam_width() {
     let c_abi = |beam: usize, prefix: &str| -> Vec<(String, u32)> {
         let mut need = 0usize;
         unsafe {
-            assert_eq!(quill_memory_size(bytes.as_ptr(), bytes.len(), &mut need), QUILL_OK);
+            assert_eq!(
+                quill_memory_size(bytes.as_ptr(), bytes.len(), &mut need),
+                QUILL_OK
+            );
             let mut mem = vec![0u8; need];
             let mut p = std::ptr::null_mut();
             let rc = quill_init(mem.as_mut_ptr(), need, bytes.as_ptr(), bytes.len(), &mut p);
@@ -242,7 +245,10 @@ fn c_abi_completion_equals_the_generic_search_at_every_beam_width() {
                 .iter()
                 .map(|w| {
                     let s = &w.suffix[..w.suffix_len as usize];
-                    (String::from_utf8(s.to_vec()).unwrap(), w.probability.to_bits())
+                    (
+                        String::from_utf8(s.to_vec()).unwrap(),
+                        w.probability.to_bits(),
+                    )
                 })
                 .collect()
         }
@@ -259,8 +265,17 @@ fn c_abi_completion_equals_the_generic_search_at_every_beam_width() {
             rust::<8>(&model, prefix),
         ];
         for (i, want) in widths.iter().enumerate() {
-            assert!(!want.is_empty(), "beam {} after {prefix:?} found nothing", i + 1);
-            assert_eq!(&c_abi(i + 1, prefix), want, "beam {} after {prefix:?}", i + 1);
+            assert!(
+                !want.is_empty(),
+                "beam {} after {prefix:?} found nothing",
+                i + 1
+            );
+            assert_eq!(
+                &c_abi(i + 1, prefix),
+                want,
+                "beam {} after {prefix:?}",
+                i + 1
+            );
         }
         assert_ne!(widths[0], widths[7], "beam 1 and 8 should differ somewhere");
     }

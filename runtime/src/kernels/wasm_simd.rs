@@ -58,7 +58,9 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
             *out += finish_f32(a, row, xb.len(), xt);
         }
     }
-    let tail = w.chunks_exact(row_bytes).skip(y4.len().saturating_mul(ROWS));
+    let tail = w
+        .chunks_exact(row_bytes)
+        .skip(y4.len().saturating_mul(ROWS));
     for (row, out) in tail.zip(yt) {
         let z = f32x4_splat(0.0);
         let mut acc = (z, z);
@@ -250,7 +252,9 @@ mod tests {
                 let x: Vec<f32> = (0..cols).map(|_| unit()).collect();
                 let y0: Vec<f32> = (0..rows).map(|i| i as f32 * 0.25 - 3.0).collect();
 
-                let wf: Vec<u8> = (0..rows * cols).flat_map(|_| unit().to_le_bytes()).collect();
+                let wf: Vec<u8> = (0..rows * cols)
+                    .flat_map(|_| unit().to_le_bytes())
+                    .collect();
                 let (mut a, mut b) = (y0.clone(), y0.clone());
                 portable::matvec_f32(&wf, &x, &mut a);
                 matvec_f32(&wf, &x, &mut b);

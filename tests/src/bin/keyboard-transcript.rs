@@ -86,7 +86,8 @@ fn line(
 ) -> Result<usize, String> {
     let mut next = [('\0', 0f32); SHOWN];
     let n = p.top_k_into(&mut next);
-    let found = complete_words::<BEAM, SUFFIX>(p, scratch, None, words).map_err(|e| e.to_string())?;
+    let found =
+        complete_words::<BEAM, SUFFIX>(p, scratch, None, words).map_err(|e| e.to_string())?;
     let mut out = format!("{{\"key\":{},\"text\":{},\"next\":[", json(key), json(text));
     for (i, (c, prob)) in next.iter().take(n).enumerate() {
         let sep = if i > 0 { "," } else { "" };
