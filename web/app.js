@@ -42,7 +42,8 @@ async function openModel(bytes, name) {
   q = next;
   $('model-name').textContent = `${name} (${bytes.length.toLocaleString('en')} bytes)`;
   $('model-arch').textContent = q.description;
-  $('kernel').textContent = `${q.kernel}${wasm.simd ? '' : ' (build without WebAssembly SIMD)'}`;
+  const skipped = wasm.rejected.length ? ` (${wasm.rejected.join(', ')} failed its check here)` : '';
+  $('kernel').textContent = `${q.kernel} · ${wasm.name}.wasm${skipped}`;
   $('speed').textContent = `${us.toFixed(1)} µs per character · loaded and validated in ${loadMs.toFixed(1)} ms`;
   document.body.dataset.usPerChar = us.toFixed(3);
   consumed = '';
@@ -151,8 +152,8 @@ async function main() {
     navigator.serviceWorker.register('sw.js').catch(() => {}); // offline use is a bonus
   }
   try {
-    // ?simd=0 runs the build without SIMD128 (what engines without it get), for comparison.
-    wasm = await loadWasm('pkg', new URLSearchParams(location.search).get('simd') !== '0');
+    // ?wasm=quill-simd (or quill) runs that build instead of the fastest, for comparison.
+    wasm = await loadWasm('pkg', new URLSearchParams(location.search).get('wasm'));
     const r = await fetch(DEFAULT_MODEL);
     if (!r.ok) throw new QuillError(`cannot load ${DEFAULT_MODEL}: HTTP ${r.status} (run bash web/build.sh)`);
     await openModel(new Uint8Array(await r.arrayBuffer()), DEFAULT_MODEL.split('/').pop());

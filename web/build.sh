@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the web page's files into web/pkg/ (not committed):
-#   quill-simd.wasm  the runtime with the SIMD128 kernel (every current browser)
-#   quill.wasm       the same without SIMD128 (the page picks it where SIMD128 does not validate)
+#   quill-relaxed.wasm  SIMD128 with relaxed SIMD's i8 x i7 dot product for int8 (Chrome 114+)
+#   quill-simd.wasm     the SIMD128 kernel (every current browser)
+#   quill.wasm          without SIMD (engines without SIMD128)
+# The page takes the first of these that validates and passes Kernel::verify in the browser.
 #   *.quill          the model the page opens by default (models/english-gru-1x256-int8.quill)
 # Then serve web/ as static files, e.g. `python3 -m http.server -d web 8000`, and open
 # http://localhost:8000/.
@@ -22,7 +24,8 @@ build() { # name rustflags(0x1f-separated)
 }
 build quill "$stack"
 build quill-simd "$stack"'\x1f-C\x1ftarget-feature=+simd128'
+build quill-relaxed "$stack"'\x1f-C\x1ftarget-feature=+simd128,+relaxed-simd'
 cp ../models/english-gru-1x256-int8.quill pkg/
-for f in pkg/quill.wasm pkg/quill-simd.wasm; do
+for f in pkg/quill.wasm pkg/quill-simd.wasm pkg/quill-relaxed.wasm; do
   printf '%-20s %6d bytes, %6d gzipped\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done

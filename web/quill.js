@@ -21,14 +21,31 @@ const MSG_BYTES = 512;
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
 
-/** The two builds of the module: with SIMD128 where the engine validates it, else portable. */
-export const SIMD_PROBE = new Uint8Array([
+/** Tiny modules that validate only where the engine has SIMD128 / relaxed SIMD. */
+const SIMD_PROBE = new Uint8Array([
   0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
   15, 253, 98, 11,
 ]); // (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt)
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 0, 253,
+  15, 65, 0, 253, 15, 65, 0, 253, 15, 253, 147, 2, 11,
+]); // three i8x16.splat, then i32x4.relaxed_dot_i8x16_i7x16_add_s
 
 export function simdSupported() {
   return WebAssembly.validate(SIMD_PROBE);
+}
+
+export function relaxedSimdSupported() {
+  return WebAssembly.validate(RELAXED_PROBE);
+}
+
+/** The builds, fastest first: the file and whether this engine can take it at all. */
+export function builds() {
+  return [
+    { name: 'quill-relaxed', ok: relaxedSimdSupported() },
+    { name: 'quill-simd', ok: simdSupported() },
+    { name: 'quill', ok: true },
+  ];
 }
 
 export class QuillError extends Error {}
@@ -239,10 +256,20 @@ export class Quill {
   }
 }
 
-/** Compiles the module this engine runs best: `dir/quill-simd.wasm` if SIMD128 validates,
- * else `dir/quill.wasm` (or that one when `useSimd` is false). Returns `{module, simd}`. */
-export async function loadWasm(dir = 'pkg', useSimd = true) {
-  const simd = useSimd && simdSupported();
-  const module = await Quill.compile(fetch(`${dir}/${simd ? 'quill-simd' : 'quill'}.wasm`));
-  return { module, simd };
+/**
+ * Compiles the fastest build this engine runs correctly: the first of `builds()` that
+ * validates and whose kernel agrees with the portable one here (`quill_web_verify`, int8 bit
+ * for bit). `only` names one build instead (for comparisons). Returns `{module, name, rejected}`
+ * (`rejected`: builds that validated but failed the check).
+ */
+export async function loadWasm(dir = 'pkg', only = null) {
+  const rejected = [];
+  for (const { name, ok } of builds()) {
+    if (only ? name !== only : !ok) continue;
+    const module = await Quill.compile(fetch(`${dir}/${name}.wasm`));
+    const { exports } = await WebAssembly.instantiate(module, {});
+    if (exports.quill_web_verify() === 0) return { module, name, rejected };
+    rejected.push(name);
+  }
+  throw new QuillError(`no build of quill.wasm computes correctly here (rejected: ${rejected.join(', ')})`);
 }

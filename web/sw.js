@@ -4,7 +4,7 @@
 const CACHE = 'quill-v1';
 const FILES = [
   './', 'index.html', 'style.css', 'app.js', 'quill.js',
-  'pkg/quill.wasm', 'pkg/quill-simd.wasm', 'pkg/english-gru-1x256-int8.quill',
+  'pkg/quill.wasm', 'pkg/quill-simd.wasm', 'pkg/quill-relaxed.wasm', 'pkg/english-gru-1x256-int8.quill',
 ];
 
 self.addEventListener('install', (e) => {

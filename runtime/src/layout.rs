@@ -3,7 +3,7 @@
 //! ```text
 //! [ h: layers×hidden | c: layers×hidden (LSTM only) | gi: gates×hidden | gh: gates×hidden
 //!   | x: embed | logits: vocab | quant: ⌈max(embed, hidden) / 4⌉
-//!   | row_sums: layers×2×gates×hidden + vocab (x86_64 only)
+//!   | row_sums: layers×2×gates×hidden + vocab (x86_64, wasm32 relaxed SIMD)
 //!   | table: vocab×gates×hidden (only with [`InputSide::Table`]) ]
 //! ```
 //! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
@@ -125,7 +125,7 @@ impl Layout {
         let Some(t) = t.checked_add(quant) else {
             return None;
         };
-        let row_sums = if cfg!(target_arch = "x86_64") {
+        let row_sums = if cfg!(quill_row_sums) {
             let Some(per_layer) = layers.checked_mul(g2) else {
                 return None;
             };

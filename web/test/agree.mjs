@@ -1,7 +1,10 @@
-// quill.js over both wasm builds in Node, typing the transcript's keys through the same calls
+// quill.js over the wasm builds in Node, typing the transcript's keys through the same calls
 // the page makes: every top-3 and every completion must equal the Rust API's, bit for bit.
+// A build this Node cannot run is skipped and said so: relaxed SIMD does not validate in
+// Node 20 without a flag, and with `--experimental-wasm-relaxed-simd` its pre-standard dot
+// product differs, which the build's own check (`quill_web_verify`) must catch.
 //
-//   node agree.mjs MODEL.quill TRANSCRIPT.jsonl quill.wasm quill-simd.wasm
+//   node agree.mjs MODEL.quill TRANSCRIPT.jsonl quill.wasm quill-simd.wasm quill-relaxed.wasm
 
 import { readFileSync } from 'node:fs';
 import { Quill } from '../quill.js';
@@ -12,7 +15,17 @@ const expected = readTranscript(transcript);
 const bytes = new Uint8Array(readFileSync(model));
 let failures = 0;
 for (const path of wasms) {
-  const q = await Quill.open(await Quill.compile(readFileSync(path)), bytes);
+  const wasm = readFileSync(path);
+  if (!WebAssembly.validate(wasm)) {
+    console.log(`${path}: skipped, this engine (Node ${process.version}) does not validate it`);
+    continue;
+  }
+  const module = await Quill.compile(wasm);
+  if ((await WebAssembly.instantiate(module, {})).exports.quill_web_verify() !== 0) {
+    console.log(`${path}: its kernel disagrees with the portable one in this engine; rejected, as the page would`);
+    continue;
+  }
+  const q = await Quill.open(module, bytes);
   let text = '';
   let words = q.words(3);
   const shown = () => ({ text, next: q.topK(3), words: (words = q.words(3)) });

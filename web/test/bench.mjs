@@ -31,7 +31,7 @@ const page = await browser.newPage();
 await page.goto(`${base}/index.html?bench`);
 const rows = [];
 for (const [i, model] of models.entries()) {
-  for (const build of ['quill-simd', 'quill']) {
+  for (const build of ['quill-relaxed', 'quill-simd', 'quill']) {
     const r = await page.evaluate(
       async ({ wasmUrl, modelUrl }) => {
         const { Quill } = await import('/quill.js');

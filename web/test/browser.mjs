@@ -1,7 +1,8 @@
 // The page in headless Chromium (Debian's binary, driven by playwright-core; no browser is
 // downloaded). It types the transcript's keys into the text area, Backspace and Tab included,
 // and after every key reads the suggestions the page shows: they must equal the Rust API's
-// (characters, suffixes, probabilities bit for bit), with the SIMD128 build and without it.
+// (characters, suffixes, probabilities bit for bit), with each build: the one the page picks
+// by itself (relaxed SIMD in current Chromium), SIMD128, and no SIMD.
 // Then the file picker: a damaged model must show the runtime's error and keep the old model;
 // another valid model must replace it.
 //
@@ -53,20 +54,24 @@ const shown = (page) =>
     speed: document.getElementById('speed').textContent,
   }));
 
-async function open(simd) {
+async function open(build) {
   const page = await browser.newPage({ viewport: { width: 430, height: 860 }, deviceScaleFactor: 2 });
   page.on('pageerror', (e) => fail(`page error: ${e.message}`));
-  await page.goto(`${url}?simd=${simd ? 1 : 0}`);
+  await page.goto(build ? `${url}?wasm=${build}` : url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   return page;
 }
 
-for (const simd of [true, false]) {
-  const page = await open(simd);
+for (const build of [null, 'quill-simd', 'quill']) {
+  const first = build === null;
+  const page = await open(build);
   const start = await shown(page);
   console.log(`Chromium ${browser.version()}, ${start.kernel}: ${start.model}; ${start.speed}`);
   if (start.error) fail(`the page shows an error: ${start.error}`);
-  if (simd !== !start.kernel.includes('without')) fail(`kernel line: ${start.kernel}`);
+  const want = build ?? 'quill-relaxed'; // Chromium ≥ 114 has relaxed SIMD
+  if (!start.kernel.includes(`${want}.wasm`) || start.kernel.includes('failed')) {
+    fail(`expected ${want}.wasm, the page says: ${start.kernel}`);
+  }
   const problems = compare(0, expected[0], start);
   await page.click('#text');
   const keys = [...KEYS];
@@ -77,7 +82,7 @@ for (const simd of [true, false]) {
     else if (k === '\n') await page.keyboard.press('Enter');
     else await page.keyboard.type(k);
     problems.push(...compare(i + 1, expected[i + 1], await shown(page)));
-    if (simd && i + 1 === SCREENSHOT_AT && screenshot) {
+    if (first && i + 1 === SCREENSHOT_AT && screenshot) {
       await page.screenshot({ path: screenshot, fullPage: true });
     }
   }
@@ -85,7 +90,7 @@ for (const simd of [true, false]) {
   problems.slice(0, 5).forEach((p) => fail(p));
   failures += problems.length > 5 ? problems.length - 5 : 0;
 
-  if (simd) {
+  if (first) {
     // The file picker: a damaged model is refused with the runtime's message, the page keeps
     // working on the old one; a valid one replaces it.
     const bytes = readFileSync(otherModel);

@@ -29,7 +29,8 @@ model=web/pkg/english-gru-1x256-int8.quill
 keys=$(cd web/test && node -e "import('./transcript.mjs').then(m => process.stdout.write(m.KEYS))")
 target/release/keyboard-transcript "$model" "$keys" > "$out/transcript.jsonl"
 echo "-- quill.js in Node ($(node --version)), both builds, against the Rust API"
-(cd web/test && node agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill.wasm ../pkg/quill-simd.wasm)
+(cd web/test && node agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill.wasm ../pkg/quill-simd.wasm ../pkg/quill-relaxed.wasm &&
+  node --experimental-wasm-relaxed-simd agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill-relaxed.wasm)
 echo "-- the page in headless Chromium, against the Rust API"
 (cd web/test && node browser.mjs "../../$out/transcript.jsonl" \
   ../../firmware/models/keyboard-gru-1x64-int8.quill "../../$out/page.png")

@@ -54,7 +54,8 @@ pub enum Kernel {
     #[cfg(target_arch = "aarch64")]
     NeonDot(DotProdToken),
     /// WebAssembly SIMD128, four rows per pass (wasm32 built with
-    /// `-C target-feature=+simd128`); int8 and f32 products bit-identical to the portable ones.
+    /// `-C target-feature=+simd128`; int8 through the relaxed `i8 × i7` dot product where the
+    /// build also has `+relaxed-simd`); int8 and f32 products bit-identical to the portable ones.
     #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
     Simd128,
 }
@@ -110,6 +111,8 @@ impl Kernel {
             Kernel::Neon => "neon",
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonDot(_) => "neon+dotprod",
+            #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+            Kernel::Simd128 if cfg!(target_feature = "relaxed-simd") => "wasm-relaxed-simd",
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kernel::Simd128 => "wasm-simd128",
         }
@@ -212,9 +215,9 @@ impl Kernel {
             #[cfg(target_arch = "aarch64")]
             Kernel::NeonDot(_) => neon::matvec_q8::<neon::DotProd>(data, scales, q, sx, y),
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
-            Kernel::Simd128 => wasm_simd::matvec_q8(data, scales, q, sx, y),
+            Kernel::Simd128 => wasm_simd::matvec_q8(data, scales, sums, q, sx, y),
         }
-        let _ = (sums, pairs); // only the x86 and Cortex-M DSP kernels read them
+        let _ = (sums, pairs); // only some kernels read them
     }
 
     /// `v ← σ(v)`, element-wise.
@@ -238,18 +241,20 @@ impl Kernel {
     }
 
     /// Whether int8 products on this target take each weight row's sum (x86's unsigned-by-signed
-    /// `maddubs` works on offset activations and subtracts `64 · Σ row`).
-    pub(crate) const NEEDS_ROW_SUMS: bool = cfg!(target_arch = "x86_64");
+    /// `maddubs` and wasm's relaxed `i8 × i7` dot product work on the offset activations and
+    /// subtract `64 · Σ row`).
+    pub(crate) const NEEDS_ROW_SUMS: bool = cfg!(quill_row_sums);
 
     /// Writes the sum of each row of `m` into `out` (one `i32` per row) if it is int8;
     /// f32 matrices need none and leave `out` as it is.
     pub(crate) fn row_sums(&self, m: &Matrix<'_>, out: &mut [i32]) {
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(quill_row_sums)]
         if let Weights::Int8 { data, .. } = m.weights() {
             match *self {
                 // 8 wide: at load this pass reads every int8 weight once.
-                Kernel::Avx2Fma(t) => t.vectorized(|| x86::row_sums(data, m.cols(), out)),
-                _ => x86::row_sums(data, m.cols(), out),
+                #[cfg(target_arch = "x86_64")]
+                Kernel::Avx2Fma(t) => t.vectorized(|| portable::row_sums(data, m.cols(), out)),
+                _ => portable::row_sums(data, m.cols(), out),
             }
         }
         let _ = (m, out);
@@ -306,7 +311,7 @@ mod simd_agrees_with_scalar {
                     .flat_map(|_| (1e-3 + (next() % 1000) as f32 * 1e-5).to_le_bytes())
                     .collect();
                 let mut sums = std::vec![0i32; rows];
-                x86::row_sums(&w, cols, &mut sums);
+                portable::row_sums(&w, cols, &mut sums);
                 let x: Vec<f32> = (0..cols)
                     .map(|_| (next() % 20_001) as f32 * 1e-4 - 1.0)
                     .collect();

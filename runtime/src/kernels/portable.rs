@@ -45,6 +45,18 @@ pub(super) fn dot_q8(row: &[u8], q: &[u8]) -> i32 {
     })
 }
 
+/// Each int8 row's sum (for the kernels that subtract `64 · Σ row`; see `quill_row_sums`).
+#[cfg(quill_row_sums)]
+#[inline(always)]
+pub(super) fn row_sums(w: &[u8], cols: usize, out: &mut [i32]) {
+    for (row, o) in w.chunks_exact(cols.max(1)).zip(out.iter_mut()) {
+        // |Σ| ≤ 128 · 16384 (`MAX_DIM`): no overflow; wrapping only satisfies the lints.
+        *o = row
+            .iter()
+            .fold(0i32, |a, &b| a.wrapping_add(i32::from(b as i8)));
+    }
+}
+
 /// Pairwise sum, the same tree the AVX2 horizontal sum uses.
 #[inline(always)]
 fn sum8(a: [f32; 8]) -> f32 {

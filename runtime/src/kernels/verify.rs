@@ -137,10 +137,10 @@ impl Kernel {
         Ok(())
     }
 
-    /// Row sums for kernels that take them (x86's `maddubs` path); nothing elsewhere.
+    /// Row sums for kernels that take them (`quill_row_sums`); nothing elsewhere.
     fn row_sums_of(&self, w: &[u8], cols: usize, out: &mut [i32]) {
-        #[cfg(target_arch = "x86_64")]
-        super::x86::row_sums(w, cols, out);
+        #[cfg(quill_row_sums)]
+        super::portable::row_sums(w, cols, out);
         let _ = (w, cols, out);
     }
 }

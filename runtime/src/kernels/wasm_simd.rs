@@ -20,6 +20,7 @@
 
 use core::arch::wasm32::*;
 
+#[cfg(any(test, not(target_feature = "relaxed-simd")))]
 use super::portable;
 use super::quantize::ZERO;
 
@@ -119,95 +120,155 @@ fn finish_f32((lo, hi): (v128, v128), row: &[u8], blocks: usize, xt: &[f32]) -> 
     sum + tail
 }
 
-/// `y += (W·(q − 64)) · scale_row · sx` over int8 weights and offset 7-bit activations `q`.
-pub(super) fn matvec_q8(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &mut [f32]) {
+/// `y += (W·(q − 64)) · scale_row · sx` over int8 weights and offset 7-bit activations `q`;
+/// `sums` holds each row's weight sum where the build has relaxed SIMD (`quill_row_sums`).
+pub(super) fn matvec_q8(w: &[u8], scales: &[u8], sums: &[i32], q: &[u8], sx: f32, y: &mut [f32]) {
     let cols = q.len().max(1);
     let (scales, _) = scales.as_chunks::<4>();
     let (qb, qt) = q.as_chunks::<16>();
-    let offset = i16x8_splat(ZERO as i16);
-    let finish = |out: &mut f32, acc: v128, row: &[u8], s: &[u8; 4]| {
-        let dot = finish_q8(acc, row, qb.len(), qt);
+    let finish = |out: &mut f32, dot: i32, s: &[u8; 4]| {
         *out += dot as f32 * (f32::from_le_bytes(*s) * sx);
     };
     let (y4, yt) = y.as_chunks_mut::<ROWS>();
     let (s4, _) = scales.as_chunks::<ROWS>();
+    let (sum4, _) = sums.as_chunks::<ROWS>();
     let blocks = w.chunks_exact(cols.saturating_mul(ROWS));
+    let mut sum4 = sum4.iter();
     for ((wb, ys), ss) in blocks.zip(y4.iter_mut()).zip(s4) {
         let Some(rows) = split_rows(wb, cols) else {
             break;
         };
+        let row_sums = sum4.next().copied().unwrap_or_default();
         let [r0, r1, r2, r3] = rows.map(|r| r.as_chunks::<16>().0);
         let mut acc = [i32x4_splat(0); ROWS];
         // Four rows written out, as in `matvec_f32`.
         for ((((q16, w0), w1), w2), w3) in qb.iter().zip(r0).zip(r1).zip(r2).zip(r3) {
-            let (a_lo, a_hi) = centred(q16, offset);
-            acc[0] = mac_q8(acc[0], w0, a_lo, a_hi);
-            acc[1] = mac_q8(acc[1], w1, a_lo, a_hi);
-            acc[2] = mac_q8(acc[2], w2, a_lo, a_hi);
-            acc[3] = mac_q8(acc[3], w3, a_lo, a_hi);
+            let a = Activations::of(q16);
+            acc[0] = a.mac(acc[0], w0);
+            acc[1] = a.mac(acc[1], w1);
+            acc[2] = a.mac(acc[2], w2);
+            acc[3] = a.mac(acc[3], w3);
         }
-        for (((out, a), row), s) in ys.iter_mut().zip(acc).zip(rows).zip(ss) {
-            finish(out, a, row, s);
+        for ((((out, a), row), s), sum) in ys.iter_mut().zip(acc).zip(rows).zip(ss).zip(row_sums) {
+            finish(out, dot_q8(a, row, qb.len(), qt, sum), s);
         }
     }
     let done = y4.len().saturating_mul(ROWS);
     let tail = w.chunks_exact(cols).zip(scales).skip(done);
+    let mut tail_sums = sums.get(done..).unwrap_or_default().iter();
     for ((row, s), out) in tail.zip(yt) {
         let mut acc = i32x4_splat(0);
         for (q16, w) in qb.iter().zip(row.as_chunks::<16>().0) {
-            let (a_lo, a_hi) = centred(q16, offset);
-            acc = mac_q8(acc, w, a_lo, a_hi);
+            acc = Activations::of(q16).mac(acc, w);
         }
-        finish(out, acc, row, s);
+        let sum = tail_sums.next().copied().unwrap_or_default();
+        finish(out, dot_q8(acc, row, qb.len(), qt, sum), s);
     }
 }
 
-/// 16 activations centred (`q − 64`: −63..=63) as two `i16x8`.
-#[inline(always)]
-fn centred(q16: &[u8; 16], offset: v128) -> (v128, v128) {
-    let (q8, _) = q16.as_chunks::<8>();
-    let (Some(lo), Some(hi)) = (q8.first(), q8.get(1)) else {
-        return (offset, offset); // unreachable: 16 bytes are two 8-byte halves
-    };
-    (
-        i16x8_sub(load_u8x8(lo), offset),
-        i16x8_sub(load_u8x8(hi), offset),
-    )
+/// 16 activations, prepared once for every row of a block.
+#[cfg(not(target_feature = "relaxed-simd"))]
+struct Activations {
+    /// `q − 64` (−63..=63) widened to `i16`: columns 0–7 and 8–15.
+    lo: v128,
+    hi: v128,
 }
 
-/// `acc += Σ w·a` over 16 columns, in four `i32` lanes (exact: see `portable::dot_q8`). Each
-/// half of the weights is loaded already widened (`v128.load8x8_s`: one `pmovsxbw` from memory
-/// on x86).
-#[inline(always)]
-fn mac_q8(acc: v128, w16: &[u8; 16], a_lo: v128, a_hi: v128) -> v128 {
-    let (w8, _) = w16.as_chunks::<8>();
-    let (Some(w_lo), Some(w_hi)) = (w8.first(), w8.get(1)) else {
-        return acc; // unreachable, as above
-    };
-    let lo = i32x4_dot_i16x8(load_i8x8(w_lo), a_lo);
-    let hi = i32x4_dot_i16x8(load_i8x8(w_hi), a_hi);
-    i32x4_add(acc, i32x4_add(lo, hi))
+#[cfg(not(target_feature = "relaxed-simd"))]
+impl Activations {
+    #[inline(always)]
+    fn of(q16: &[u8; 16]) -> Self {
+        let offset = i16x8_splat(ZERO as i16);
+        let (q8, _) = q16.as_chunks::<8>();
+        let (Some(lo), Some(hi)) = (q8.first(), q8.get(1)) else {
+            return Activations {
+                lo: offset,
+                hi: offset,
+            }; // unreachable: two 8-byte halves
+        };
+        Activations {
+            lo: i16x8_sub(load_u8x8(lo), offset),
+            hi: i16x8_sub(load_u8x8(hi), offset),
+        }
+    }
+
+    /// `acc += Σ w·(q − 64)` over 16 columns, in four `i32` lanes (exact: see
+    /// `portable::dot_q8`). Each half of the weights is loaded already widened
+    /// (`v128.load8x8_s`: one `pmovsxbw` from memory on x86), then `i32x4.dot_i16x8_s`.
+    #[inline(always)]
+    fn mac(&self, acc: v128, w16: &[u8; 16]) -> v128 {
+        let (w8, _) = w16.as_chunks::<8>();
+        let (Some(w_lo), Some(w_hi)) = (w8.first(), w8.get(1)) else {
+            return acc; // unreachable, as above
+        };
+        let lo = i32x4_dot_i16x8(load_i8x8(w_lo), self.lo);
+        let hi = i32x4_dot_i16x8(load_i8x8(w_hi), self.hi);
+        i32x4_add(acc, i32x4_add(lo, hi))
+    }
 }
 
+/// The four lanes summed, plus the columns after the last whole 16 (portable code).
+#[cfg(not(target_feature = "relaxed-simd"))]
+#[inline(always)]
+fn dot_q8(acc: v128, row: &[u8], blocks: usize, qt: &[u8], _row_sum: i32) -> i32 {
+    let tail_w = row.get(blocks.saturating_mul(16)..).unwrap_or_default();
+    lane_sum(acc).wrapping_add(portable::dot_q8(tail_w, qt))
+}
+
+/// With relaxed SIMD: the offset activations `q` (1..=127) are already the `i7` operand of
+/// `i32x4.relaxed_dot_i8x16_i7x16_add_s` (x86: `pmaddubsw` + `pmaddwd` + `paddd`; ARM: `sdot`
+/// or `smull` pairs). Its result is only implementation-defined for `i7` lanes ≥ 128 and pair
+/// sums beyond `i16`; here |w| ≤ 127 and q ≤ 127 keep every pair within ±32,258, so every
+/// engine computes the same exact `Σ w·q`, and `64 · Σ w` comes off once per row.
+#[cfg(target_feature = "relaxed-simd")]
+struct Activations {
+    q: v128,
+}
+
+#[cfg(target_feature = "relaxed-simd")]
+impl Activations {
+    #[inline(always)]
+    fn of(q16: &[u8; 16]) -> Self {
+        Activations { q: load(q16) }
+    }
+
+    #[inline(always)]
+    fn mac(&self, acc: v128, w16: &[u8; 16]) -> v128 {
+        i32x4_relaxed_dot_i8x16_i7x16_add(load(w16), self.q, acc)
+    }
+}
+
+/// `Σ w·q − 64 · Σ w` = `Σ w·(q − 64)`, the same integer as the portable kernel's.
+#[cfg(target_feature = "relaxed-simd")]
+#[inline(always)]
+fn dot_q8(acc: v128, row: &[u8], blocks: usize, qt: &[u8], row_sum: i32) -> i32 {
+    let tail_w = row.get(blocks.saturating_mul(16)..).unwrap_or_default();
+    let tail = tail_w.iter().zip(qt).fold(0i32, |a, (&w, &q)| {
+        a.wrapping_add(i32::from(w as i8).wrapping_mul(i32::from(q)))
+    });
+    lane_sum(acc)
+        .wrapping_add(tail)
+        .wrapping_sub(row_sum.wrapping_mul(ZERO))
+}
+
+#[inline(always)]
+fn lane_sum(acc: v128) -> i32 {
+    let lanes = i32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
+    i32x4_extract_lane::<0>(lanes).wrapping_add(i32x4_extract_lane::<1>(lanes))
+}
+
+#[cfg(not(target_feature = "relaxed-simd"))]
 #[inline(always)]
 fn load_i8x8(bytes: &[u8; 8]) -> v128 {
     // SAFETY: `bytes` is 8 readable bytes; the load has no alignment requirement.
     unsafe { i16x8_load_extend_i8x8(bytes.as_ptr().cast::<i8>()) }
 }
 
+#[cfg(not(target_feature = "relaxed-simd"))]
 #[inline(always)]
 fn load_u8x8(bytes: &[u8; 8]) -> v128 {
     // SAFETY: as in `load_i8x8`.
     unsafe { u16x8_load_extend_u8x8(bytes.as_ptr()) }
-}
-
-/// The four lanes summed, plus the columns after the last whole 16 (portable code).
-#[inline(always)]
-fn finish_q8(acc: v128, row: &[u8], blocks: usize, qt: &[u8]) -> i32 {
-    let lanes = i32x4_add(acc, i32x4_shuffle::<2, 3, 0, 1>(acc, acc));
-    let sum = i32x4_extract_lane::<0>(lanes).wrapping_add(i32x4_extract_lane::<1>(lanes));
-    let tail_w = row.get(blocks.saturating_mul(16)..).unwrap_or_default();
-    sum.wrapping_add(portable::dot_q8(tail_w, qt))
 }
 
 /// Against the portable kernel, bit for bit, int8 and f32, on every shape class: four-row
@@ -239,7 +300,12 @@ mod tests {
     #[test]
     fn simd128_is_the_kernel_this_build_picks() {
         assert_eq!(Kernel::detect(), Kernel::Simd128);
-        assert_eq!(Kernel::detect().name(), "wasm-simd128");
+        let name = if cfg!(target_feature = "relaxed-simd") {
+            "wasm-relaxed-simd"
+        } else {
+            "wasm-simd128"
+        };
+        assert_eq!(Kernel::detect().name(), name);
     }
 
     #[test]
@@ -273,8 +339,12 @@ mod tests {
                     panic!("random x has a scale")
                 };
                 let (mut a, mut b) = (y0.clone(), y0);
+                #[allow(unused_mut)]
+                let mut sums = std::vec![0i32; rows];
+                #[cfg(quill_row_sums)]
+                portable::row_sums(&w8, cols, &mut sums);
                 portable::matvec_q8(&w8, &scales, &q, sx, &mut a);
-                matvec_q8(&w8, &scales, &q, sx, &mut b);
+                matvec_q8(&w8, &scales, &sums, &q, sx, &mut b);
                 for (i, (p, s)) in a.iter().zip(&b).enumerate() {
                     assert_eq!(p.to_bits(), s.to_bits(), "int8 {rows}x{cols} row {i}");
                 }

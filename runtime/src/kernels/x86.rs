@@ -139,17 +139,6 @@ fn tanh8(x: __m256) -> __m256 {
     )
 }
 
-/// Σ of each row of an int8 matrix (`rows × cols` bytes), for [`Avx2Token::matvec_q8`]'s offset.
-#[inline(always)]
-pub(super) fn row_sums(w: &[u8], cols: usize, out: &mut [i32]) {
-    for (row, o) in w.chunks_exact(cols.max(1)).zip(out.iter_mut()) {
-        // |Σ| ≤ 128 · 16384 (`MAX_DIM`): no overflow; wrapping only satisfies the lints.
-        *o = row
-            .iter()
-            .fold(0i32, |a, &b| a.wrapping_add(i32::from(b as i8)));
-    }
-}
-
 #[inline]
 #[target_feature(enable = "avx2,fma")]
 fn hsum(v: __m256) -> f32 {

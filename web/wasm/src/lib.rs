@@ -4,8 +4,8 @@
 //! the page lays out the model bytes, the predictor's block and the history in the module's
 //! memory itself, from `__heap_base` up, growing it with `memory.grow` (see `web/quill.js`).
 //!
-//! Built twice by `web/build.sh`: with SIMD128 (`Kernel::Simd128`) and without (the portable
-//! kernel) for engines without it.
+//! Built three times by `web/build.sh`: with relaxed SIMD, with SIMD128 (both
+//! `Kernel::Simd128`), and without SIMD (the portable kernel) for engines without it.
 #![no_std]
 
 use core::ffi::c_char;
@@ -34,6 +34,19 @@ fn write_c(s: &[u8], out: *mut c_char, out_len: usize) -> usize {
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_web_kernel(out: *mut c_char, out_len: usize) -> usize {
     write_c(Kernel::detect().name().as_bytes(), out, out_len)
+}
+
+/// Checks this build's kernel against the portable one on every shape class, in this engine
+/// (`Kernel::verify`): 0 when they agree (int8 bit for bit), 1 when not. The page runs it before
+/// using a SIMD build, so an engine that validates an instruction but computes it differently
+/// (Node 20's pre-standard relaxed SIMD does) falls back to the next build instead of
+/// suggesting wrong characters.
+#[unsafe(no_mangle)]
+pub extern "C" fn quill_web_verify() -> i32 {
+    match Kernel::detect().verify() {
+        Ok(()) => 0,
+        Err(_) => 1,
+    }
 }
 
 /// A one-line description of the model (`"gru 1x256, 85 characters, int8 weights"`),
