@@ -116,6 +116,20 @@ for (const build of [null, 'quill-simd', 'quill']) {
     if (other.error) fail(`valid model: error ${other.error}`);
     if (other.next.length !== 3) fail(`valid model: ${other.next.length} next characters shown`);
     console.log(`  opened ${other.model}`);
+
+    // Offline: once the service worker has cached the page, a reload with the network cut
+    // still opens the default model and suggests.
+    await page.evaluate(() => navigator.serviceWorker.ready);
+    await page.context().setOffline(true);
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    const offline = await shown(page);
+    if (offline.error || offline.next.length !== 3 || offline.model !== start.model) {
+      fail(`offline reload: ${JSON.stringify(offline)}`);
+    } else {
+      console.log(`  offline reload: ${offline.model}, ${offline.next.length} next characters`);
+    }
+    await page.context().setOffline(false);
   }
   await page.close();
 }
