@@ -261,6 +261,21 @@ impl Kernel {
     }
 }
 
+/// Deterministic test data for the kernels' tests, without a dev-dependency.
+#[cfg(test)]
+mod test_data {
+    /// A 64-bit LCG's high bits.
+    pub(super) fn lcg(seed: u64) -> impl FnMut() -> u32 {
+        let mut s = seed;
+        move || {
+            s = s
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (s >> 33) as u32
+        }
+    }
+}
+
 /// SIMD against scalar: the int8 products bit for bit on every shape class (eight-row blocks,
 /// four- and one-row tails, whole and partial 32-column blocks, fewer than 32 columns), σ and
 /// tanh within 2e-7 of the scalar formulas.
@@ -274,18 +289,8 @@ mod simd_agrees_with_scalar {
     extern crate std;
     use std::vec::Vec;
 
+    use super::test_data::lcg;
     use super::*;
-
-    /// A small LCG: deterministic data without a dev-dependency.
-    fn lcg(seed: u64) -> impl FnMut() -> u32 {
-        let mut s = seed;
-        move || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 33) as u32
-        }
-    }
 
     fn avx2() -> Option<x86::Avx2Token> {
         match Kernel::detect() {

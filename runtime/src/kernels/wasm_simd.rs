@@ -284,18 +284,9 @@ mod tests {
     extern crate std;
     use std::vec::Vec;
 
+    use super::super::test_data::lcg;
     use super::super::{Kernel, quantize};
     use super::*;
-
-    fn lcg(seed: u64) -> impl FnMut() -> u32 {
-        let mut s = seed;
-        move || {
-            s = s
-                .wrapping_mul(6_364_136_223_846_793_005)
-                .wrapping_add(1_442_695_040_888_963_407);
-            (s >> 33) as u32
-        }
-    }
 
     #[test]
     fn simd128_is_the_kernel_this_build_picks() {
