@@ -29,7 +29,7 @@ extern "C" {
 #define QUILL_OK 0
 #define QUILL_ERR_NULL 1               /* a required pointer is NULL */
 #define QUILL_ERR_MODEL 2              /* invalid model bytes: see quill_model_error */
-#define QUILL_ERR_MEMORY_TOO_SMALL 3   /* memory block smaller than quill_memory_size */
+#define QUILL_ERR_MEMORY_TOO_SMALL 3   /* predictor block smaller than quill_memory_size(_ex) */
 #define QUILL_ERR_SNAPSHOT_SIZE 4      /* snapshot buffer not quill_snapshot_size bytes, or misaligned */
 #define QUILL_ERR_SELF_TEST_FAILED 5   /* outputs differ from those recorded at export */
 #define QUILL_ERR_NO_SELF_TEST 6       /* the model file has no self-test section */
@@ -39,6 +39,14 @@ extern "C" {
 #define QUILL_ERR_HISTORY_EMPTY 10     /* Backspace past the history: re-prime instead */
 #define QUILL_ERR_BIAS 11              /* bias length != quill_vocab_size, or a NaN/+inf entry */
 #define QUILL_ERR_BEAM 12              /* beam width outside 1..QUILL_MAX_BEAM */
+#define QUILL_ERR_TOKEN 13             /* token 0 (unknown: no character) or >= quill_vocab_size */
+#define QUILL_ERR_OUTPUT_TOO_SMALL 14  /* an output array shorter than the call needs */
+#define QUILL_ERR_TEMPERATURE 15       /* temperature negative, NaN or infinite */
+#define QUILL_ERR_NO_PREDICTION 16     /* no character has a finite score (overflowing weights) */
+#define QUILL_ERR_SCRATCH_TOO_SMALL 17 /* completion scratch < quill_completion_scratch_size */
+#define QUILL_ERR_HISTORY_TOO_SMALL 18 /* history block < quill_history_size for depth 1 */
+#define QUILL_ERR_HISTORY_DEPTH 19     /* quill_history_size with depth 0 */
+#define QUILL_ERR_SNAPSHOT_INVALID 20  /* snapshot contents no predictor state has (predictor untouched) */
 
 /* quill_init_ex flag: compute the first layer's input side W_ih·emb[c] + b_ih for every
  * character once, into the memory block (vocab × gates × hidden floats more), instead of
@@ -71,7 +79,9 @@ int quill_reset(QuillPredictor *p);
  * probabilities, most likely first. *written receives how many entries were filled. */
 int quill_top_k(QuillPredictor *p, uint32_t *chars, float *probs, size_t k, size_t *written);
 
-/* Snapshots: quill_snapshot_size bytes, 4-byte aligned; restore is bit-identical. */
+/* Snapshots: quill_snapshot_size bytes, 4-byte aligned; restore is bit-identical. Restore checks
+ * what it can (every value finite, the UTF-8 decoder state well-formed) and refuses the rest with
+ * QUILL_ERR_SNAPSHOT_INVALID; a snapshot of another model of the same size cannot be detected. */
 size_t quill_snapshot_size(QuillPredictor *p);
 int quill_snapshot(QuillPredictor *p, uint8_t *out, size_t len);
 int quill_restore(QuillPredictor *p, const uint8_t *snapshot, size_t len);

@@ -35,6 +35,14 @@ pub const QUILL_ERR_CHAR: c_int = 9;
 pub const QUILL_ERR_HISTORY_EMPTY: c_int = 10;
 pub const QUILL_ERR_BIAS: c_int = 11;
 pub const QUILL_ERR_BEAM: c_int = 12;
+pub const QUILL_ERR_TOKEN: c_int = 13;
+pub const QUILL_ERR_OUTPUT_TOO_SMALL: c_int = 14;
+pub const QUILL_ERR_TEMPERATURE: c_int = 15;
+pub const QUILL_ERR_NO_PREDICTION: c_int = 16;
+pub const QUILL_ERR_SCRATCH_TOO_SMALL: c_int = 17;
+pub const QUILL_ERR_HISTORY_TOO_SMALL: c_int = 18;
+pub const QUILL_ERR_HISTORY_DEPTH: c_int = 19;
+pub const QUILL_ERR_SNAPSHOT_INVALID: c_int = 20;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;
 /// Most entries one `quill_top_k` call fills.
@@ -43,16 +51,23 @@ pub const QUILL_MAX_K: usize = 64;
 type P = Predictor<'static, 'static>;
 const ALIGN: usize = 16;
 
+/// Each runtime error's own code. (A buffer too small is the predictor's block here; the
+/// completion scratch and the history block have codes of their own, set where they are used.)
 fn code(e: &Error) -> c_int {
     match e {
         Error::Format(_) => QUILL_ERR_MODEL,
         Error::BufferTooSmall { .. } => QUILL_ERR_MEMORY_TOO_SMALL,
+        Error::ModelTooLarge => QUILL_ERR_MODEL_TOO_LARGE,
+        Error::TokenOutOfRange { .. } => QUILL_ERR_TOKEN,
         Error::SnapshotLength { .. } => QUILL_ERR_SNAPSHOT_SIZE,
+        Error::InvalidSnapshot { .. } => QUILL_ERR_SNAPSHOT_INVALID,
+        Error::OutputTooSmall { .. } => QUILL_ERR_OUTPUT_TOO_SMALL,
+        Error::InvalidTemperature => QUILL_ERR_TEMPERATURE,
+        Error::NoPrediction => QUILL_ERR_NO_PREDICTION,
         Error::NoSelfTest => QUILL_ERR_NO_SELF_TEST,
         Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. } => QUILL_ERR_SELF_TEST_FAILED,
         Error::InvalidBias { .. } => QUILL_ERR_BIAS,
         Error::HistoryEmpty => QUILL_ERR_HISTORY_EMPTY,
-        _ => QUILL_ERR_MODEL_TOO_LARGE,
     }
 }
 
@@ -325,7 +340,10 @@ pub unsafe extern "C" fn quill_snapshot(p: *mut QuillPredictor, out: *mut u8, le
     p.snapshot(s).map_or_else(|e| code(&e), |()| QUILL_OK)
 }
 
-/// Returns to a saved state, bit-identical.
+/// Returns to a saved state, bit-identical. The bytes are checked first: every state value
+/// and logit finite, the UTF-8 decoder's words in the ranges it writes; otherwise
+/// `QUILL_ERR_SNAPSHOT_INVALID` and the predictor is untouched. What cannot be checked: a
+/// snapshot of another model of the same size, or of this one from another text.
 ///
 /// # Safety
 /// As `quill_snapshot`, with `snap` readable.
@@ -368,7 +386,7 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_OK => c"ok",
         QUILL_ERR_NULL => c"a required pointer argument is NULL",
         QUILL_ERR_MODEL => c"the model bytes are not a valid Quill model file; call quill_model_error for details",
-        QUILL_ERR_MEMORY_TOO_SMALL => c"the memory block is smaller than quill_memory_size reports for this model",
+        QUILL_ERR_MEMORY_TOO_SMALL => c"the predictor's memory block is smaller than quill_memory_size (or quill_memory_size_ex with the same flags) reports for this model",
         QUILL_ERR_SNAPSHOT_SIZE => c"the snapshot buffer's size is not quill_snapshot_size, or it is not 4-byte aligned",
         QUILL_ERR_SELF_TEST_FAILED => c"the model's outputs differ from those recorded at export: the model bytes are damaged or the build differs",
         QUILL_ERR_NO_SELF_TEST => c"the model file has no self-test section; export it with one",
@@ -378,6 +396,14 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_HISTORY_EMPTY => c"nothing left to undo in the history: re-prime from the text before the cursor (quill_history_backspace_or_reprime)",
         QUILL_ERR_BIAS => c"the bias array must hold quill_vocab_size entries, none NaN or +infinity",
         QUILL_ERR_BEAM => c"the beam width must be between 1 and QUILL_MAX_BEAM",
+        QUILL_ERR_TOKEN => c"no such token: characters are tokens 1 .. quill_vocab_size - 1 (token 0 is the unknown character and has none)",
+        QUILL_ERR_OUTPUT_TOO_SMALL => c"an output array is shorter than the call needs",
+        QUILL_ERR_TEMPERATURE => c"the temperature must be finite and not negative",
+        QUILL_ERR_NO_PREDICTION => c"the model gives no character a finite score (its weights overflow); re-export it",
+        QUILL_ERR_SCRATCH_TOO_SMALL => c"the completion scratch block is smaller than quill_completion_scratch_size reports for this beam width",
+        QUILL_ERR_HISTORY_TOO_SMALL => c"the history block is smaller than quill_history_size reports for one character (a depth of 1)",
+        QUILL_ERR_HISTORY_DEPTH => c"a history must hold at least one character: pass a depth of 1 or more to quill_history_size",
+        QUILL_ERR_SNAPSHOT_INVALID => c"the snapshot's contents are not a state this predictor can be in (a non-finite value or a corrupt UTF-8 decoder state): pass bytes written by quill_snapshot",
         _ => c"unknown error code",
     };
     s.as_ptr()

@@ -15,6 +15,9 @@ pub enum Error {
     TokenOutOfRange { token: u32, vocab: usize },
     /// A snapshot slice whose length is not [`crate::Predictor::snapshot_len`].
     SnapshotLength { expected: usize, found: usize },
+    /// A snapshot whose contents no predictor state has: the value at `index` is not finite,
+    /// or (at the last two words) the UTF-8 decoder's state is corrupt.
+    InvalidSnapshot { index: usize },
     /// An output slice shorter than needed.
     OutputTooSmall { needed: usize, provided: usize },
     /// Temperature is negative, NaN or infinite.
@@ -71,6 +74,11 @@ impl fmt::Display for Error {
                 f,
                 "snapshot slice holds {found} f32, this predictor's snapshots hold {expected}; \
                  size it with Predictor::snapshot_len for the same model"
+            ),
+            Error::InvalidSnapshot { index } => write!(
+                f,
+                "snapshot value {index} is not a state this predictor can be in (not finite, or \
+                 a corrupt UTF-8 decoder state); restore only what Predictor::snapshot wrote"
             ),
             Error::OutputTooSmall { needed, provided } => {
                 write!(

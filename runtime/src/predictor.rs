@@ -394,10 +394,24 @@ impl<'m, 'b> Predictor<'m, 'b> {
     }
 
     /// Returns to a state saved by [`snapshot`](Self::snapshot): bit-identical to the moment
-    /// it was taken, including a UTF-8 sequence that was half typed then.
+    /// it was taken, including a UTF-8 sequence that was half typed then. Contents no predictor
+    /// can hold (a non-finite value, a corrupt decoder state) are refused with
+    /// [`Error::InvalidSnapshot`] and leave the predictor as it was; a snapshot of another model
+    /// of the same size cannot be told apart.
     pub fn restore(&mut self, snap: &[f32]) -> Result<(), Error> {
         self.check_snapshot(snap.len())?;
         let (state, decoder) = snap.split_at(snap.len().saturating_sub(SNAPSHOT_DECODER_WORDS));
+        // Only what a predictor can hold: finite states and logits, a decoder state it writes.
+        if let Some(index) = state.iter().position(|v| !v.is_finite()) {
+            return Err(Error::InvalidSnapshot { index });
+        }
+        let mut words = [0u32; SNAPSHOT_DECODER_WORDS];
+        for (w, v) in words.iter_mut().zip(decoder) {
+            *w = v.to_bits();
+        }
+        if !Utf8Decoder::valid_words(words) {
+            return Err(Error::InvalidSnapshot { index: state.len() });
+        }
         let parts = self
             .h
             .iter_mut()
@@ -405,10 +419,6 @@ impl<'m, 'b> Predictor<'m, 'b> {
             .chain(self.logits.iter_mut());
         for (d, v) in parts.zip(state) {
             *d = *v;
-        }
-        let mut words = [0u32; SNAPSHOT_DECODER_WORDS];
-        for (w, v) in words.iter_mut().zip(decoder) {
-            *w = v.to_bits();
         }
         self.utf8 = Utf8Decoder::from_words(words);
         Ok(())

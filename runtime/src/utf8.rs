@@ -57,6 +57,16 @@ impl Utf8Decoder {
         ]
     }
 
+    /// Whether `w` is a state [`Self::to_words`] can write: no bits outside its fields, at
+    /// most 3 continuation bytes pending, each accepted range within 0x80..=0xBF and not
+    /// empty, the code point so far below 2^21.
+    pub(crate) const fn valid_words(w: [u32; 2]) -> bool {
+        let need = w[1] & 0xFF;
+        let lo = (w[1] >> 8) & 0xFF;
+        let hi = (w[1] >> 16) & 0xFF;
+        w[1] >> 24 == 0 && need <= 3 && lo >= 0x80 && hi <= 0xBF && lo <= hi && w[0] <= 0x1F_FFFF
+    }
+
     /// The state saved by [`Self::to_words`]. Any words give a usable decoder (a forged
     /// snapshot cannot make decoding panic): fields are masked to the ranges `push` produces.
     pub(crate) const fn from_words(w: [u32; 2]) -> Self {

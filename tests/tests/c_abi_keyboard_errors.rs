@@ -67,8 +67,14 @@ fn history_errors() {
         let mut small = vec![0u8; 40];
         assert_eq!(
             quill_history_init(s.p, small.as_mut_ptr(), small.len(), &mut h),
-            QUILL_ERR_MEMORY_TOO_SMALL
+            QUILL_ERR_HISTORY_TOO_SMALL
         );
+        // Depth 0 is refused when sizing, not later by init.
+        assert_eq!(
+            quill_history_size(s.p, 0, &mut need),
+            QUILL_ERR_HISTORY_DEPTH
+        );
+        assert_eq!(quill_history_size(s.p, 4, &mut need), QUILL_OK);
         let mut mem = vec![0u8; need];
         assert_eq!(
             quill_history_init(s.p, mem.as_mut_ptr(), need, &mut h),
@@ -154,7 +160,22 @@ fn completion_and_bias_errors() {
                 3,
                 &mut n
             ),
-            QUILL_ERR_MEMORY_TOO_SMALL
+            QUILL_ERR_SCRATCH_TOO_SMALL
+        );
+        // A misaligned, non-NULL scratch shorter than its alignment skip: too small, not NULL.
+        assert_eq!(
+            quill_complete_words(
+                s.p,
+                scratch.as_mut_ptr().add(1),
+                2,
+                2,
+                std::ptr::null(),
+                0,
+                w,
+                3,
+                &mut n
+            ),
+            QUILL_ERR_SCRATCH_TOO_SMALL
         );
         assert_eq!(
             quill_complete_words(
@@ -231,8 +252,8 @@ fn completion_and_bias_errors() {
         let mut ch = 0;
         assert_eq!(quill_token_char(s.p, t, &mut ch), QUILL_OK);
         assert_eq!(ch, u32::from('5'));
-        assert_eq!(quill_token_char(s.p, 0, &mut ch), QUILL_ERR_CHAR);
-        assert_eq!(quill_token_char(s.p, 999, &mut ch), QUILL_ERR_CHAR);
+        assert_eq!(quill_token_char(s.p, 0, &mut ch), QUILL_ERR_TOKEN);
+        assert_eq!(quill_token_char(s.p, 999, &mut ch), QUILL_ERR_TOKEN);
         assert_eq!(quill_token_of(s.p, 0xD800, &mut t), QUILL_ERR_CHAR);
         only[t as usize] = 0.0;
         assert_eq!(
@@ -248,16 +269,65 @@ fn completion_and_bias_errors() {
             QUILL_OK
         );
         assert_eq!((n, c[0], pr[0]), (1, u32::from('5'), 1.0));
-        for code in [
-            QUILL_ERR_CHAR,
-            QUILL_ERR_HISTORY_EMPTY,
-            QUILL_ERR_BIAS,
-            QUILL_ERR_BEAM,
-        ] {
+        // Every code has a message of its own.
+        let mut seen = std::collections::BTreeSet::new();
+        for code in QUILL_OK..=QUILL_ERR_SNAPSHOT_INVALID {
             let msg = std::ffi::CStr::from_ptr(quill_error_message(code))
                 .to_str()
                 .unwrap();
-            assert_ne!(msg, "unknown error code");
+            assert_ne!(msg, "unknown error code", "code {code}");
+            assert!(seen.insert(msg), "code {code} shares its message: {msg}");
         }
+    }
+}
+
+/// `quill_restore` refuses bytes no predictor state has (a non-finite value, a corrupt UTF-8
+/// decoder state) and leaves the predictor as it was; a real snapshot still restores.
+#[test]
+fn restore_validates_what_it_can() {
+    let s = session();
+    unsafe {
+        let len = quill_snapshot_size(s.p);
+        let mut good = vec![0f32; len / 4];
+        quill_feed_utf8(s.p, b"12 3".as_ptr(), 4);
+        assert_eq!(quill_snapshot(s.p, good.as_mut_ptr().cast(), len), QUILL_OK);
+        let at_snapshot = top3(s.p);
+        quill_feed_utf8(s.p, b"45".as_ptr(), 2);
+        let before = top3(s.p);
+        let words = good.len();
+        let mut forged: Vec<Vec<f32>> = Vec::new();
+        for (i, v) in [
+            (0, f32::NAN),
+            (1, f32::INFINITY),
+            (words - 3, f32::NEG_INFINITY),
+        ] {
+            let mut b = good.clone();
+            b[i] = v;
+            forged.push(b);
+        }
+        // The decoder's words: reserved bits, 4 pending bytes, an empty or out-of-range range.
+        for w1 in [
+            1u32 << 24,
+            4 | (0x80 << 8) | (0xBF << 16),
+            1 | (0xA0 << 8) | (0x90 << 16),
+            1 | (0x10 << 8) | (0xBF << 16),
+        ] {
+            let mut b = good.clone();
+            b[words - 1] = f32::from_bits(w1);
+            forged.push(b);
+        }
+        let mut b = good.clone();
+        b[words - 2] = f32::from_bits(0x20_0000);
+        forged.push(b);
+        for (i, b) in forged.iter().enumerate() {
+            assert_eq!(
+                quill_restore(s.p, b.as_ptr().cast(), len),
+                QUILL_ERR_SNAPSHOT_INVALID,
+                "forgery {i}"
+            );
+            assert_eq!(top3(s.p), before, "a refused restore moved the state");
+        }
+        assert_eq!(quill_restore(s.p, good.as_ptr().cast(), len), QUILL_OK);
+        assert_eq!(top3(s.p), at_snapshot);
     }
 }

@@ -5,8 +5,9 @@ use core::ffi::c_int;
 use core::mem::size_of;
 
 use super::{
-    ALIGN, QUILL_ERR_BEAM, QUILL_ERR_CHAR, QUILL_ERR_MEMORY_TOO_SMALL, QUILL_ERR_MODEL_TOO_LARGE,
-    QUILL_ERR_NULL, QUILL_MAX_K, QUILL_OK, QuillPredictor, bytes, code, pred, write_ranked,
+    ALIGN, QUILL_ERR_BEAM, QUILL_ERR_CHAR, QUILL_ERR_HISTORY_DEPTH, QUILL_ERR_HISTORY_TOO_SMALL,
+    QUILL_ERR_MODEL_TOO_LARGE, QUILL_ERR_NULL, QUILL_ERR_SCRATCH_TOO_SMALL, QUILL_ERR_TOKEN,
+    QUILL_MAX_K, QUILL_OK, QuillPredictor, bytes, code, pred, write_ranked,
 };
 use crate::complete::complete_words_up_to;
 use crate::{Completion, Error, History, completion_buffer_len};
@@ -72,7 +73,8 @@ pub unsafe extern "C" fn quill_token_of(p: *mut QuillPredictor, ch: u32, token: 
     QUILL_OK
 }
 
-/// The character of `token` (1 .. vocab size) in `*ch`; `QUILL_ERR_CHAR` for 0 or out of range.
+/// The character of `token` (1 .. vocab size) in `*ch`; `QUILL_ERR_TOKEN` for 0 (the unknown
+/// character) or out of range.
 ///
 /// # Safety
 /// `p` came from `quill_init`; `ch` is writable.
@@ -89,7 +91,7 @@ pub unsafe extern "C" fn quill_token_char(
         return QUILL_ERR_NULL;
     }
     let Some(c) = p.model().vocab().char_at(token) else {
-        return QUILL_ERR_CHAR;
+        return QUILL_ERR_TOKEN;
     };
     // SAFETY: checked non-null; the caller promises it is writable.
     unsafe { ch.write(u32::from(c)) };
@@ -164,14 +166,16 @@ pub unsafe extern "C" fn quill_completion_scratch_size(
     QUILL_OK
 }
 
-/// `len` bytes at `ptr` as the largest 4-aligned `f32` slice inside them.
+/// `len` bytes at `ptr` (non-null) as the largest 4-aligned `f32` slice inside them (empty
+/// when fewer bytes than the alignment skip: the search then says the scratch is too small).
 unsafe fn floats<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [f32]> {
     if ptr.is_null() {
         return None;
     }
-    let skip = ptr.align_offset(4);
-    let n = len.checked_sub(skip)? / 4;
-    // SAFETY: `skip + 4n ≤ len` bytes the caller made writable; the start is 4-aligned.
+    let skip = ptr.align_offset(4).min(len);
+    let n = len.saturating_sub(skip) / 4;
+    // SAFETY: `skip + 4n ≤ len` bytes the caller made writable; the start is 4-aligned (or
+    // the slice is empty).
     Some(unsafe { core::slice::from_raw_parts_mut(ptr.add(skip).cast::<f32>(), n) })
 }
 
@@ -216,7 +220,7 @@ pub unsafe extern "C" fn quill_complete_words(
     let result = complete_words_up_to::<QUILL_MAX_BEAM, L>(p, beam, scratch, b, out);
     let n = match result {
         Ok(n) => n,
-        // A scratch block too small is QUILL_ERR_MEMORY_TOO_SMALL.
+        Err(Error::BufferTooSmall { .. }) => return QUILL_ERR_SCRATCH_TOO_SMALL,
         Err(e) => return code(&e),
     };
     for (i, c) in out.iter().take(n).enumerate() {
@@ -260,6 +264,9 @@ pub unsafe extern "C" fn quill_history_size(
     if out_bytes.is_null() {
         return QUILL_ERR_NULL;
     }
+    if depth == 0 {
+        return QUILL_ERR_HISTORY_DEPTH;
+    }
     let total = History::buffer_len(p, depth).ok().and_then(|f| {
         round_up(size_of::<H>())?
             .checked_add(f.checked_mul(4)?)?
@@ -300,7 +307,7 @@ pub unsafe extern "C" fn quill_history_init(
         .checked_sub(ALIGN)
         .and_then(|r| r.checked_sub(slots_off))
     else {
-        return QUILL_ERR_MEMORY_TOO_SMALL;
+        return QUILL_ERR_HISTORY_TOO_SMALL;
     };
     // SAFETY: ALIGN + slots_off + room = memory_len bytes, so the aligned start, the history
     // struct and `room / 4` floats after it all lie inside the caller's block; the floats are
@@ -313,7 +320,8 @@ pub unsafe extern "C" fn quill_history_init(
         let slots = core::slice::from_raw_parts_mut(slots_ptr, n);
         match History::new(p, slots) {
             Ok(h) => base.cast::<H>().write(h),
-            Err(_) => return QUILL_ERR_MEMORY_TOO_SMALL,
+            Err(Error::BufferTooSmall { .. }) => return QUILL_ERR_HISTORY_TOO_SMALL,
+            Err(e) => return code(&e),
         }
         out.write(base.cast());
     }
