@@ -151,6 +151,13 @@ int quill_history_reprime(QuillHistory *h, QuillPredictor *p, const uint8_t *con
 int quill_history_backspace_or_reprime(QuillHistory *h, QuillPredictor *p,
                                        const uint8_t *remaining, size_t len, size_t max_chars);
 
+/* If the library ever panics (a bug: no input reaches a panic), it calls this hook with a
+ * NUL-terminated message, then executes an undefined instruction (HardFault on a Cortex-M,
+ * SIGILL on Linux/Android) instead of hanging. NULL clears the hook. A hook that returns does
+ * not stop the trap. */
+typedef void (*QuillPanicHook)(const char *message);
+void quill_set_panic_hook(QuillPanicHook hook);
+
 /* A static description of an error code. */
 const char *quill_error_message(int code);
 

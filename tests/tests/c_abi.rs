@@ -316,3 +316,63 @@ fn c_keyboard_example_matches_the_rust_api_key_for_key() {
         "{c}"
     );
 }
+
+/// A panic in the library calls the caller's hook and then traps (an undefined instruction:
+/// SIGILL here, HardFault on a Cortex-M), never hangs; clearing the hook works. Uses a library
+/// built with the test-only `quill_test_panic` (feature `panic-test`).
+#[test]
+fn a_panic_calls_the_hook_then_traps() {
+    use std::os::unix::process::ExitStatusExt;
+    let manifest = root().join("runtime/capi/Cargo.toml");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let target_dir = root().join("runtime/capi/target/panic-test");
+    let status = Command::new(cargo)
+        .args(["build", "--quiet", "--release", "--features", "panic-test"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .status()
+        .expect("run cargo");
+    assert!(
+        status.success(),
+        "building the panic-test libquill.a failed"
+    );
+    let lib = target_dir.join("release/libquill.a");
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_panic");
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("panic_hook");
+    let src = root().join("tests/c/panic_hook.c");
+    let inc = root().join("runtime/include");
+    gcc(&[
+        "-O2".as_ref(),
+        "-Wall".as_ref(),
+        "-Werror".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    let run = |mode: &str| Command::new(&exe).arg(mode).output().unwrap();
+    let hook_line = "hook: quill: internal error (a bug in Quill; please report it)\n";
+
+    let out = run("exit");
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), hook_line);
+
+    let out = run("return");
+    assert_eq!(out.status.signal(), Some(4), "expected SIGILL: {out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), hook_line);
+
+    for mode in ["none", "cleared"] {
+        let out = run(mode);
+        assert_eq!(
+            out.status.signal(),
+            Some(4),
+            "{mode}: expected SIGILL: {out:?}"
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{mode}");
+    }
+}
