@@ -376,3 +376,92 @@ fn a_panic_calls_the_hook_then_traps() {
         assert_eq!(String::from_utf8_lossy(&out.stdout), "", "{mode}");
     }
 }
+
+/// Every error code a C caller can cause, caused from C (`tests/c/errors.c`): each call gets its
+/// own code and the message naming what to do, and no refused call moves the predictor.
+#[test]
+fn every_reachable_error_code_from_c() {
+    use runtime::capi::*;
+    let lib = build_staticlib();
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_errors");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (good, _) = write_model(&dir);
+    let mut m = random_model(CellKind::Gru, 1, 8, 16, 30, 3);
+    let no_self_test = dir.join("no_self_test.quill");
+    std::fs::write(&no_self_test, m.to_bytes().unwrap()).unwrap();
+    // A self-test that cannot pass: every recorded top-1 off by one, logits far away.
+    let mut st = quill_tests::record_self_test(&m, "abcabc", 1e-3).unwrap();
+    st.expected_top1.iter_mut().for_each(|t| *t = (*t % 29) + 1);
+    st.expected_logits.iter_mut().for_each(|l| *l += 100.0);
+    m.self_test = Some(st);
+    let bad_self_test = dir.join("bad_self_test.quill");
+    std::fs::write(&bad_self_test, m.to_bytes().unwrap()).unwrap();
+
+    let exe = dir.join("errors");
+    let src = root().join("tests/c/errors.c");
+    let inc = root().join("runtime/include");
+    gcc(&[
+        "-O2".as_ref(),
+        "-Wall".as_ref(),
+        "-Werror".as_ref(),
+        "-I".as_ref(),
+        inc.as_os_str(),
+        src.as_os_str(),
+        lib.as_os_str(),
+        "-lm".as_ref(),
+        "-o".as_ref(),
+        exe.as_os_str(),
+    ]);
+    let out = Command::new(&exe)
+        .args([&good, &no_self_test, &bad_self_test])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expected = [
+        ("NULL", QUILL_ERR_NULL),
+        ("MODEL", QUILL_ERR_MODEL),
+        ("MEMORY_TOO_SMALL", QUILL_ERR_MEMORY_TOO_SMALL),
+        ("SNAPSHOT_SIZE", QUILL_ERR_SNAPSHOT_SIZE),
+        ("SNAPSHOT_INVALID", QUILL_ERR_SNAPSHOT_INVALID),
+        ("SELF_TEST_FAILED", QUILL_ERR_SELF_TEST_FAILED),
+        ("NO_SELF_TEST", QUILL_ERR_NO_SELF_TEST),
+        ("FLAGS", QUILL_ERR_FLAGS),
+        ("CHAR", QUILL_ERR_CHAR),
+        ("TOKEN", QUILL_ERR_TOKEN),
+        ("BIAS", QUILL_ERR_BIAS),
+        ("BIAS", QUILL_ERR_BIAS),
+        ("BEAM", QUILL_ERR_BEAM),
+        ("SCRATCH_TOO_SMALL", QUILL_ERR_SCRATCH_TOO_SMALL),
+        ("SCRATCH_TOO_SMALL", QUILL_ERR_SCRATCH_TOO_SMALL),
+        ("HISTORY_DEPTH", QUILL_ERR_HISTORY_DEPTH),
+        ("HISTORY_TOO_SMALL", QUILL_ERR_HISTORY_TOO_SMALL),
+        ("HISTORY_EMPTY", QUILL_ERR_HISTORY_EMPTY),
+        ("CHAR", QUILL_ERR_CHAR),
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), expected.len() + 1, "{text}");
+    for (line, (name, code)) in lines.iter().zip(expected) {
+        let mut f = line.split('\t');
+        assert_eq!(f.next(), Some(name), "{line}");
+        assert_eq!(f.next(), Some(code.to_string().as_str()), "{line}");
+        let msg = f.next().unwrap_or_default();
+        assert!(msg.len() > 20 && msg != "unknown error code", "{line}");
+    }
+    assert_eq!(
+        lines.last(),
+        Some(&"predictor unchanged by every refused call")
+    );
+    // The messages name the call that sizes each block.
+    assert!(text.contains("SCRATCH_TOO_SMALL\t17\tthe completion scratch block is smaller than quill_completion_scratch_size"));
+    assert!(
+        text.contains(
+            "HISTORY_TOO_SMALL\t18\tthe history block is smaller than quill_history_size"
+        )
+    );
+    assert!(text.contains("TOKEN\t13\tno such token"));
+}
