@@ -261,8 +261,14 @@ impl Kernel {
     }
 }
 
-/// Deterministic test data for the kernels' tests, without a dev-dependency.
-#[cfg(test)]
+/// Deterministic test data for the SIMD kernels' tests, without a dev-dependency.
+#[cfg(all(
+    test,
+    any(
+        target_arch = "x86_64",
+        all(target_arch = "wasm32", target_feature = "simd128")
+    )
+))]
 mod test_data {
     /// A 64-bit LCG's high bits.
     pub(super) fn lcg(seed: u64) -> impl FnMut() -> u32 {
