@@ -69,8 +69,17 @@ fn gcc(args: &[&std::ffi::OsStr]) {
 
 /// Compiles `runtime/examples/c/NAME.c` against `lib` (warnings are errors) into `dir/NAME`.
 fn build_c_example(name: &str, lib: &Path, dir: &Path) -> PathBuf {
-    let exe = dir.join(name);
-    let src = root().join(format!("runtime/examples/c/{name}.c"));
+    build_c(
+        &format!("runtime/examples/c/{name}.c"),
+        lib,
+        &dir.join(name),
+    )
+}
+
+/// Compiles the C file at `src` (relative to the repository) against `lib` and `quill.h`, with
+/// warnings as errors and libm, into `exe`.
+fn build_c(src: &str, lib: &Path, exe: &Path) -> PathBuf {
+    let src = root().join(src);
     let inc = root().join("runtime/include");
     gcc(&[
         "-O2".as_ref(),
@@ -80,10 +89,11 @@ fn build_c_example(name: &str, lib: &Path, dir: &Path) -> PathBuf {
         inc.as_os_str(),
         src.as_os_str(),
         lib.as_os_str(),
+        "-lm".as_ref(),
         "-o".as_ref(),
         exe.as_os_str(),
     ]);
-    exe
+    exe.to_path_buf()
 }
 
 #[test]
@@ -341,20 +351,7 @@ fn a_panic_calls_the_hook_then_traps() {
     let lib = target_dir.join("release/libquill.a");
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_panic");
     std::fs::create_dir_all(&dir).unwrap();
-    let exe = dir.join("panic_hook");
-    let src = root().join("tests/c/panic_hook.c");
-    let inc = root().join("runtime/include");
-    gcc(&[
-        "-O2".as_ref(),
-        "-Wall".as_ref(),
-        "-Werror".as_ref(),
-        "-I".as_ref(),
-        inc.as_os_str(),
-        src.as_os_str(),
-        lib.as_os_str(),
-        "-o".as_ref(),
-        exe.as_os_str(),
-    ]);
+    let exe = build_c("tests/c/panic_hook.c", &lib, &dir.join("panic_hook"));
     let run = |mode: &str| Command::new(&exe).arg(mode).output().unwrap();
     let hook_line = "hook: quill: internal error (a bug in Quill; please report it)\n";
 
@@ -397,21 +394,7 @@ fn every_reachable_error_code_from_c() {
     let bad_self_test = dir.join("bad_self_test.quill");
     std::fs::write(&bad_self_test, m.to_bytes().unwrap()).unwrap();
 
-    let exe = dir.join("errors");
-    let src = root().join("tests/c/errors.c");
-    let inc = root().join("runtime/include");
-    gcc(&[
-        "-O2".as_ref(),
-        "-Wall".as_ref(),
-        "-Werror".as_ref(),
-        "-I".as_ref(),
-        inc.as_os_str(),
-        src.as_os_str(),
-        lib.as_os_str(),
-        "-lm".as_ref(),
-        "-o".as_ref(),
-        exe.as_os_str(),
-    ]);
+    let exe = build_c("tests/c/errors.c", &lib, &dir.join("errors"));
     let out = Command::new(&exe)
         .args([&good, &no_self_test, &bad_self_test])
         .output()
