@@ -172,10 +172,11 @@ unsafe fn floats<'a>(ptr: *mut u8, len: usize) -> Option<&'a mut [f32]> {
     if ptr.is_null() {
         return None;
     }
-    let skip = ptr.align_offset(4).min(len);
-    let n = len.saturating_sub(skip) / 4;
-    // SAFETY: `skip + 4n ≤ len` bytes the caller made writable; the start is 4-aligned (or
-    // the slice is empty).
+    let skip = ptr.align_offset(4);
+    let Some(n) = len.checked_sub(skip).map(|rest| rest / 4) else {
+        return Some(&mut []); // no aligned float fits: an empty (and well-aligned) slice
+    };
+    // SAFETY: `skip + 4n ≤ len` bytes the caller made writable; the start is 4-aligned.
     Some(unsafe { core::slice::from_raw_parts_mut(ptr.add(skip).cast::<f32>(), n) })
 }
 
