@@ -123,7 +123,6 @@ export class Quill {
     this.vocab = x.quill_vocab_size(this.p);
     this.description = this.#fill((o, n) => x.quill_web_describe(this.modelAt, this.modelLen, o, n));
     this.kernel = this.#fill((o, n) => x.quill_web_kernel(o, n));
-    this.memoryBytes = x.memory.buffer.byteLength;
   }
 
   /** Types text (every character through the Backspace history). */
@@ -157,8 +156,8 @@ export class Quill {
     this.#check(this.x.quill_feed_utf8(this.p, this.text, n), 'quill_feed_utf8');
   }
 
-  /** Feeds the byte already at `this.text` `count` times, one call each: the per-character
-   * path as a keyboard drives it, without JS string work in the loop. */
+  /** Feeds `text` `count` times, one call each: the per-character path as a keyboard drives
+   * it, with the UTF-8 written once so no JS string work runs in the loop (benchmarks). */
   feedRepeated(text, count) {
     const n = this.#put(text);
     const { x, p, text: at } = this;
@@ -256,6 +255,13 @@ export class Quill {
   }
 }
 
+/** Whether this build's kernel computes as the portable one does in this engine
+ * (`Kernel::verify` in a throwaway instance). */
+export async function kernelAgrees(module) {
+  const { exports } = await WebAssembly.instantiate(module, {});
+  return exports.quill_web_verify() === 0;
+}
+
 /**
  * Compiles the fastest build this engine runs correctly: the first of `builds()` that
  * validates and whose kernel agrees with the portable one here (`quill_web_verify`, int8 bit
@@ -267,8 +273,7 @@ export async function loadWasm(dir = 'pkg', only = null) {
   for (const { name, ok } of builds()) {
     if (only ? name !== only : !ok) continue;
     const module = await Quill.compile(fetch(`${dir}/${name}.wasm`));
-    const { exports } = await WebAssembly.instantiate(module, {});
-    if (exports.quill_web_verify() === 0) return { module, name, rejected };
+    if (await kernelAgrees(module)) return { module, name, rejected };
     rejected.push(name);
   }
   throw new QuillError(`no build of quill.wasm computes correctly here (rejected: ${rejected.join(', ')})`);

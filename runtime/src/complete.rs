@@ -107,7 +107,7 @@ pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
         for depth in 0..=L {
             let mut steps: heapless::Vec<Step, CAP> = heapless::Vec::new();
             for (bi, beam) in beams.iter().enumerate() {
-                p.restore(slot(cur, snap, bi)?)?;
+                p.restore_own(slot(cur, snap, bi)?)?;
                 let (max, sum) = p.softmax_stats_with(bias);
                 let vocab = p.model().vocab();
                 let mut p_end = 0f64;
@@ -148,7 +148,7 @@ pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
             let mut grown: heapless::Vec<Beam<L>, CAP> = heapless::Vec::new();
             for (i, s) in steps.iter().enumerate() {
                 let parent = beams.get(s.parent).ok_or(Error::NoPrediction)?;
-                p.restore(slot(cur, snap, s.parent)?)?;
+                p.restore_own(slot(cur, snap, s.parent)?)?;
                 p.feed_char(s.c);
                 p.snapshot(slot(next, snap, i)?)?;
                 let mut suffix = parent.suffix.clone();
@@ -166,7 +166,7 @@ pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
         Ok(found)
     })();
     // Leave the predictor as the caller had it, whatever happened.
-    p.restore(origin)?;
+    p.restore_own(origin)?;
     result
 }
 

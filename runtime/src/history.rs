@@ -117,7 +117,7 @@ impl<'b> History<'b> {
             expected: snap,
             found: 0,
         })?;
-        p.restore(saved)?;
+        p.restore_own(saved)?;
         self.next = top;
         self.len = self.len.saturating_sub(1);
         Ok(())

@@ -405,13 +405,18 @@ impl<'m, 'b> Predictor<'m, 'b> {
         if let Some(index) = state.iter().position(|v| !v.is_finite()) {
             return Err(Error::InvalidSnapshot { index });
         }
-        let mut words = [0u32; SNAPSHOT_DECODER_WORDS];
-        for (w, v) in words.iter_mut().zip(decoder) {
-            *w = v.to_bits();
-        }
-        if !Utf8Decoder::valid_words(words) {
+        if !Utf8Decoder::valid_words(decoder_words(decoder)) {
             return Err(Error::InvalidSnapshot { index: state.len() });
         }
+        self.restore_own(snap)
+    }
+
+    /// [`restore`](Self::restore) of a snapshot the runtime wrote itself into memory it held
+    /// borrowed since (`History`'s ring, word completion's scratch): nothing else can have
+    /// changed it, so the per-restore check of every value is skipped on these hot paths.
+    pub(crate) fn restore_own(&mut self, snap: &[f32]) -> Result<(), Error> {
+        self.check_snapshot(snap.len())?;
+        let (state, decoder) = snap.split_at(snap.len().saturating_sub(SNAPSHOT_DECODER_WORDS));
         let parts = self
             .h
             .iter_mut()
@@ -420,7 +425,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
         for (d, v) in parts.zip(state) {
             *d = *v;
         }
-        self.utf8 = Utf8Decoder::from_words(words);
+        self.utf8 = Utf8Decoder::from_words(decoder_words(decoder));
         Ok(())
     }
 
@@ -569,4 +574,13 @@ fn insert_sorted(best: &mut [(char, f32)], len: usize, item: (char, f32)) -> usi
 /// `|a − b| ≤ tol`, false if either is NaN.
 fn within(a: f32, b: f32, tol: f32) -> bool {
     (a - b).abs() <= tol
+}
+
+/// The decoder's state stored as the bits of a snapshot's last floats.
+fn decoder_words(decoder: &[f32]) -> [u32; SNAPSHOT_DECODER_WORDS] {
+    let mut words = [0u32; SNAPSHOT_DECODER_WORDS];
+    for (w, v) in words.iter_mut().zip(decoder) {
+        *w = v.to_bits();
+    }
+    words
 }

@@ -7,7 +7,7 @@
 //   node agree.mjs MODEL.quill TRANSCRIPT.jsonl quill.wasm quill-simd.wasm quill-relaxed.wasm
 
 import { readFileSync } from 'node:fs';
-import { Quill } from '../quill.js';
+import { Quill, kernelAgrees } from '../quill.js';
 import { KEYS, compare, readTranscript } from './transcript.mjs';
 
 const [model, transcript, ...wasms] = process.argv.slice(2);
@@ -21,7 +21,7 @@ for (const path of wasms) {
     continue;
   }
   const module = await Quill.compile(wasm);
-  if ((await WebAssembly.instantiate(module, {})).exports.quill_web_verify() !== 0) {
+  if (!(await kernelAgrees(module))) {
     console.log(`${path}: its kernel disagrees with the portable one in this engine; rejected, as the page would`);
     continue;
   }

@@ -9,7 +9,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { serve } from './serve.mjs';
 
 let args = process.argv.slice(2);
@@ -20,13 +20,7 @@ const models = args.map((m) => resolve(m));
 const dirs = Object.fromEntries(models.map((m, i) => [`/m${i}/`, dirname(m)]));
 const server = await serve(web, dirs);
 const base = `http://127.0.0.1:${server.address().port}`;
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  ],
-});
+const browser = await launchChromium();
 const page = await browser.newPage();
 await page.goto(`${base}/index.html?bench`);
 const rows = [];

@@ -29,11 +29,18 @@ fn dot_f32(row: &[u8], x: &[f32]) -> f32 {
             *a += f32::from_le_bytes(*w) * xv;
         }
     }
+    sum8(acc) + dot_f32_tail(wt, xt)
+}
+
+/// The columns after the last whole block of 8, in order: the tail every f32 kernel that
+/// matches this one bit for bit adds last.
+#[inline(always)]
+pub(super) fn dot_f32_tail(w: &[u8], x: &[f32]) -> f32 {
     let mut tail = 0.0;
-    for (w, xv) in wt.as_chunks::<4>().0.iter().zip(xt) {
+    for (w, xv) in w.as_chunks::<4>().0.iter().zip(x) {
         tail += f32::from_le_bytes(*w) * xv;
     }
-    sum8(acc) + tail
+    tail
 }
 
 /// Σ w·(q − 64) in `i32`: |w| ≤ 128, |q − 64| ≤ 64 and at most `MAX_DIM` = 16384 columns,

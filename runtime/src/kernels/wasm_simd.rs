@@ -1,13 +1,14 @@
 //! WebAssembly SIMD128 kernels (`core::arch::wasm32`), for builds with
-//! `-C target-feature=+simd128` (every current browser and Node runs them; a page that must
-//! also serve older engines ships a second build without it and picks by `WebAssembly.validate`).
+//! `-C target-feature=+simd128` (every current browser and Node runs them), and the int8 product
+//! through relaxed SIMD with `+relaxed-simd`. The web page ships these builds and one without
+//! SIMD, and loads the first the engine validates and `Kernel::verify` accepts (`web/quill.js`).
 //!
 //! Four rows per pass, so each activation vector is loaded and widened once for four rows.
 //! - int8: the 7-bit activations are widened to `i16` and centred (`q − 64`) once per 16
 //!   columns for four rows; each row's weights are loaded widened (`v128.load8x8_s`) and
-//!   multiplied with `i32x4.dot_i16x8_s` (`pmaddwd` on x86, `smull`+`addp` on ARM). The sums are exact `i32`s,
-//!   the same integers the portable kernel computes, and the final float expression is the
-//!   same, so the products agree bit for bit.
+//!   multiplied with `i32x4.dot_i16x8_s` (`pmaddwd` on x86, `smull`+`addp` on ARM). The sums
+//!   are exact `i32`s, the same integers the portable kernel computes, and the final float
+//!   expression is the same, so the products agree bit for bit.
 //! - f32: two `f32x4` accumulators per row are exactly the portable kernel's eight
 //!   (`acc[j] += w·x` for column `8k + j`, a multiply then an add: SIMD128 has no fused
 //!   multiply-add outside relaxed-simd), summed in the same tree, then the same scalar tail:
@@ -20,7 +21,6 @@
 
 use core::arch::wasm32::*;
 
-#[cfg(any(test, not(target_feature = "relaxed-simd")))]
 use super::portable;
 use super::quantize::ZERO;
 
@@ -113,11 +113,7 @@ fn finish_f32((lo, hi): (v128, v128), row: &[u8], blocks: usize, xt: &[f32]) -> 
     let d = f32x4_add(c, i32x4_shuffle::<2, 3, 0, 1>(c, c));
     let sum = f32x4_extract_lane::<0>(d) + f32x4_extract_lane::<1>(d);
     let tail_w = row.get(blocks.saturating_mul(32)..).unwrap_or_default();
-    let mut tail = 0.0;
-    for (w, xv) in tail_w.as_chunks::<4>().0.iter().zip(xt) {
-        tail += f32::from_le_bytes(*w) * xv;
-    }
-    sum + tail
+    sum + portable::dot_f32_tail(tail_w, xt)
 }
 
 /// `y += (W·(q − 64)) · scale_row · sx` over int8 weights and offset 7-bit activations `q`;
