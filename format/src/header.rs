@@ -26,11 +26,10 @@ pub(crate) const CRC: crc::Crc<u32, crc::Table<16>> =
 #[cfg(not(target_pointer_width = "64"))]
 pub(crate) const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
-/// Checks the framing and returns the payload slice.
-pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
-    let (header, rest) = bytes
-        .split_first_chunk::<HEADER_LEN>()
-        .ok_or(Error::TooShort { len: bytes.len() })?;
+/// Checks a file's first [`HEADER_LEN`] bytes (magic, version, reserved) and returns the
+/// payload length they declare. A reader of a file or stream calls this before reading the
+/// rest, so that a wrong file is refused after 12 bytes and the read is bounded.
+pub fn declared_payload_len(header: &[u8; HEADER_LEN]) -> Result<u32, Error> {
     let [m0, m1, m2, m3, v0, v1, r0, r1, l0, l1, l2, l3] = *header;
     if [m0, m1, m2, m3] != MAGIC {
         return Err(Error::BadMagic {
@@ -44,7 +43,15 @@ pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
     if [r0, r1] != [0, 0] {
         return Err(Error::ReservedNotZero);
     }
-    let declared = u32::from_le_bytes([l0, l1, l2, l3]);
+    Ok(u32::from_le_bytes([l0, l1, l2, l3]))
+}
+
+/// Checks the framing and returns the payload slice.
+pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
+    let (header, rest) = bytes
+        .split_first_chunk::<HEADER_LEN>()
+        .ok_or(Error::TooShort { len: bytes.len() })?;
+    let declared = declared_payload_len(header)?;
     let (payload, trailer) = match rest.split_at_checked(declared as usize) {
         Some((p, t)) if t.len() == TRAILER_LEN => (p, t),
         _ => {

@@ -39,7 +39,9 @@ mod write;
 pub use aligned::AlignedBytes;
 pub use arch::{Architecture, CellKind, MAX_DIM, MAX_LAYERS, MAX_TENSORS};
 pub use error::Error;
-pub use header::{HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION};
+pub use header::{
+    HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION, declared_payload_len,
+};
 pub use model::{Layer, Metadata, Model, SelfTest};
 pub use schema::DType;
 pub use tensor::{Matrix, TensorKind, TensorName, Vector, Weights};

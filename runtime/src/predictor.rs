@@ -310,20 +310,41 @@ impl<'m, 'b> Predictor<'m, 'b> {
         l + bias.and_then(|b| b.get(i)).copied().unwrap_or(0.0)
     }
 
+    /// Token `i` as a suggestion: its character and score, or `None` when it is never suggested
+    /// (token 0, a token without a character, a NaN or −∞ score).
+    fn suggestion(&self, i: usize, bias: Option<&[f32]>) -> Option<(char, f32)> {
+        if i == 0 {
+            return None;
+        }
+        let ch = self.model.vocab().char_at(u32::try_from(i).ok()?)?;
+        let l = self.score(i, bias);
+        (!(l.is_nan() || l == f32::NEG_INFINITY)).then_some((ch, l))
+    }
+
+    /// Where token `token` stands in [`top_k_into`](Self::top_k_into)'s ranking: 0 when it is
+    /// the first suggestion. `None` when it is never suggested (token 0, unknown; a NaN score).
+    ///
+    /// This is Quill's one definition of next-character accuracy: a character counts as a
+    /// top-k hit when `rank_of(its token) < k`, i.e. when the keyboard shows it among its first
+    /// `k` suggestions. Ties rank in vocabulary order, as the suggestions do; the unknown token
+    /// is never a hit.
+    pub fn rank_of(&self, token: u32) -> Option<usize> {
+        let t = usize::try_from(token).ok()?;
+        let (_, lt) = self.suggestion(t, None)?;
+        let ahead = (1..self.logits.len())
+            .filter(|&i| i != t)
+            .filter_map(|i| Some((i, self.suggestion(i, None)?.1)))
+            .filter(|&(i, l)| l > lt || (l == lt && i < t))
+            .count();
+        Some(ahead)
+    }
+
     fn ranked(&self, bias: Option<&[f32]>, out: &mut [(char, f32)]) -> usize {
         let mut n = 0;
         for i in 1..self.logits.len() {
-            let Some(ch) = u32::try_from(i)
-                .ok()
-                .and_then(|i| self.model.vocab().char_at(i))
-            else {
-                continue;
-            };
-            let l = self.score(i, bias);
-            if l.is_nan() || l == f32::NEG_INFINITY {
-                continue;
+            if let Some(entry) = self.suggestion(i, bias) {
+                n = insert_sorted(out, n, entry);
             }
-            n = insert_sorted(out, n, (ch, l));
         }
         let (max, sum) = self.softmax_stats_with(bias);
         for e in out.iter_mut().take(n) {

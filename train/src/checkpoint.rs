@@ -122,9 +122,11 @@ impl Checkpoint {
         bytes.extend_from_slice(&CRC.checksum(&bytes).to_le_bytes());
         let cannot = |e: std::io::Error| format!("cannot write checkpoint {}: {e}", path.display());
         let tmp = files::write_temp(path, &bytes, fault_pause()).map_err(cannot)?;
-        if path.exists() {
-            std::fs::rename(path, previous(path))
-                .map_err(|e| format!("cannot keep the previous checkpoint: {e}"))?;
+        if path.exists()
+            && let Err(e) = std::fs::rename(path, previous(path))
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(format!("cannot keep the previous checkpoint: {e}"));
         }
         files::commit(&tmp, path).map_err(cannot)
     }

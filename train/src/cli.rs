@@ -52,9 +52,13 @@ pub struct ImportTorchArgs {
     /// `json.dump(itos, open("vocab.json", "w"))`.
     #[arg(long)]
     pub vocab: PathBuf,
-    /// Output file (default: the weights file with the extension `.quill`).
+    /// Output file (default: the weights file with the extension `.quill`). Only a regular
+    /// file is replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write through a symbolic link, FIFO or device at --out instead of refusing.
+    #[arg(long)]
+    pub force: bool,
     #[arg(long, value_enum, default_value = "f32")]
     pub quant: Quant,
     /// Key of the embedding matrix `[vocab, embed]`.
@@ -193,7 +197,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     pub min_freq: usize,
     /// Fraction of the text (at its end) held out for validation.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = crate::data::DEFAULT_VALID_FRAC)]
     pub valid_frac: f64,
     #[arg(long, value_enum, default_value = "adam")]
     pub optimizer: OptimizerArg,
@@ -231,16 +235,23 @@ pub struct TrainArgs {
     /// Run directory (default: runs/<model>-<layers>x<hidden>-<corpus>).
     #[arg(long)]
     pub run_dir: Option<PathBuf>,
-    /// Continue the run in this directory from its latest good checkpoint.
-    #[arg(long, value_name = "RUN_DIR")]
+    /// Continue the run in this directory from its latest good checkpoint. The run keeps its
+    /// saved config: a flag that would change it is refused; --epochs, --cycles, --max-steps
+    /// and --checkpoint-every extend or steer the run.
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "overwrite")]
     pub resume: Option<PathBuf>,
+    /// Start afresh in a run directory that holds an earlier run, removing that run's files
+    /// (without it such a directory is refused; the default directory gets a numbered sibling).
+    #[arg(long)]
+    pub overwrite: bool,
     /// No progress bars, tables or samples.
     #[arg(long)]
     pub quiet: bool,
 }
 
 impl TrainArgs {
-    pub fn config(&self) -> TrainConfig {
+    /// The run config these flags describe; refuses an SGDR cycle count whose epochs overflow.
+    pub fn config(&self) -> Result<TrainConfig, String> {
         let schedule = match self.schedule {
             ScheduleArg::Sgdr => ScheduleKind::Sgdr {
                 cycle_len: self.cycle_len,
@@ -248,15 +259,23 @@ impl TrainArgs {
             },
             ScheduleArg::Constant => ScheduleKind::Constant,
         };
-        let epochs = self.epochs.unwrap_or_else(|| match self.schedule {
-            ScheduleArg::Sgdr => crate::schedule::Schedule::epochs_for_cycles(
+        let epochs = match (self.epochs, self.schedule) {
+            (Some(e), _) => e,
+            (None, ScheduleArg::Sgdr) => crate::schedule::Schedule::epochs_for_cycles(
                 self.cycle_len,
                 self.cycle_mult,
                 self.cycles,
-            ),
-            ScheduleArg::Constant => self.cycles,
-        });
-        TrainConfig {
+            )
+            .ok_or_else(|| {
+                format!(
+                    "--cycles {} of --cycle-len {} and --cycle-mult {} would be more epochs than \
+                     can be counted; use fewer cycles or a smaller --cycle-mult",
+                    self.cycles, self.cycle_len, self.cycle_mult
+                )
+            })?,
+            (None, ScheduleArg::Constant) => self.cycles,
+        };
+        Ok(TrainConfig {
             corpus: self.corpus.clone(),
             model: RnnConfig {
                 cell: self.model.cell().unwrap_or(CellKind::Gru),
@@ -286,7 +305,7 @@ impl TrainArgs {
             checkpoint_every: self.checkpoint_every,
             max_steps: self.max_steps,
             lesson: self.model.lesson(),
-        }
+        })
     }
 }
 
@@ -297,9 +316,13 @@ pub struct ExportArgs {
     pub model: PathBuf,
     #[arg(long, value_enum, default_value = "int8")]
     pub quant: Quant,
-    /// Output file (default: beside the input, `-int8` or `-f32` added).
+    /// Output file (default: beside the input, `-int8` or `-f32` added). Only a regular file
+    /// is replaced.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write through a symbolic link, FIFO or device at --out instead of refusing.
+    #[arg(long)]
+    pub force: bool,
     /// Text to score the exported model on (default: the built-in corpus's validation split).
     #[arg(long)]
     pub text: Option<PathBuf>,

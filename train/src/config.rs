@@ -48,6 +48,9 @@ pub struct TrainConfig {
     pub lesson: Option<crate::model::lesson::LessonKind>,
 }
 
+/// More epochs than any run needs: a typo or an overflow, refused.
+pub const MAX_EPOCHS: usize = 1_000_000;
+
 impl TrainConfig {
     /// Rejects sizes and rates that cannot train, with the flag to fix.
     pub fn validate(&self) -> Result<(), String> {
@@ -66,6 +69,13 @@ impl TrainConfig {
             if v == 0 {
                 return Err(format!("{flag} must be at least 1"));
             }
+        }
+        if self.epochs > MAX_EPOCHS {
+            return Err(format!(
+                "{} epochs is more than this trainer runs (at most {MAX_EPOCHS}); check --epochs, \
+                 --cycles and --cycle-mult",
+                self.epochs
+            ));
         }
         if m.layers > format::MAX_LAYERS {
             return Err(format!(

@@ -19,6 +19,25 @@ pub struct Data {
 /// Validation streams: few, so each is long and its state warms up as in use.
 pub const VALID_BS: usize = 8;
 
+/// The fraction of a text (at its end) held out for validation unless `--valid-frac` says.
+pub const DEFAULT_VALID_FRAC: f64 = 0.1;
+
+/// Where the validation split of a text of `chars` characters begins: the last `valid_frac`
+/// of it, rounded to the nearest character. The one definition, for training and scoring.
+pub fn split_point(chars: usize, valid_frac: f64) -> usize {
+    (((chars as f64) * (1.0 - valid_frac)).round() as usize).min(chars)
+}
+
+/// The validation split of the built-in HUMAN_NUMBERS corpus at the default fraction: what a
+/// default run holds out, and what `eval` and `export` score on without `--text`.
+pub fn builtin_validation_text() -> String {
+    let text = corpus::human_numbers();
+    let chars = text.chars().count();
+    text.chars()
+        .skip(split_point(chars, DEFAULT_VALID_FRAC))
+        .collect()
+}
+
 impl Data {
     pub fn load(cfg: &TrainConfig) -> Result<Data, String> {
         let (text, corpus_name) = match &cfg.corpus {
@@ -33,7 +52,7 @@ impl Data {
         };
         let vocab = Vocab::build(&text, cfg.min_freq)?;
         let chars: Vec<char> = text.chars().collect();
-        let split = ((chars.len() as f64) * (1.0 - cfg.valid_frac)).round() as usize;
+        let split = split_point(chars.len(), cfg.valid_frac);
         let valid_text: String = chars[split..].iter().collect();
         let train_text: String = chars[..split].iter().collect();
         let tokens = vocab.encode(&text);

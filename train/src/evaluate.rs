@@ -8,7 +8,7 @@ use crate::batches::{Batch, StreamBatches};
 use crate::model::CharRnn;
 use crate::model::RecurrentBackend;
 
-/// Mean loss (nats/char) and next-char accuracy.
+/// Mean loss (nats/char) and next-char (top-1) accuracy, as defined in `scoring`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scores {
     pub loss: f64,
@@ -55,14 +55,7 @@ pub fn evaluate<B: RecurrentBackend>(
             .forward(logits.clone(), targets.clone())
             .into_scalar()
             .elem();
-        let hits: f64 = logits
-            .argmax(1)
-            .reshape([count])
-            .equal(targets)
-            .int()
-            .sum()
-            .into_scalar()
-            .elem();
+        let hits = top1_hits(logits, targets);
         loss_sum += loss * count as f64;
         correct += hits;
         n += count;
@@ -71,4 +64,21 @@ pub fn evaluate<B: RecurrentBackend>(
         loss: loss_sum / n.max(1) as f64,
         accuracy: correct / n.max(1) as f64,
     }
+}
+
+/// Top-1 hits among `logits` `[n, vocab]` for `targets` `[n]`, as `scoring::Tally` and the
+/// keyboard count them: the unknown token (0) is never predicted, so it is never a hit; ties go
+/// to the lower token.
+pub fn top1_hits<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> f64 {
+    let [n, vocab] = logits.dims();
+    logits
+        .slice([0..n, 1..vocab])
+        .argmax(1)
+        .add_scalar(1)
+        .reshape([n])
+        .equal(targets)
+        .int()
+        .sum()
+        .into_scalar()
+        .elem()
 }

@@ -8,6 +8,7 @@ use runtime::{Model, Predictor};
 
 use crate::evaluate::Scores;
 use crate::model::{CharRnn, RnnConfig};
+use crate::scoring::Tally;
 use crate::vocab::Vocab;
 
 fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -115,6 +116,13 @@ pub fn record_self_test(
     let mut expected_top1 = Vec::new();
     for c in prime.chars() {
         p.feed_char(c);
+        if let Some(bad) = p.logits().iter().position(|l| !l.is_finite()) {
+            return Err(format!(
+                "the model cannot run: after {c:?} of its self-test text the score of token {bad} \
+                 is {} (its weights are too large for f32 arithmetic)",
+                p.logits()[bad]
+            ));
+        }
         expected_top1.push(p.argmax());
     }
     Ok(OwnedSelfTest {
@@ -133,6 +141,7 @@ pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, St
         model.clone()
     };
     m.self_test = None;
+    crate::runnable::check(&m)?;
     let prime: String = prime.chars().take(64).collect();
     if !prime.is_empty() {
         m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
@@ -141,35 +150,29 @@ pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, St
 }
 
 /// Loss (nats/char) and next-char accuracy of a model file on `text`, streamed through the
-/// runtime from a reset state, exactly as a device would run it.
-pub fn score_with_runtime(bytes: &[u8], text: &str) -> Result<Scores, String> {
+/// runtime from a reset state, exactly as a device would run it (`scoring::Tally`).
+pub fn score_with_runtime(
+    bytes: &[u8],
+    text: impl IntoIterator<Item = Result<char, String>>,
+) -> Result<Scores, String> {
     let aligned = format::AlignedBytes::new(bytes);
     let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
     let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
     let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
     let mut probs = vec![0f32; m.arch().vocab()];
-    let (mut loss, mut hits, mut n) = (0f64, 0usize, 0usize);
-    let mut chars = text.chars();
+    let mut tally = Tally::default();
+    let mut chars = text.into_iter();
     let Some(first) = chars.next() else {
         return Err("the scoring text is empty".into());
     };
-    p.feed_char(first);
+    p.feed_char(first?);
     for c in chars {
-        let target = m.vocab().index_of(c);
-        p.probabilities(&mut probs).map_err(|e| e.to_string())?;
-        let pt = f64::from(probs[target as usize]).max(1e-12);
-        loss -= pt.ln();
-        // Argmax over all tokens, as the training accuracy counts it.
-        let best = probs
-            .iter()
-            .enumerate()
-            .fold(0, |b, (i, &v)| if v > probs[b] { i } else { b });
-        hits += usize::from(best as u32 == target);
-        n += 1;
+        let c = c?;
+        tally.add(&p, c, &mut probs)?;
         p.feed_char(c);
     }
     Ok(Scores {
-        loss: loss / n.max(1) as f64,
-        accuracy: hits as f64 / n.max(1) as f64,
+        loss: tally.nats_per_char(),
+        accuracy: tally.top1_accuracy(),
     })
 }

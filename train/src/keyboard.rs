@@ -206,8 +206,7 @@ impl Panel {
 /// Loads a model file and runs the demo: `script` replays keys and prints a panel after each;
 /// without it the terminal is put in raw mode and keys are read live.
 pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), String> {
-    let raw = std::fs::read(model_path)
-        .map_err(|e| format!("cannot read {}: {e}", model_path.display()))?;
+    let raw = crate::model_file::read(model_path)?;
     let bytes = format::AlignedBytes::new(&raw);
     let model = Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
     let side = InputSide::Table;
@@ -219,10 +218,18 @@ pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), Str
     match script {
         Some(s) => {
             let s = if s == "-" {
+                // A script is typed keys: a few MB is already hours of typing.
+                const MAX_SCRIPT: u64 = 16 << 20;
                 let mut input = String::new();
                 std::io::stdin()
+                    .take(MAX_SCRIPT + 1)
                     .read_to_string(&mut input)
                     .map_err(|e| format!("cannot read the script from stdin: {e}"))?;
+                if input.len() as u64 > MAX_SCRIPT {
+                    return Err(format!(
+                        "the script on stdin is longer than {MAX_SCRIPT} bytes; replay a shorter one"
+                    ));
+                }
                 input
             } else {
                 s.to_string()

@@ -19,7 +19,7 @@ use crate::evaluate::Scores;
 use crate::model::lesson::{LessonKind, LessonModel};
 use crate::report::{self, EpochRow};
 use crate::rng::Rng;
-use crate::train_loop::RunDir;
+use crate::run_dir::RunDir;
 use crate::vocab::Vocab;
 
 /// (context windows, targets) from a token stream.
@@ -74,14 +74,7 @@ fn score<B: Backend>(
             .forward(logits.clone(), y.clone())
             .into_scalar()
             .elem();
-        let h: f64 = logits
-            .argmax(1)
-            .reshape([cy.len()])
-            .equal(y)
-            .int()
-            .sum()
-            .into_scalar()
-            .elem();
+        let h = crate::evaluate::top1_hits(logits, y);
         loss += l * cy.len() as f64;
         hits += h;
         n += cy.len();

@@ -17,7 +17,8 @@ use crate::export;
 use crate::files::write_atomic;
 use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
-use crate::train_loop::{self, Position, RunDir, StepHook};
+use crate::run_dir::{RunDir, RunLock};
+use crate::train_loop::{self, Position, StepHook};
 use crate::vocab::Vocab;
 use crate::{plot, report, sample};
 
@@ -34,6 +35,14 @@ pub struct RunOptions {
     /// (run control, not model config, so a resumed run may extend them).
     pub max_steps: Option<usize>,
     pub epochs: Option<usize>,
+    /// On resume: checkpoint this often instead of the saved interval.
+    pub checkpoint_every: Option<usize>,
+    /// Replace an earlier run found in `run_dir` (its files only); without it such a directory
+    /// is refused.
+    pub overwrite: bool,
+    /// Refuse a model whose training would not fit in this machine's available memory (the
+    /// CPU trainer; a GPU trainer's memory is the device's).
+    pub check_host_memory: bool,
 }
 
 /// What a finished run reports.
@@ -55,10 +64,21 @@ struct Prepared {
     data: Data,
     run: RunDir,
     checkpoint: Option<Checkpoint>,
+    /// Held until the run ends.
+    _lock: RunLock,
 }
 
 fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     let run = RunDir(opts.run_dir.clone());
+    if !opts.resume {
+        // Bad flags are refused before the directory is created or locked.
+        cfg.validate()?;
+    }
+    // Nothing in the directory is read or written without its lock.
+    let lock = run.lock()?;
+    if !opts.resume && !opts.overwrite {
+        run.start_fresh(false)?;
+    }
     let (cfg, checkpoint) = if opts.resume {
         let (ck, warning) = Checkpoint::read_latest(&run.checkpoint())?;
         if let Some(w) = warning {
@@ -67,6 +87,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
         let mut cfg = ck.config.clone();
         cfg.max_steps = opts.max_steps.or(cfg.max_steps);
         cfg.epochs = opts.epochs.unwrap_or(cfg.epochs);
+        cfg.checkpoint_every = opts.checkpoint_every.unwrap_or(cfg.checkpoint_every);
         (cfg, Some(ck))
     } else {
         (cfg, None)
@@ -75,6 +96,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     let data = Data::load(&cfg)?;
     let mut cfg = cfg;
     cfg.model.vocab = data.vocab.len();
+    crate::memory::check_fits(&cfg, opts.check_host_memory)?;
     if let Some(ck) = &checkpoint
         && ck.vocab != data.vocab
     {
@@ -83,7 +105,10 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
             run.0.display()
         ));
     }
-    prepare_dir(&run, opts.resume)?;
+    prepare_dir(&run)?;
+    if !opts.resume {
+        run.start_fresh(opts.overwrite)?;
+    }
     if let Some(ck) = &checkpoint {
         crate::report::keep_epochs(&run.metrics(), ck.position.epoch)
             .map_err(|e| format!("cannot write {}: {e}", run.metrics().display()))?;
@@ -112,6 +137,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
         data,
         run,
         checkpoint,
+        _lock: lock,
     })
 }
 
@@ -130,6 +156,7 @@ pub fn run<B: TrainBackend>(
         data,
         run,
         checkpoint,
+        _lock,
     } = prepare(cfg, opts)?;
     B::seed(device, cfg.seed);
     let model = cfg.model.init::<B>(device);
@@ -257,7 +284,13 @@ pub fn run_lesson<B: TrainBackend>(
     if opts.resume {
         return Err("--resume continues the stateful models (rnn, gru, lstm); the lesson's window models train in one go".into());
     }
-    let Prepared { cfg, data, run, .. } = prepare(cfg, opts)?;
+    let Prepared {
+        cfg,
+        data,
+        run,
+        _lock,
+        ..
+    } = prepare(cfg, opts)?;
     let scores = crate::lesson::train::<B>(&cfg, kind, &data, &run, device, opts.quiet)?;
     plot::loss_curve(&report::read_csv(&run.metrics()), &run.plot())?;
     Ok(scores)
@@ -282,26 +315,11 @@ fn metadata(cfg: &TrainConfig, val_loss: Option<f32>) -> OwnedMetadata {
     }
 }
 
-fn prepare_dir(run: &RunDir, resume: bool) -> Result<(), String> {
-    std::fs::create_dir_all(&run.0)
-        .map_err(|e| format!("cannot create run directory {}: {e}", run.0.display()))?;
+fn prepare_dir(run: &RunDir) -> Result<(), String> {
     let probe = run.0.join(".write-test");
     std::fs::write(&probe, b"")
         .map_err(|e| format!("run directory {} is not writable: {e}", run.0.display()))?;
     let _ = std::fs::remove_file(probe);
-    if !resume {
-        // A fresh run starts a fresh history.
-        for p in [
-            run.metrics(),
-            run.checkpoint(),
-            crate::checkpoint::previous(&run.checkpoint()),
-        ] {
-            if p.exists() {
-                std::fs::remove_file(&p)
-                    .map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
-            }
-        }
-    }
     Ok(())
 }
 
@@ -317,14 +335,14 @@ fn finish<B: TrainBackend>(
     let prime: String = data.valid_text.chars().take(48).collect();
     let owned = export::to_owned_model(model, &data.vocab, metadata(cfg, None));
     let f32_bytes = export::encode(&owned, false, &prime)?;
-    let f32_scores = export::score_with_runtime(&f32_bytes, &data.valid_text)?;
+    let f32_scores = export::score_with_runtime(&f32_bytes, data.valid_text.chars().map(Ok))?;
     let owned = format::OwnedModel {
         metadata: metadata(cfg, Some(f32_scores.loss as f32)),
         ..owned
     };
     let f32_bytes = export::encode(&owned, false, &prime)?;
     let int8_bytes = export::encode(&owned, true, &prime)?;
-    let int8_scores = export::score_with_runtime(&int8_bytes, &data.valid_text)?;
+    let int8_scores = export::score_with_runtime(&int8_bytes, data.valid_text.chars().map(Ok))?;
     let (mp, ip) = (run.model(false), run.model(true));
     write_atomic(&mp, &f32_bytes).map_err(|e| format!("cannot write {}: {e}", mp.display()))?;
     write_atomic(&ip, &int8_bytes).map_err(|e| format!("cannot write {}: {e}", ip.display()))?;

@@ -11,19 +11,36 @@ pub fn generate(
     temperature: f32,
     seed: u64,
 ) -> Result<String, String> {
+    let mut out = String::new();
+    generate_into(model_bytes, prime, n, temperature, seed, |c| {
+        out.push(c);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// As [`generate`], handing each character to `emit` as it is drawn (so output streams and
+/// memory stays flat for any `n`); an error from `emit` stops generation and is returned.
+pub fn generate_into(
+    model_bytes: &[u8],
+    prime: &str,
+    n: usize,
+    temperature: f32,
+    seed: u64,
+    mut emit: impl FnMut(char) -> Result<(), String>,
+) -> Result<(), String> {
     let aligned = format::AlignedBytes::new(model_bytes);
     let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
     let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
     let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
     p.feed_str(prime);
     let mut rng = SmallRng::new(seed);
-    let mut out = String::new();
     for _ in 0..n {
         let c = p.sample(temperature, &mut rng).map_err(|e| e.to_string())?;
-        out.push(c);
+        emit(c)?;
         p.feed_char(c);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// The `k` most likely next characters after `prime`.

@@ -40,11 +40,16 @@ impl Schedule {
         }
     }
 
-    /// Epochs needed to finish `cycles` whole cycles.
-    pub fn epochs_for_cycles(cycle_len: usize, cycle_mult: usize, cycles: usize) -> usize {
-        (0..cycles)
-            .map(|k| cycle_len * cycle_mult.pow(k as u32))
-            .sum()
+    /// Epochs needed to finish `cycles` whole cycles; `None` when that overflows.
+    pub fn epochs_for_cycles(cycle_len: usize, cycle_mult: usize, cycles: usize) -> Option<usize> {
+        let (mut total, mut len) = (0usize, cycle_len);
+        for k in 0..cycles {
+            if k > 0 {
+                len = len.checked_mul(cycle_mult)?;
+            }
+            total = total.checked_add(len)?;
+        }
+        Some(total)
     }
 
     /// (step within its cycle, cycle length in steps, cycle index).
@@ -100,6 +105,7 @@ mod tests {
         assert!(s.lr(9) < 1e-3);
         let ends: Vec<usize> = (0..70).filter(|&i| s.is_cycle_end(i)).collect();
         assert_eq!(ends, vec![9, 29, 69]);
-        assert_eq!(Schedule::epochs_for_cycles(1, 2, 3), 7);
+        assert_eq!(Schedule::epochs_for_cycles(1, 2, 3), Some(7));
+        assert_eq!(Schedule::epochs_for_cycles(1, 1000, 10), None);
     }
 }

@@ -11,15 +11,20 @@
 //! - KSR = 1 − keystrokes / characters. 0 means no help; a word accepted after typing its
 //!   first letter saves (length − 2) keystrokes.
 //!
-//! Scores count from the second character (the first has no context), as training does; a
-//! character outside the vocabulary is the unknown token.
+//! Loss and accuracy are `scoring::Tally`'s, the definition `export` and training reports use.
+
+use std::collections::VecDeque;
 
 use runtime::{Completion, Model, Predictor, complete_words, completion_buffer_len, is_word_char};
 use serde::Serialize;
 
+use crate::scoring::Tally;
+
 const BEAM: usize = 4;
 /// Longest completion looked for; longer words are typed out.
 const MAX_WORD: usize = 24;
+/// Progress is reported every this many characters.
+const PROGRESS_EVERY: usize = 1 << 14;
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct TextEval {
@@ -34,7 +39,14 @@ pub struct TextEval {
     pub keystroke_savings_rate: f64,
 }
 
-pub fn evaluate(model_bytes: &[u8], text: &str) -> Result<TextEval, String> {
+/// Evaluates the model on `text`, streamed: memory stays flat whatever its length (a word's
+/// lookahead is at most `MAX_WORD + 1` characters). `progress` is called with the characters
+/// done so far every few thousand characters.
+pub fn evaluate(
+    model_bytes: &[u8],
+    text: impl Iterator<Item = Result<char, String>>,
+    mut progress: impl FnMut(usize),
+) -> Result<TextEval, String> {
     let aligned = format::AlignedBytes::new(model_bytes);
     let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
     let mut buf = vec![
@@ -45,58 +57,65 @@ pub fn evaluate(model_bytes: &[u8], text: &str) -> Result<TextEval, String> {
     let mut p = Predictor::with_table(&m, &mut buf).map_err(|e| e.to_string())?;
     let mut scratch = vec![0f32; completion_buffer_len(&p, BEAM).map_err(|e| e.to_string())?];
     let mut probs = vec![0f32; m.arch().vocab()];
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() < 2 {
-        return Err("the text needs at least 2 characters".into());
-    }
-    let (mut loss, mut top1, mut top3) = (0f64, 0usize, 0usize);
-    let (mut words, mut completed, mut keystrokes) = (0usize, 0usize, 0usize);
+    let mut text = text.fuse();
+    let mut ahead: VecDeque<char> = VecDeque::with_capacity(MAX_WORD + 2);
+    let mut tally = Tally::default();
+    let (mut chars, mut words, mut completed, mut keystrokes) = (0usize, 0usize, 0usize, 0usize);
+    let mut prev: Option<char> = None;
     // Within a word: whether it was accepted, so its remaining characters cost nothing.
     let mut accepted = false;
-    for (i, &c) in chars.iter().enumerate() {
-        if i > 0 {
-            let target = m.vocab().index_of(c) as usize;
-            p.probabilities(&mut probs).map_err(|e| e.to_string())?;
-            loss -= f64::from(probs[target]).max(1e-12).ln();
-            let better = probs.iter().filter(|&&q| q > probs[target]).count();
-            top1 += usize::from(better == 0);
-            top3 += usize::from(better < 3);
+    loop {
+        while ahead.len() < MAX_WORD + 2 {
+            match text.next() {
+                Some(c) => ahead.push_back(c?),
+                None => break,
+            }
+        }
+        let Some(c) = ahead.pop_front() else { break };
+        if prev.is_some() {
+            tally.add(&p, c, &mut probs)?;
         }
         if !is_word_char(c) {
             keystrokes += 1;
             accepted = false;
         } else if !accepted {
-            let at_word_start = i == 0 || !is_word_char(chars[i - 1]);
-            words += usize::from(at_word_start);
-            let rest: String = chars[i..]
-                .iter()
-                .take_while(|&&w| is_word_char(w))
+            words += usize::from(prev.is_none_or(|q| !is_word_char(q)));
+            let rest: Vec<char> = std::iter::once(c)
+                .chain(ahead.iter().copied().take_while(|&w| is_word_char(w)))
+                .take(MAX_WORD + 1)
                 .collect();
-            let mut out: [Completion<MAX_WORD>; 3] = Default::default();
-            let n = complete_words::<BEAM, MAX_WORD>(&mut p, &mut scratch, None, &mut out)
-                .map_err(|e| e.to_string())?;
             keystrokes += 1;
-            if out[..n]
-                .iter()
-                .any(|w| w.suffix.iter().copied().eq(rest.chars()))
-            {
-                accepted = true;
-                completed += 1;
+            // A completion is at most MAX_WORD characters: a longer rest cannot be one.
+            if rest.len() <= MAX_WORD {
+                let mut out: [Completion<MAX_WORD>; 3] = Default::default();
+                let n = complete_words::<BEAM, MAX_WORD>(&mut p, &mut scratch, None, &mut out)
+                    .map_err(|e| e.to_string())?;
+                if out[..n].iter().any(|w| w.suffix.iter().eq(rest.iter())) {
+                    accepted = true;
+                    completed += 1;
+                }
             }
         }
         p.feed_char(c);
+        prev = Some(c);
+        chars += 1;
+        if chars % PROGRESS_EVERY == 0 {
+            progress(chars);
+        }
     }
-    let n = (chars.len() - 1) as f64;
+    if chars < 2 {
+        return Err("the text needs at least 2 characters".into());
+    }
     Ok(TextEval {
-        chars: chars.len(),
-        nats_per_char: loss / n,
-        bits_per_char: loss / n / std::f64::consts::LN_2,
-        top1_accuracy: top1 as f64 / n,
-        top3_accuracy: top3 as f64 / n,
+        chars,
+        nats_per_char: tally.nats_per_char(),
+        bits_per_char: tally.nats_per_char() / std::f64::consts::LN_2,
+        top1_accuracy: tally.top1_accuracy(),
+        top3_accuracy: tally.top3_accuracy(),
         words,
         words_completed: completed,
         keystrokes,
-        keystroke_savings_rate: 1.0 - keystrokes as f64 / chars.len() as f64,
+        keystroke_savings_rate: 1.0 - keystrokes as f64 / chars as f64,
     })
 }
 

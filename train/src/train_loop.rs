@@ -1,7 +1,6 @@
 //! The training loop: stateful truncated BPTT over the stream layout, one optimiser step per
 //! batch, validation and a table row per epoch.
 
-use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::module::AutodiffModule;
@@ -18,36 +17,8 @@ use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::report::{self, EpochRow};
 use crate::rng::Rng;
+use crate::run_dir::RunDir;
 use crate::schedule::Schedule;
-
-/// Where a run keeps its files.
-#[derive(Clone, Debug)]
-pub struct RunDir(pub PathBuf);
-
-impl RunDir {
-    pub fn metrics(&self) -> PathBuf {
-        self.0.join("metrics.csv")
-    }
-    pub fn config(&self) -> PathBuf {
-        self.0.join("config.json")
-    }
-    pub fn checkpoint(&self) -> PathBuf {
-        self.0.join("checkpoint.bin")
-    }
-    pub fn model(&self, int8: bool) -> PathBuf {
-        self.0.join(if int8 {
-            "model-int8.quill"
-        } else {
-            "model.quill"
-        })
-    }
-    pub fn cycle_model(&self, cycle: usize) -> PathBuf {
-        self.0.join(format!("cycle-{cycle}.quill"))
-    }
-    pub fn plot(&self) -> PathBuf {
-        self.0.join("loss.svg")
-    }
-}
 
 /// Where training stands: restored from a checkpoint or fresh.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

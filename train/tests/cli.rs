@@ -1,62 +1,12 @@
 //! The `train` binary as a person runs it: a complete small run and its files, the
 //! subcommands, and clear failures on bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .output()
-        .expect("run train")
-}
+use std::path::Path;
+use std::process::Command;
 
-fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
-
-/// A corpus of a few KB: short epochs.
-fn small_corpus(dir: &Path) -> PathBuf {
-    let p = dir.join("small.txt");
-    let body: String = (0..300)
-        .map(|i| format!("the cat sat on mat {} . ", i % 7))
-        .collect();
-    std::fs::write(&p, body).unwrap();
-    p
-}
-
-/// A GRU 1x32 trained for two SGDR cycles (3 epochs) on `corpus`.
-fn train_small(corpus: &Path, run: &Path, extra: &[&str]) -> Output {
-    let mut args = vec![
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--hidden",
-        "32",
-        "--emb",
-        "8",
-        "--bs",
-        "8",
-        "--bptt",
-        "16",
-        "--cycles",
-        "2",
-        "--run-dir",
-        run.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    train(&args)
-}
+use common::{small_corpus, text, tmp, train, train_small};
 
 #[test]
 fn a_complete_small_run_writes_every_file_and_the_subcommands_use_them() {
@@ -395,7 +345,9 @@ fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
     let body = std::fs::read_to_string(&corpus).unwrap();
-    let scores = train::export::score_with_runtime(&std::fs::read(&model).unwrap(), &body).unwrap();
+    let scores =
+        train::export::score_with_runtime(&std::fs::read(&model).unwrap(), body.chars().map(Ok))
+            .unwrap();
     assert!(
         (f("nats_per_char") - scores.loss).abs() < 1e-9,
         "{v} vs {scores:?}"

@@ -121,6 +121,9 @@ fn opts(dir: &std::path::Path, resume: bool, max_steps: Option<usize>) -> RunOpt
         show_samples: false,
         max_steps,
         epochs: None,
+        checkpoint_every: None,
+        overwrite: false,
+        check_host_memory: true,
     }
 }
 

@@ -1,0 +1,47 @@
+//! How a model file is scored on a text, written once for `export`, `eval` and the trainer's
+//! end-of-run report: the predictor runs from a reset state; from the second character on,
+//! each character adds −ln p(character) to the loss and counts as a top-k hit when the
+//! keyboard would show it among its first k suggestions (`Predictor::rank_of`: ties in
+//! vocabulary order, the unknown token never a hit). A character outside the vocabulary is
+//! scored as the unknown token: its probability counts in the loss, and it is always a miss.
+
+use runtime::Predictor;
+
+/// Probability floor for the loss, so one impossible character cannot make it infinite.
+const MIN_PROB: f64 = 1e-12;
+
+/// Running totals of the scores.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Tally {
+    /// Characters scored (the text's length minus the first).
+    pub scored: usize,
+    pub loss: f64,
+    pub top1: usize,
+    pub top3: usize,
+}
+
+impl Tally {
+    /// Scores `next` against the predictor's current prediction; `probs` is scratch of the
+    /// vocabulary's size.
+    pub fn add(&mut self, p: &Predictor, next: char, probs: &mut [f32]) -> Result<(), String> {
+        let target = p.model().vocab().index_of(next);
+        p.probabilities(probs).map_err(|e| e.to_string())?;
+        let pt = probs.get(target as usize).copied().unwrap_or(0.0);
+        self.loss -= f64::from(pt).max(MIN_PROB).ln();
+        let rank = p.rank_of(target);
+        self.top1 += usize::from(rank.is_some_and(|r| r < 1));
+        self.top3 += usize::from(rank.is_some_and(|r| r < 3));
+        self.scored += 1;
+        Ok(())
+    }
+
+    pub fn nats_per_char(&self) -> f64 {
+        self.loss / self.scored.max(1) as f64
+    }
+    pub fn top1_accuracy(&self) -> f64 {
+        self.top1 as f64 / self.scored.max(1) as f64
+    }
+    pub fn top3_accuracy(&self) -> f64 {
+        self.top3 as f64 / self.scored.max(1) as f64
+    }
+}

@@ -1,0 +1,152 @@
+//! Text to score, as a stream of characters: a UTF-8 file decoded chunk by chunk (flat memory
+//! on a file of any size, invalid UTF-8 reported with its byte offset), or the built-in
+//! corpus's validation split.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+const CHUNK: usize = 1 << 16;
+
+/// Where the text comes from; it can be read more than once (`export` scores before and after).
+#[derive(Clone, Debug)]
+pub enum TextSource {
+    File(PathBuf),
+    /// The validation split of the built-in HUMAN_NUMBERS corpus.
+    BuiltinValidation,
+}
+
+impl TextSource {
+    pub fn from_arg(path: Option<&Path>) -> Self {
+        path.map_or(TextSource::BuiltinValidation, |p| {
+            TextSource::File(p.to_path_buf())
+        })
+    }
+
+    /// The file's size in bytes (for progress), when known.
+    pub fn byte_len(&self) -> Option<u64> {
+        match self {
+            TextSource::File(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            TextSource::BuiltinValidation => None,
+        }
+    }
+
+    /// The characters, with the bytes read so far. The file is opened here, so a missing file
+    /// is an error before anything else happens.
+    pub fn chars(&self) -> Result<Utf8Chars, String> {
+        match self {
+            TextSource::File(p) => {
+                let f = std::fs::File::open(p)
+                    .map_err(|e| format!("cannot read --text {}: {e}", p.display()))?;
+                Ok(Utf8Chars::new(Box::new(f), p.display().to_string()))
+            }
+            TextSource::BuiltinValidation => {
+                let text = crate::data::builtin_validation_text();
+                Ok(Utf8Chars::new(
+                    Box::new(std::io::Cursor::new(text.into_bytes())),
+                    "the built-in validation text".into(),
+                ))
+            }
+        }
+    }
+}
+
+/// Decodes UTF-8 from a reader in 64 KiB chunks.
+pub struct Utf8Chars {
+    reader: Box<dyn Read>,
+    name: String,
+    buf: Vec<u8>,
+    /// Decoded characters of the current chunk, reversed (popped from the end).
+    pending: Vec<char>,
+    /// Bytes consumed before `buf`'s start.
+    offset: u64,
+    done: bool,
+}
+
+impl Utf8Chars {
+    fn new(reader: Box<dyn Read>, name: String) -> Self {
+        Utf8Chars {
+            reader,
+            name,
+            buf: Vec::with_capacity(CHUNK + 4),
+            pending: Vec::new(),
+            offset: 0,
+            done: false,
+        }
+    }
+
+    /// Bytes decoded so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    fn refill(&mut self) -> Result<(), String> {
+        let start = self.buf.len();
+        self.buf.resize(start + CHUNK, 0);
+        let n = loop {
+            match self.reader.read(&mut self.buf[start..]) {
+                Ok(n) => break n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(format!("cannot read {}: {e}", self.name)),
+            }
+        };
+        self.buf.truncate(start + n);
+        let at_end = n == 0;
+        let valid = match std::str::from_utf8(&self.buf) {
+            Ok(s) => s.len(),
+            // An incomplete sequence at the chunk's end waits for the next chunk.
+            Err(e) if e.error_len().is_none() && !at_end => e.valid_up_to(),
+            Err(e) => {
+                return Err(format!(
+                    "{} is not valid UTF-8 (byte offset {}); convert it to UTF-8",
+                    self.name,
+                    self.offset + e.valid_up_to() as u64
+                ));
+            }
+        };
+        let text = std::str::from_utf8(&self.buf[..valid]).unwrap_or_default();
+        self.pending.extend(text.chars().rev());
+        self.buf.drain(..valid);
+        self.offset += valid as u64;
+        self.done = at_end;
+        Ok(())
+    }
+}
+
+impl Iterator for Utf8Chars {
+    type Item = Result<char, String>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while self.pending.is_empty() && !self.done {
+            if let Err(e) = self.refill() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
+        self.pending.pop().map(Ok)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(bytes: &[u8]) -> Result<String, String> {
+        Utf8Chars::new(Box::new(std::io::Cursor::new(bytes.to_vec())), "t".into()).collect()
+    }
+
+    #[test]
+    fn decodes_across_chunk_boundaries_and_reports_the_offset_of_bad_bytes() {
+        // A 3-byte character straddling the 64 KiB boundary.
+        let mut text = "a".repeat(CHUNK - 1);
+        text.push('€');
+        text.push_str("end");
+        assert_eq!(decode(text.as_bytes()).unwrap(), text);
+        let mut bad = text.clone().into_bytes();
+        bad.push(0xff);
+        let e = decode(&bad).unwrap_err();
+        assert!(e.contains(&format!("byte offset {}", text.len())), "{e}");
+        // Cut inside a character at the very end.
+        let cut = &"x€".as_bytes()[..2];
+        assert!(decode(cut).unwrap_err().contains("byte offset 1"));
+    }
+}
