@@ -85,6 +85,40 @@ fn top_k_is_sorted_and_matches_probabilities() {
     assert_eq!(p.top_k::<64>().len(), 39);
 }
 
+/// `rank_of` is the suggestions' order: a token is a top-k hit exactly when `top_k_into(k)`
+/// lists its character, ties included (an all-zero output layer ties every token), and the
+/// unknown token is never ranked.
+#[test]
+fn rank_of_is_the_position_in_the_suggestions() {
+    for tie in [false, true] {
+        let mut m = random_model(CellKind::Gru, 1, 8, 16, 12, 3);
+        if tie {
+            let out = m.tensors.len() - 2;
+            let (rows, cols) = m.tensors[out].shape();
+            m.tensors[out] = format::OwnedTensor::matrix(rows, cols, vec![0.0; rows * cols]);
+            m.tensors[out + 1] = format::OwnedTensor::vector(vec![0.0; rows]);
+        }
+        let bytes = m.to_bytes().unwrap();
+        let model = Model::from_bytes(&bytes).unwrap();
+        let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+        let mut p = Predictor::new(&model, &mut buf).unwrap();
+        for c in "abcab".chars() {
+            p.feed_char(c);
+            let mut all = [('\0', 0f32); 16];
+            let n = p.top_k_into(&mut all);
+            assert_eq!(n, 11);
+            assert_eq!(p.rank_of(0), None);
+            for (rank, (c, _)) in all[..n].iter().enumerate() {
+                assert_eq!(p.rank_of(model.vocab().index_of(*c)), Some(rank), "tie {tie}");
+            }
+            if tie {
+                assert_eq!(p.rank_of(1), Some(0));
+                assert_eq!(p.rank_of(11), Some(10));
+            }
+        }
+    }
+}
+
 #[test]
 fn sampling_is_seeded_and_greedy_at_zero() {
     let bytes = model_bytes(CellKind::Lstm);
