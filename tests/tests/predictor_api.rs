@@ -109,7 +109,11 @@ fn rank_of_is_the_position_in_the_suggestions() {
             assert_eq!(n, 11);
             assert_eq!(p.rank_of(0), None);
             for (rank, (c, _)) in all[..n].iter().enumerate() {
-                assert_eq!(p.rank_of(model.vocab().index_of(*c)), Some(rank), "tie {tie}");
+                assert_eq!(
+                    p.rank_of(model.vocab().index_of(*c)),
+                    Some(rank),
+                    "tie {tie}"
+                );
             }
             if tie {
                 assert_eq!(p.rank_of(1), Some(0));

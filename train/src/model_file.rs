@@ -44,10 +44,11 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {shown}: {e}"))?;
     if (bytes.len() as u64) < total {
-        return Err(format!(
-            "{shown}: truncated: its header declares {total} bytes but the file has {}",
-            bytes.len()
-        ));
+        // Cut short: the format's own message says how and what to do.
+        return Err(match format::Model::from_bytes(&bytes) {
+            Err(e) => format!("{shown}: {e}"),
+            Ok(_) => format!("{shown}: truncated"),
+        });
     }
     let mut one = [0u8; 1];
     if file
@@ -61,4 +62,51 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
         ));
     }
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn model_bytes() -> Vec<u8> {
+        let m = quill_tests::random_model(format::CellKind::Gru, 1, 4, 8, 6, 1);
+        m.to_bytes().unwrap()
+    }
+
+    proptest! {
+        /// Whatever is on disk, `read` returns exactly the file's bytes when its framing is
+        /// whole (and `Model::from_bytes` then decides), or an error; it never returns more or
+        /// fewer bytes than the file holds.
+        #[test]
+        fn read_returns_the_whole_file_or_an_error(
+            cut in 0usize..200,
+            extra in proptest::collection::vec(any::<u8>(), 0..8),
+            flip in proptest::option::of((0usize..16, any::<u8>())),
+        ) {
+            let mut bytes = model_bytes();
+            bytes.truncate(bytes.len().saturating_sub(cut));
+            bytes.extend_from_slice(&extra);
+            if let Some((i, v)) = flip && i < bytes.len() {
+                bytes[i] ^= v;
+            }
+            let dir = std::env::temp_dir().join(format!("quill-model-file-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join("m.quill");
+            std::fs::write(&path, &bytes).unwrap();
+            let framed = bytes.len() >= HEADER_LEN
+                && format::declared_payload_len(bytes[..HEADER_LEN].try_into().unwrap())
+                    .is_ok_and(|n| n as usize + HEADER_LEN + format::TRAILER_LEN == bytes.len());
+            match read(&path) {
+                Ok(got) => {
+                    prop_assert!(framed);
+                    prop_assert_eq!(got, bytes);
+                }
+                Err(e) => {
+                    prop_assert!(!framed, "{e}");
+                    prop_assert!(e.starts_with(&path.display().to_string()), "{e}");
+                }
+            }
+        }
+    }
 }

@@ -149,4 +149,25 @@ mod tests {
         let cut = &"x€".as_bytes()[..2];
         assert!(decode(cut).unwrap_err().contains("byte offset 1"));
     }
+
+    proptest::proptest! {
+        /// Chunked decoding agrees with `std::str::from_utf8` on any bytes: the same characters,
+        /// or an error at the same byte offset. Chunks are made small by repeating the input.
+        #[test]
+        fn chunked_decoding_equals_whole_decoding(
+            unit in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            ascii_prefix in 0usize..(CHUNK + 8),
+        ) {
+            let mut bytes = vec![b'a'; ascii_prefix];
+            bytes.extend_from_slice(&unit);
+            let got = decode(&bytes);
+            match std::str::from_utf8(&bytes) {
+                Ok(s) => proptest::prop_assert_eq!(got, Ok(s.to_string())),
+                Err(e) => {
+                    let offset = format!("byte offset {}", e.valid_up_to());
+                    proptest::prop_assert!(got.as_ref().is_err_and(|m| m.contains(&offset)), "{got:?} {offset}");
+                }
+            }
+        }
+    }
 }

@@ -506,7 +506,7 @@ fn model_files_are_read_header_first_with_bounded_memory() {
     let cut = dir.join("cut.quill");
     std::fs::write(&cut, &good[..good.len() - 9]).unwrap();
     let o = train(&["eval", "--model", s(&cut)]);
-    assert!(text(&o).contains("truncated"), "{}", text(&o));
+    assert!(text(&o).contains("cut short"), "{}", text(&o));
     let long = dir.join("long.quill");
     std::fs::write(&long, [good.as_slice(), b"extra"].concat()).unwrap();
     let o = train(&["sample", "--model", s(&long)]);
