@@ -43,7 +43,7 @@ pub fn check(m: &OwnedModel) -> Result<(), String> {
             let row = w.get(r * cols..(r + 1) * cols).unwrap_or_default();
             let sum: f64 = row.iter().map(|&v| f64::from(v.abs())).sum();
             let bound = sum * input_bound + b.get(r).map_or(0.0, |&v| f64::from(v.abs()));
-            if !(bound <= MAX_BOUND) {
+            if bound.is_nan() || bound > MAX_BOUND {
                 return Err(format!(
                     "the model cannot run: row {r} of {} can reach {bound:.3e}, beyond f32 \
                      arithmetic (weights this large are a conversion error; check the scale of \
