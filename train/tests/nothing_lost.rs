@@ -266,7 +266,7 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
     // The first trainer pauses inside every checkpoint write, so it is still running.
-    let mut first = Command::new(T)
+    let first = Command::new(T)
         .args([
             "--corpus",
             s(&corpus),
@@ -291,6 +291,8 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
+    // Killed however the test ends.
+    let mut first = KillOnDrop(first);
     let started = Instant::now();
     while !run.join(".checkpoint.bin.tmp").exists() {
         assert!(
@@ -300,7 +302,7 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let lock = std::fs::read_to_string(run.join("run.lock")).unwrap();
-    assert_eq!(lock, format!("pid {}", first.id()));
+    assert_eq!(lock, format!("pid {}", first.0.id()));
     let o = train_small(&corpus, &run, &["--overwrite", "--quiet"]);
     assert!(!o.status.success());
     assert!(
@@ -315,8 +317,8 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
         text(&o)
     );
     // Killed: its lock file stays, but the lock is free and the next trainer takes it over.
-    first.kill().unwrap();
-    first.wait().unwrap();
+    first.0.kill().unwrap();
+    first.0.wait().unwrap();
     assert!(run.join("run.lock").exists());
     let o = train_small(
         &corpus,
@@ -326,6 +328,15 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("stale lock"), "{}", text(&o));
     assert!(!run.join("run.lock").exists());
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
@@ -594,12 +605,15 @@ fn eval_and_sample_stream() {
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("chars 3000"), "{}", text(&o));
     // sample writes as it goes: output arrives while it is still generating.
-    let mut child = Command::new(T)
-        .args(["sample", "--model", s(&model), "--n", "100000000"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = KillOnDrop(
+        Command::new(T)
+            .args(["sample", "--model", s(&model), "--n", "100000000"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let child = &mut child.0;
     let mut first = [0u8; 256];
     child
         .stdout
