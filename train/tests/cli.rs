@@ -196,46 +196,6 @@ fn bad_inputs_fail_clearly_and_write_nothing() {
 }
 
 #[test]
-fn resume_refuses_a_different_config() {
-    let dir = tmp("cli-resume");
-    let corpus = small_corpus(&dir);
-    let run = dir.join("run");
-    let o = train(&[
-        "--corpus",
-        corpus.to_str().unwrap(),
-        "--hidden",
-        "16",
-        "--emb",
-        "4",
-        "--bs",
-        "4",
-        "--bptt",
-        "8",
-        "--max-steps",
-        "3",
-        "--run-dir",
-        run.to_str().unwrap(),
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-    let o = train(&["--resume", run.to_str().unwrap(), "--bptt", "32", "--quiet"]);
-    assert!(!o.status.success());
-    assert!(
-        text(&o).contains("different config") && text(&o).contains("--bptt"),
-        "{}",
-        text(&o)
-    );
-    let o = train(&[
-        "--resume",
-        run.to_str().unwrap(),
-        "--max-steps",
-        "5",
-        "--quiet",
-    ]);
-    assert!(o.status.success(), "{}", text(&o));
-}
-
-#[test]
 fn the_lessons_window_models_train_and_report() {
     let dir = tmp("cli-lesson");
     let corpus = small_corpus(&dir);

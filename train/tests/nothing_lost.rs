@@ -16,6 +16,8 @@ use common::{small_corpus, text, tmp, train, train_small};
 use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedTensor};
 
 const T: &str = env!("CARGO_BIN_EXE_train");
+/// A model that trains in a blink.
+const TINY: [&str; 8] = ["--hidden", "16", "--emb", "4", "--bs", "4", "--bptt", "8"];
 
 /// Runs `train` through `sh` with `prefix` (ulimit, trap) before `exec`.
 fn train_sh(prefix: &str, args: &[&str]) -> Output {
@@ -31,6 +33,14 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// A 2 GB file of zero bytes that takes no disk space.
+fn sparse_file(path: &Path) {
+    std::fs::File::create(path)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
+}
+
 fn temp_files(dir: &Path) -> Vec<String> {
     std::fs::read_dir(dir)
         .unwrap()
@@ -43,23 +53,8 @@ fn temp_files(dir: &Path) -> Vec<String> {
 fn small_model(dir: &Path) -> PathBuf {
     let corpus = small_corpus(dir);
     let run = dir.join("run");
-    let o = train(&[
-        "--corpus",
-        s(&corpus),
-        "--hidden",
-        "16",
-        "--emb",
-        "4",
-        "--bs",
-        "4",
-        "--bptt",
-        "8",
-        "--max-steps",
-        "3",
-        "--run-dir",
-        s(&run),
-        "--quiet",
-    ]);
+    let run_dir = ["--run-dir", s(&run), "--max-steps", "3", "--quiet"];
+    let o = train(&[["--corpus", s(&corpus)].as_slice(), &TINY, &run_dir].concat());
     assert!(o.status.success(), "{}", text(&o));
     run.join("model.quill")
 }
@@ -267,17 +262,9 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
     let run = dir.join("run");
     // The first trainer pauses inside every checkpoint write, so it is still running.
     let first = Command::new(T)
+        .args(["--corpus", s(&corpus)])
+        .args(TINY)
         .args([
-            "--corpus",
-            s(&corpus),
-            "--hidden",
-            "16",
-            "--emb",
-            "4",
-            "--bs",
-            "4",
-            "--bptt",
-            "8",
             "--epochs",
             "50",
             "--checkpoint-every",
@@ -344,25 +331,14 @@ fn resume_checks_every_flag_it_is_given() {
     let dir = tmp("nl-resume");
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
-    let original = [
-        "--corpus",
-        s(&corpus),
-        "--hidden",
-        "16",
-        "--emb",
-        "4",
-        "--bs",
-        "4",
-        "--bptt",
-        "8",
-        "--quiet",
-    ];
+    let original = [["--corpus", s(&corpus), "--quiet"].as_slice(), &TINY].concat();
     let mut first = original.to_vec();
     first.extend(["--run-dir", s(&run), "--max-steps", "3"]);
     let o = train(&first);
     assert!(o.status.success(), "{}", text(&o));
     for (flag, value) in [
         ("--clip", Some("5")),
+        ("--bptt", Some("32")),
         ("--valid-frac", Some("0.2")),
         ("--min-freq", Some("2")),
         ("--jitter", None),
@@ -468,10 +444,7 @@ fn model_files_are_read_header_first_with_bounded_memory() {
     let dir = tmp("nl-read");
     let model = small_model(&dir);
     let sparse = dir.join("sparse");
-    std::fs::File::create(&sparse)
-        .unwrap()
-        .set_len(2 << 30)
-        .unwrap();
+    sparse_file(&sparse);
     // 1 GB of address space: reading either input whole would fail.
     let cap = "ulimit -v 1000000";
     for cmd in [
@@ -586,10 +559,7 @@ fn eval_and_sample_stream() {
     let model = small_model(&dir);
     // 2 GB of NUL characters (valid UTF-8): eval reads only what it scores.
     let sparse = dir.join("nul.txt");
-    std::fs::File::create(&sparse)
-        .unwrap()
-        .set_len(2 << 30)
-        .unwrap();
+    sparse_file(&sparse);
     let o = train_sh(
         "ulimit -v 1000000",
         &[
