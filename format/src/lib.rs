@@ -11,6 +11,48 @@
 //!
 //! The tensors follow PyTorch's `nn.Embedding` → `nn.RNN`/`nn.GRU`/`nn.LSTM` → `nn.Linear`
 //! state dict one for one, so a PyTorch model maps onto a Quill file without reshuffling gates.
+//!
+//! Writing a model and reading it back:
+//!
+//! ```
+//! use format::{
+//!     AlignedBytes, Architecture, CellKind, Model, OwnedLayer, OwnedMetadata, OwnedModel,
+//!     OwnedTensor,
+//! };
+//!
+//! // A GRU over "ab" (token 0 is the unknown character): embedding 2, hidden 3.
+//! let (vocab, embed, hidden) = (3, 2, 3);
+//! let gates = 3 * hidden; // r, z, n stacked as in torch.nn.GRU
+//! let filled = |rows: usize, cols: usize| OwnedTensor::matrix(rows, cols, vec![0.1; rows * cols]);
+//! let owned = OwnedModel {
+//!     arch: Architecture { cell: CellKind::Gru, layers: 1, embed: 2, hidden: 3, vocab: 3 },
+//!     vocab: vec!['a', 'b'],
+//!     embedding: filled(vocab, embed),
+//!     layers: vec![OwnedLayer {
+//!         weight_ih: filled(gates, embed),
+//!         weight_hh: filled(gates, hidden),
+//!         bias_ih: OwnedTensor::vector(vec![0.0; gates]),
+//!         bias_hh: OwnedTensor::vector(vec![0.0; gates]),
+//!     }],
+//!     output_weight: filled(vocab, hidden),
+//!     output_bias: OwnedTensor::vector(vec![0.0; vocab]),
+//!     metadata: OwnedMetadata { name: "tiny".into(), ..Default::default() },
+//!     self_test: None,
+//! };
+//! // Encoding validates (shapes, finite values, sorted vocabulary), so nothing invalid is written.
+//! let bytes = owned.quantized_int8().to_bytes()?;
+//!
+//! // Reading allocates nothing: the weights are borrowed. A 64-byte-aligned start (a static
+//! // array, or `AlignedBytes` for bytes read at run time) puts every tensor's data on the
+//! // 64-byte boundaries the file lays out, which the SIMD kernels read fastest.
+//! let aligned = AlignedBytes::new(&bytes);
+//! let model = Model::from_bytes(&aligned)?;
+//! assert_eq!(model.arch().cell, CellKind::Gru);
+//! assert_eq!(model.vocab().index_of('b'), 2);
+//! assert_eq!(model.metadata().name, "tiny");
+//! assert_eq!(OwnedModel::from_model(&model).tensors().count(), 7);
+//! # Ok::<(), format::Error>(())
+//! ```
 #![no_std]
 #![deny(
     clippy::unwrap_used,
@@ -47,4 +89,4 @@ pub use schema::DType;
 pub use tensor::{Matrix, TensorKind, TensorName, Vector, Weights};
 pub use vocab::Vocab;
 #[cfg(feature = "alloc")]
-pub use write::{OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+pub use write::{OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};

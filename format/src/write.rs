@@ -191,24 +191,74 @@ pub struct OwnedSelfTest {
     pub tolerance: f32,
 }
 
-/// A model held in memory, ready to be written.
+/// One recurrent layer's tensors, named as in PyTorch's `nn.RNN`/`GRU`/`LSTM` (`[out, in]`
+/// matrices, gates stacked in PyTorch's order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct OwnedLayer {
+    pub weight_ih: OwnedTensor,
+    pub weight_hh: OwnedTensor,
+    pub bias_ih: OwnedTensor,
+    pub bias_hh: OwnedTensor,
+}
+
+impl OwnedLayer {
+    /// The four tensors in file order.
+    pub fn tensors(&self) -> [&OwnedTensor; 4] {
+        [
+            &self.weight_ih,
+            &self.weight_hh,
+            &self.bias_ih,
+            &self.bias_hh,
+        ]
+    }
+    pub fn tensors_mut(&mut self) -> [&mut OwnedTensor; 4] {
+        [
+            &mut self.weight_ih,
+            &mut self.weight_hh,
+            &mut self.bias_ih,
+            &mut self.bias_hh,
+        ]
+    }
+}
+
+/// A model held in memory, ready to be written: the same named parts as the borrowed
+/// [`Model`]. Only serialisation flattens them, in the order of [`Architecture::tensor_name`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedModel {
     pub arch: Architecture,
     /// Characters of token indices 1.. in order; must be strictly ascending.
     pub vocab: Vec<char>,
-    /// In file order: embedding, then per layer `weight_ih, weight_hh, bias_ih, bias_hh`, then
-    /// output weight and output bias (see [`Architecture::tensor_name`]).
-    pub tensors: Vec<OwnedTensor>,
+    /// `[vocab, embed]`.
+    pub embedding: OwnedTensor,
+    pub layers: Vec<OwnedLayer>,
+    /// `[vocab, hidden]`.
+    pub output_weight: OwnedTensor,
+    /// `[vocab]`.
+    pub output_bias: OwnedTensor,
     pub metadata: OwnedMetadata,
     pub self_test: Option<OwnedSelfTest>,
 }
 
 impl OwnedModel {
+    /// Every tensor in file order: embedding, each layer's `weight_ih, weight_hh, bias_ih,
+    /// bias_hh`, output weight, output bias.
+    pub fn tensors(&self) -> impl Iterator<Item = &OwnedTensor> {
+        core::iter::once(&self.embedding)
+            .chain(self.layers.iter().flat_map(OwnedLayer::tensors))
+            .chain([&self.output_weight, &self.output_bias])
+    }
+
+    /// As [`tensors`](Self::tensors), mutable (to transform every weight alike).
+    pub fn tensors_mut(&mut self) -> impl Iterator<Item = &mut OwnedTensor> {
+        core::iter::once(&mut self.embedding)
+            .chain(self.layers.iter_mut().flat_map(OwnedLayer::tensors_mut))
+            .chain([&mut self.output_weight, &mut self.output_bias])
+    }
+
     /// Encodes the model and reads the result back through the validator, so nothing invalid
     /// is ever written.
     pub fn to_bytes(&self) -> Result<Vec<u8>, Error> {
-        let encoded: Vec<_> = self.tensors.iter().map(OwnedTensor::encode).collect();
+        let encoded: Vec<_> = self.tensors().map(OwnedTensor::encode).collect();
         // Pad each tensor so its data lands on a 64-byte boundary, one tensor at a time, with
         // the reader as the oracle for where the data ended up. A pad below 128 bytes is a
         // one-byte varint, so fixing tensor i shifts the later ones by a known amount only.
@@ -243,7 +293,7 @@ impl OwnedModel {
             };
             tensors.push(t).map_err(|_| Error::TensorCount {
                 expected: self.arch.tensor_count(),
-                found: self.tensors.len(),
+                found: encoded.len(),
             })?;
         }
         let vocab: Vec<u8> = self
@@ -291,7 +341,7 @@ impl OwnedModel {
     /// A copy with every weight matrix quantised to int8 (biases stay f32).
     pub fn quantized_int8(&self) -> Self {
         let mut out = self.clone();
-        for t in &mut out.tensors {
+        for t in out.tensors_mut() {
             if t.shape().1 > 1 {
                 *t = t.quantize_int8();
             }
@@ -301,21 +351,24 @@ impl OwnedModel {
 
     /// An owned copy of a validated model.
     pub fn from_model(m: &Model<'_>) -> Self {
-        let mut tensors = Vec::with_capacity(m.arch().tensor_count());
-        tensors.push(OwnedTensor::from_matrix(m.embedding()));
-        for l in m.layers() {
-            tensors.push(OwnedTensor::from_matrix(&l.weight_ih));
-            tensors.push(OwnedTensor::from_matrix(&l.weight_hh));
-            tensors.push(OwnedTensor::from_vector(&l.bias_ih));
-            tensors.push(OwnedTensor::from_vector(&l.bias_hh));
-        }
-        tensors.push(OwnedTensor::from_matrix(m.output_weight()));
-        tensors.push(OwnedTensor::from_vector(m.output_bias()));
+        let layers = m
+            .layers()
+            .iter()
+            .map(|l| OwnedLayer {
+                weight_ih: OwnedTensor::from_matrix(&l.weight_ih),
+                weight_hh: OwnedTensor::from_matrix(&l.weight_hh),
+                bias_ih: OwnedTensor::from_vector(&l.bias_ih),
+                bias_hh: OwnedTensor::from_vector(&l.bias_hh),
+            })
+            .collect();
         let md = m.metadata();
         OwnedModel {
             arch: *m.arch(),
             vocab: m.vocab().chars().collect(),
-            tensors,
+            embedding: OwnedTensor::from_matrix(m.embedding()),
+            layers,
+            output_weight: OwnedTensor::from_matrix(m.output_weight()),
+            output_bias: OwnedTensor::from_vector(m.output_bias()),
             metadata: OwnedMetadata {
                 name: md.name.into(),
                 corpus: md.corpus.into(),

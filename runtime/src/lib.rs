@@ -1,22 +1,52 @@
 //! Quill's inference runtime: a `no_std`, allocation-free predictor for char RNN/GRU/LSTM
 //! models, fed one character (or UTF-8 byte) at a time.
 //!
-//! ```no_run
-//! # fn demo(model_bytes: &[u8]) -> Result<(), runtime::Error> {
-//! let model = runtime::Model::from_bytes(model_bytes)?;        // validates, borrows weights
-//! let mut buf = [0f32; 8192];                                  // caller-owned memory
-//! let mut p = runtime::Predictor::new(&model, &mut buf)?;      // BufferTooSmall if it won't fit
-//! p.feed_str("the quick brown fo");
-//! for (c, prob) in p.top_k::<3>() {
-//!     // ('x', 0.93), …
-//! #   let _ = (c, prob);
-//! }
+//! A tour, on the English model in the repository (a GRU 1×256 trained on Shakespeare). The
+//! model is kept in place, as firmware keeps it in flash: a static, 64-byte-aligned array.
+//!
+//! ```
+//! use runtime::{Completion, History, Model, Predictor, complete_words, completion_buffer_len};
+//!
+//! #[repr(C, align(64))]
+//! struct Aligned<T: ?Sized>(T);
+//! static MODEL: &Aligned<[u8]> =
+//!     &Aligned(*include_bytes!("../../models/english-gru-1x256-int8.quill"));
+//!
+//! # fn main() -> Result<(), runtime::Error> {
+//! // Load: the file is validated and its weights borrowed, nothing copied.
+//! let model = Model::from_bytes(&MODEL.0)?;
+//! assert_eq!(model.arch().hidden(), 256);
+//!
+//! // Predict: the caller owns all memory; `buffer_len` says exactly how much.
+//! let mut buf = vec![0f32; Predictor::buffer_len(&model)?];
+//! let mut p = Predictor::new(&model, &mut buf)?;
+//! p.feed_str("To be, or not to b");
+//! let top = p.top_k::<3>(); // the three most likely next characters, most likely first
+//! assert_eq!(top[0].0, 'e');
+//! assert!(top[0].1 > top[1].1 && top[1].1 >= top[2].1);
+//!
+//! // Word completion: a beam search from the current state; `p` is left as it was.
+//! p.feed_str("e, that is the qu");
+//! let mut scratch = vec![0f32; completion_buffer_len(&p, 4)?];
+//! let mut words: [Completion<24>; 3] = Default::default();
+//! let n = complete_words::<4, 24>(&mut p, &mut scratch, None, &mut words)?;
+//! let first: String = words[0].suffix.iter().collect();
+//! assert!(n > 0 && first.chars().all(runtime::is_word_char), "{first}");
+//!
+//! // Backspace: `History` keeps the last states, so undoing a key is exact.
+//! let mut ring = vec![0f32; History::buffer_len(&p, 16)?];
+//! let mut history = History::new(&p, &mut ring)?;
+//! let before = p.logits().to_vec();
+//! history.type_char(&mut p, 'x')?;
+//! history.backspace(&mut p)?;
+//! assert_eq!(p.logits(), &before[..]);
 //! # Ok(()) }
 //! ```
 //!
-//! Memory: [`Predictor::buffer_len`] (or the `const fn` [`buffer_len`]) states exactly how many
-//! `f32` the caller must provide; nothing else is allocated. The cell equations are PyTorch's
-//! and live in one module, `cell`.
+//! Memory: [`Predictor::buffer_len`] (or the `const fn` [`buffer_len`], to size a `static`
+//! array) states exactly how many `f32` the caller must provide; nothing else is allocated. The
+//! cell equations are PyTorch's and live in one module, `cell`. Every error is a typed
+//! [`Error`] whose message says what to do.
 #![no_std]
 #![deny(
     clippy::unwrap_used,

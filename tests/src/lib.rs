@@ -4,7 +4,10 @@
 pub mod fuzzing;
 pub mod reference;
 
-use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+use format::{
+    Architecture, CellKind, OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor,
+    TensorKind, TensorName,
+};
 use runtime::{Model, Predictor, SmallRng};
 
 /// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
@@ -38,22 +41,41 @@ pub fn random_model(
         (0..n).map(|_| (rng.next_f32() * 2.0 - 1.0) * k).collect()
     };
     let k = 1.0 / (hidden as f32).sqrt();
-    let mut tensors = Vec::new();
-    for i in 0..arch.tensor_count() {
-        let name = arch.tensor_name(i).expect("index in range");
-        let (rows, cols) = arch.expected_shape(name).expect("small shape");
-        let scale = if i == 0 { 1.0 } else { k };
+    // Drawn in file order (the golden files depend on it).
+    let mut tensor = |kind: TensorKind, layer: u8| {
+        let (rows, cols) = arch
+            .expected_shape(TensorName { kind, layer })
+            .expect("small shape");
+        let scale = if kind == TensorKind::Embedding {
+            1.0
+        } else {
+            k
+        };
         let data = uniform(rows * cols, scale);
-        tensors.push(if cols == 1 {
+        if cols == 1 {
             OwnedTensor::vector(data)
         } else {
             OwnedTensor::matrix(rows, cols, data)
-        });
-    }
+        }
+    };
+    let embedding = tensor(TensorKind::Embedding, 0);
+    let stack = (0..layers)
+        .map(|l| OwnedLayer {
+            weight_ih: tensor(TensorKind::WeightIh, l),
+            weight_hh: tensor(TensorKind::WeightHh, l),
+            bias_ih: tensor(TensorKind::BiasIh, l),
+            bias_hh: tensor(TensorKind::BiasHh, l),
+        })
+        .collect();
+    let output_weight = tensor(TensorKind::OutputWeight, 0);
+    let output_bias = tensor(TensorKind::OutputBias, 0);
     OwnedModel {
         arch,
         vocab: test_vocab(vocab as usize - 1),
-        tensors,
+        embedding,
+        layers: stack,
+        output_weight,
+        output_bias,
         metadata: OwnedMetadata {
             name: format!("random-{}-{layers}x{hidden}", cell.name()),
             corpus: "none".into(),

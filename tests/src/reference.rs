@@ -44,24 +44,25 @@ fn sigmoid(x: f64) -> f64 {
 impl Reference {
     /// Uses the model's weights as stored (int8 dequantised exactly as `scale * q`).
     pub fn new(m: &OwnedModel) -> Self {
-        let t = &m.tensors;
-        let n = m.arch.layers as usize;
-        let layers = (0..n)
+        let n = m.layers.len();
+        let layers = m
+            .layers
+            .iter()
             .map(|l| RefLayer {
-                w_ih: rows(&t[1 + 4 * l]),
-                w_hh: rows(&t[2 + 4 * l]),
-                b_ih: vector(&t[3 + 4 * l]),
-                b_hh: vector(&t[4 + 4 * l]),
+                w_ih: rows(&l.weight_ih),
+                w_hh: rows(&l.weight_hh),
+                b_ih: vector(&l.bias_ih),
+                b_hh: vector(&l.bias_hh),
             })
             .collect();
         let hidden = m.arch.hidden as usize;
         Reference {
             cell: m.arch.cell,
             hidden,
-            emb: rows(&t[0]),
+            emb: rows(&m.embedding),
             layers,
-            w_out: rows(&t[1 + 4 * n]),
-            b_out: vector(&t[2 + 4 * n]),
+            w_out: rows(&m.output_weight),
+            b_out: vector(&m.output_bias),
             h: vec![vec![0.0; hidden]; n],
             c: vec![vec![0.0; hidden]; n],
         }

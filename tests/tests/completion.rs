@@ -12,7 +12,7 @@ use runtime::{
 fn small_model(cell: CellKind, seed: u64) -> AlignedBytes {
     let mut m = random_model(cell, 1, 4, 10, 6, seed);
     m.vocab = vec![' ', '.', 'a', 'b', 'c'];
-    for t in &mut m.tensors {
+    for t in m.tensors_mut() {
         if let format::OwnedTensor::F32 { data, .. } = t {
             data.iter_mut().for_each(|v| *v *= 3.0);
         }

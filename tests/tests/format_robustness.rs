@@ -198,7 +198,7 @@ fn header_errors_say_what_is_wrong() {
 #[test]
 fn validation_names_the_offending_tensor() {
     let mut m = random_model(CellKind::Lstm, 2, 5, 8, 12, 1);
-    m.tensors[6] = OwnedTensor::matrix(32, 7, vec![0.0; 32 * 7]); // weight_hh_l1 should be 32x8
+    m.layers[1].weight_hh = OwnedTensor::matrix(32, 7, vec![0.0; 32 * 7]); // should be 32x8
     let e = m.to_bytes().unwrap_err();
     assert!(
         e.to_string().contains("rnn.weight_hh_l1") && e.to_string().contains("32x8"),
@@ -206,7 +206,7 @@ fn validation_names_the_offending_tensor() {
     );
 
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1);
-    if let OwnedTensor::F32 { data, .. } = &mut m.tensors[2] {
+    if let OwnedTensor::F32 { data, .. } = &mut m.layers[0].weight_hh {
         data[3] = f32::NAN;
     }
     let e = m.to_bytes().unwrap_err();
@@ -224,17 +224,13 @@ fn validation_names_the_offending_tensor() {
     ));
 
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1);
-    m.tensors[3] = m.tensors[3].quantize_int8().clone();
-    let m = OwnedModel {
-        tensors: m.tensors.clone(),
-        ..m
-    };
+    m.layers[0].bias_ih = m.layers[0].bias_ih.quantize_int8();
     // A bias of shape (n, 1) quantised is still rejected as int8.
     assert!(matches!(m.to_bytes(), Err(Error::TensorDType { .. })));
 
     // −128 is outside symmetric int8 (the SIMD kernels rely on |q| ≤ 127).
     let mut m = random_model(CellKind::Gru, 1, 5, 8, 12, 1).quantized_int8();
-    if let OwnedTensor::Int8 { data, .. } = &mut m.tensors[2] {
+    if let OwnedTensor::Int8 { data, .. } = &mut m.layers[0].weight_hh {
         data[5] = -128;
     }
     let e = m.to_bytes().unwrap_err();

@@ -93,10 +93,9 @@ fn rank_of_is_the_position_in_the_suggestions() {
     for tie in [false, true] {
         let mut m = random_model(CellKind::Gru, 1, 8, 16, 12, 3);
         if tie {
-            let out = m.tensors.len() - 2;
-            let (rows, cols) = m.tensors[out].shape();
-            m.tensors[out] = format::OwnedTensor::matrix(rows, cols, vec![0.0; rows * cols]);
-            m.tensors[out + 1] = format::OwnedTensor::vector(vec![0.0; rows]);
+            let (rows, cols) = m.output_weight.shape();
+            m.output_weight = format::OwnedTensor::matrix(rows, cols, vec![0.0; rows * cols]);
+            m.output_bias = format::OwnedTensor::vector(vec![0.0; rows]);
         }
         let bytes = m.to_bytes().unwrap();
         let model = Model::from_bytes(&bytes).unwrap();

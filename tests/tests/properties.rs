@@ -3,7 +3,9 @@
 //! case proptest could shrink it to. (Not on wasm: proptest does not build for WASI.)
 #![cfg(not(target_family = "wasm"))]
 
-use format::{AlignedBytes, Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedSelfTest};
+use format::{
+    AlignedBytes, Architecture, CellKind, OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest,
+};
 use proptest::prelude::*;
 use quill_tests::random_model;
 use runtime::{InputSide, Kernel, Model, Predictor};
@@ -66,10 +68,25 @@ fn model_of(a: Architecture) -> impl Strategy<Value = OwnedModel> {
                 prime: p,
                 tolerance: 1e-3,
             });
+            // The strategy draws the tensors in file order; the model names them.
+            let mut t = tensors.into_iter();
+            let mut next = || t.next().expect("one tensor per name");
+            let embedding = next();
+            let layers = (0..a.layers)
+                .map(|_| OwnedLayer {
+                    weight_ih: next(),
+                    weight_hh: next(),
+                    bias_ih: next(),
+                    bias_hh: next(),
+                })
+                .collect();
             OwnedModel {
                 arch: a,
                 vocab: vocab.into_iter().collect(),
-                tensors,
+                embedding,
+                layers,
+                output_weight: next(),
+                output_bias: next(),
                 metadata: OwnedMetadata {
                     name,
                     corpus,

@@ -121,7 +121,7 @@ pub fn import(weights: &[u8], vocab_json: &str, opts: &Options) -> Result<Import
 
     let arch = Architecture {
         cell: stack.cell,
-        layers: u8::try_from(stack.tensors.len()).unwrap_or(u8::MAX),
+        layers: u8::try_from(stack.layers.len()).unwrap_or(u8::MAX),
         embed: u32::try_from(embed).unwrap_or(u32::MAX),
         hidden: u32::try_from(hidden).unwrap_or(u32::MAX),
         vocab: u32::try_from(vocab.source_rows.len()).unwrap_or(u32::MAX),
@@ -155,15 +155,7 @@ pub fn import(weights: &[u8], vocab_json: &str, opts: &Options) -> Result<Import
             })
             .collect(),
     };
-    let mut tensors = vec![OwnedTensor::matrix(v, embed, rows(&emb.data, embed, 0.0))];
-    let layers = stack.tensors.len();
-    tensors.extend(stack.tensors.into_iter().flatten());
-    tensors.push(OwnedTensor::matrix(
-        v,
-        hidden,
-        rows(&out_w.data, hidden, 0.0),
-    ));
-    tensors.push(OwnedTensor::vector(out_bias));
+    let layers = stack.layers.len();
 
     let mut notes = vec![format!(
         "{} × {layers} layer(s), embedding {embed}, hidden {hidden}, {} characters",
@@ -202,8 +194,11 @@ pub fn import(weights: &[u8], vocab_json: &str, opts: &Options) -> Result<Import
     Ok(Imported {
         model: OwnedModel {
             arch,
+            embedding: OwnedTensor::matrix(v, embed, rows(&emb.data, embed, 0.0)),
+            layers: stack.layers,
+            output_weight: OwnedTensor::matrix(v, hidden, rows(&out_w.data, hidden, 0.0)),
+            output_bias: OwnedTensor::vector(out_bias),
             vocab: vocab.chars,
-            tensors,
             metadata: OwnedMetadata {
                 name: opts.name.clone(),
                 corpus: opts.corpus.clone(),

@@ -2,19 +2,18 @@
 //! (from the gate blocks stacked in `weight_hh_l0`), and every layer's four tensors, with the
 //! shapes PyTorch gives them.
 
-use format::{CellKind, MAX_LAYERS, OwnedTensor};
+use format::{CellKind, MAX_LAYERS, OwnedLayer, OwnedTensor};
 
 use crate::ImportError;
 use crate::state_dict::{StateDict, Tensor};
 
 const FLAG: &str = "--rnn-prefix";
 
-/// The recurrent stack, tensors in the file's order per layer.
+/// The recurrent stack.
 pub struct Stack {
     pub cell: CellKind,
     pub hidden: usize,
-    /// Per layer: weight_ih, weight_hh, bias_ih, bias_hh.
-    pub tensors: Vec<[OwnedTensor; 4]>,
+    pub layers: Vec<OwnedLayer>,
     /// True when the file has no recurrent biases (`bias=False`); zeros were used.
     pub no_bias: bool,
 }
@@ -66,7 +65,7 @@ pub fn read_stack(
         .collect();
     let no_bias = bias_keys.iter().all(|k| !sd.contains(k));
     let name = cell_name(cell);
-    let mut tensors = Vec::with_capacity(layers);
+    let mut stack = Vec::with_capacity(layers);
     let mut whh0 = Some(whh0);
     for l in 0..layers {
         let input = if l == 0 { embed } else { hidden };
@@ -110,17 +109,17 @@ pub fn read_stack(
             Ok(OwnedTensor::vector(t.data))
         };
         let (bih, bhh) = (bias("bias_ih")?, bias("bias_hh")?);
-        tensors.push([
-            OwnedTensor::matrix(gate_rows, input, wih.data),
-            OwnedTensor::matrix(gate_rows, hidden, whh.data),
-            bih,
-            bhh,
-        ]);
+        stack.push(OwnedLayer {
+            weight_ih: OwnedTensor::matrix(gate_rows, input, wih.data),
+            weight_hh: OwnedTensor::matrix(gate_rows, hidden, whh.data),
+            bias_ih: bih,
+            bias_hh: bhh,
+        });
     }
     Ok(Stack {
         cell,
         hidden,
-        tensors,
+        layers: stack,
         no_bias,
     })
 }

@@ -3,7 +3,7 @@
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
-use format::{Architecture, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
+use format::{Architecture, OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
 use runtime::{Model, Predictor};
 
 use crate::evaluate::Scores;
@@ -24,7 +24,7 @@ fn transposed<B: Backend>(t: Tensor<B, 2>) -> OwnedTensor {
     OwnedTensor::matrix(cols, rows, values(t.transpose()))
 }
 
-/// The model's weights in the file's tensor order (f32).
+/// The model's weights as a model file's named parts (f32, PyTorch's `[out, in]` layout).
 pub fn to_owned_model<B: Backend>(
     model: &CharRnn<B>,
     vocab: &Vocab,
@@ -32,21 +32,22 @@ pub fn to_owned_model<B: Backend>(
 ) -> OwnedModel {
     let emb = model.embedding.weight.val();
     let [v, e] = emb.dims();
-    let mut tensors = vec![OwnedTensor::matrix(v, e, values(emb))];
-    for l in &model.layers {
-        tensors.push(transposed(l.weight_ih.val()));
-        tensors.push(transposed(l.weight_hh.val()));
-        tensors.push(OwnedTensor::vector(values(l.bias_ih.val())));
-        tensors.push(OwnedTensor::vector(values(l.bias_hh.val())));
-    }
-    tensors.push(transposed(model.output.weight.val()));
+    let layers = model
+        .layers
+        .iter()
+        .map(|l| OwnedLayer {
+            weight_ih: transposed(l.weight_ih.val()),
+            weight_hh: transposed(l.weight_hh.val()),
+            bias_ih: OwnedTensor::vector(values(l.bias_ih.val())),
+            bias_hh: OwnedTensor::vector(values(l.bias_hh.val())),
+        })
+        .collect();
     let bias = model
         .output
         .bias
         .as_ref()
         .map(|b| values(b.val()))
         .unwrap_or_else(|| vec![0.0; v]);
-    tensors.push(OwnedTensor::vector(bias));
     OwnedModel {
         arch: Architecture {
             cell: model.cell,
@@ -56,7 +57,10 @@ pub fn to_owned_model<B: Backend>(
             vocab: v as u32,
         },
         vocab: vocab.chars.clone(),
-        tensors,
+        embedding: OwnedTensor::matrix(v, e, values(emb)),
+        layers,
+        output_weight: transposed(model.output.weight.val()),
+        output_bias: OwnedTensor::vector(bias),
         metadata,
         self_test: None,
     }
@@ -88,18 +92,15 @@ pub fn from_owned_model<B: Backend>(m: &OwnedModel, device: &B::Device) -> CharR
         Param::from_tensor(Tensor::<B, 1>::from_data(TensorData::new(v, [n]), device))
     };
     let mut model = cfg.init::<B>(device);
-    let t = &m.tensors;
-    model.embedding.weight = Param::from_tensor(matrix(&t[0]));
-    for (l, layer) in model.layers.iter_mut().enumerate() {
-        let k = 1 + 4 * l;
-        layer.weight_ih = weight(&t[k]);
-        layer.weight_hh = weight(&t[k + 1]);
-        layer.bias_ih = bias(&t[k + 2]);
-        layer.bias_hh = bias(&t[k + 3]);
+    model.embedding.weight = Param::from_tensor(matrix(&m.embedding));
+    for (layer, owned) in model.layers.iter_mut().zip(&m.layers) {
+        layer.weight_ih = weight(&owned.weight_ih);
+        layer.weight_hh = weight(&owned.weight_hh);
+        layer.bias_ih = bias(&owned.bias_ih);
+        layer.bias_hh = bias(&owned.bias_hh);
     }
-    let k = 1 + 4 * model.layers.len();
-    model.output.weight = weight(&t[k]);
-    model.output.bias = Some(bias(&t[k + 1]));
+    model.output.weight = weight(&m.output_weight);
+    model.output.bias = Some(bias(&m.output_bias));
     model
 }
 

@@ -146,8 +146,7 @@ pub fn run(a: &ImportTorchArgs) -> Result<(), String> {
         },
         imported
             .model
-            .tensors
-            .iter()
+            .tensors()
             .map(|t| {
                 let (r, c) = t.shape();
                 r * c

@@ -139,7 +139,7 @@ fn export(a: ExportArgs) -> Result<(), String> {
         .map(|s| s.prime.clone())
         .unwrap_or_default();
     if a.quant == Quant::F32 {
-        for t in &mut owned.tensors {
+        for t in owned.tensors_mut() {
             if let format::OwnedTensor::Int8 { rows, cols, .. } = t {
                 *t = format::OwnedTensor::matrix(*rows, *cols, t.to_f32());
             }

@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{small_corpus, text, tmp, train, train_small};
-use format::{Architecture, CellKind, OwnedMetadata, OwnedModel, OwnedTensor};
+use format::{Architecture, CellKind, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor};
 
 const T: &str = env!("CARGO_BIN_EXE_train");
 /// A model that trains in a blink.
@@ -63,13 +63,6 @@ fn small_model(dir: &Path) -> PathBuf {
 /// the exporter's checks (as a foreign tool could).
 fn constant_model(path: &Path, vocab: &[char], w: f32, out: f32) {
     let (v, e, h) = (vocab.len() + 1, 3, 4);
-    let mut tensors = vec![OwnedTensor::matrix(v, e, vec![w; v * e])];
-    tensors.push(OwnedTensor::matrix(3 * h, e, vec![w; 3 * h * e]));
-    tensors.push(OwnedTensor::matrix(3 * h, h, vec![w; 3 * h * h]));
-    tensors.push(OwnedTensor::vector(vec![w; 3 * h]));
-    tensors.push(OwnedTensor::vector(vec![w; 3 * h]));
-    tensors.push(OwnedTensor::matrix(v, h, vec![out; v * h]));
-    tensors.push(OwnedTensor::vector(vec![0.0; v]));
     let m = OwnedModel {
         arch: Architecture {
             cell: CellKind::Gru,
@@ -79,7 +72,15 @@ fn constant_model(path: &Path, vocab: &[char], w: f32, out: f32) {
             vocab: v as u32,
         },
         vocab: vocab.to_vec(),
-        tensors,
+        embedding: OwnedTensor::matrix(v, e, vec![w; v * e]),
+        layers: vec![OwnedLayer {
+            weight_ih: OwnedTensor::matrix(3 * h, e, vec![w; 3 * h * e]),
+            weight_hh: OwnedTensor::matrix(3 * h, h, vec![w; 3 * h * h]),
+            bias_ih: OwnedTensor::vector(vec![w; 3 * h]),
+            bias_hh: OwnedTensor::vector(vec![w; 3 * h]),
+        }],
+        output_weight: OwnedTensor::matrix(v, h, vec![out; v * h]),
+        output_bias: OwnedTensor::vector(vec![0.0; v]),
         metadata: OwnedMetadata::default(),
         self_test: None,
     };
