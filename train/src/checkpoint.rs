@@ -2,7 +2,7 @@
 //! vocabulary and config in one CRC-checked file, written atomically. The previous checkpoint
 //! is kept beside it and used if the newest one is damaged.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::module::Module;
 use burn::optim::Optimizer;
@@ -16,6 +16,9 @@ use crate::files;
 use crate::model::{CharRnn, LayerState};
 use crate::train_loop::Position;
 use crate::vocab::Vocab;
+
+/// The previous checkpoint kept beside a checkpoint (named by the run directory's layout).
+pub use crate::run_dir::previous_checkpoint as previous;
 
 const MAGIC: &[u8; 8] = b"QUILLCKP";
 const VERSION: u32 = 1;
@@ -189,10 +192,6 @@ fn fault_pause() -> Option<std::time::Duration> {
         .parse()
         .ok()
         .map(std::time::Duration::from_millis)
-}
-
-pub fn previous(path: &Path) -> PathBuf {
-    path.with_file_name("checkpoint.prev.bin")
 }
 
 fn values<B: Backend>(t: Tensor<B, 2>) -> Vec<f32> {

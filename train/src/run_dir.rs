@@ -5,6 +5,12 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+/// The checkpoint a new one replaces, kept beside it: a damaged newest checkpoint falls back
+/// to it.
+pub fn previous_checkpoint(path: &Path) -> PathBuf {
+    path.with_file_name("checkpoint.prev.bin")
+}
+
 /// Where a run keeps its files.
 #[derive(Clone, Debug)]
 pub struct RunDir(pub PathBuf);
@@ -42,7 +48,7 @@ impl RunDir {
             self.config(),
             self.metrics(),
             self.checkpoint(),
-            crate::checkpoint::previous(&self.checkpoint()),
+            previous_checkpoint(&self.checkpoint()),
             self.model(false),
             self.model(true),
             self.plot(),

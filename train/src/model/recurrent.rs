@@ -9,6 +9,7 @@ use format::CellKind;
 
 use super::cells::LayerState;
 use super::fused::RecurrentBackend;
+use super::layer::{RecurrentLayer, Sequence};
 
 /// Sizes and options of a [`CharRnn`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -22,16 +23,6 @@ pub struct RnnConfig {
     pub dropout: f64,
     /// W_hh = I for each gate block (the lesson's trick for ReLU RNNs).
     pub identity_init: bool,
-}
-
-/// One recurrent layer. Weights are stored as `x·W` wants them: `weight_ih` is `[in, G·H]`, the
-/// transpose of PyTorch's `weight_ih_l{k}`.
-#[derive(Module, Debug)]
-pub struct RecurrentLayer<B: Backend> {
-    pub weight_ih: Param<Tensor<B, 2>>,
-    pub weight_hh: Param<Tensor<B, 2>>,
-    pub bias_ih: Param<Tensor<B, 1>>,
-    pub bias_hh: Param<Tensor<B, 1>>,
 }
 
 #[derive(Module, Debug)]
@@ -136,34 +127,5 @@ impl<B: RecurrentBackend> CharRnn<B> {
             out_state.push(s);
         }
         (self.output.forward(xs.into_whole()), out_state)
-    }
-}
-
-/// A layer's input or output over time, in the form its backend's recurrent op wants: one
-/// tensor per step (burn ops step by step: slicing a tracked tensor per step is costly in
-/// burn), or one `[batch, time, features]` tensor (fused ops).
-pub enum Sequence<B: Backend> {
-    Steps(Vec<Tensor<B, 2>>),
-    Whole(Tensor<B, 3>),
-}
-
-impl<B: Backend> Sequence<B> {
-    pub fn into_whole(self) -> Tensor<B, 3> {
-        match self {
-            Sequence::Steps(steps) => Tensor::stack(steps, 1),
-            Sequence::Whole(t) => t,
-        }
-    }
-
-    pub fn into_steps(self) -> Vec<Tensor<B, 2>> {
-        match self {
-            Sequence::Steps(steps) => steps,
-            Sequence::Whole(t) => {
-                let [batch, time, features] = t.dims();
-                (0..time)
-                    .map(|i| t.clone().narrow(1, i, 1).reshape([batch, features]))
-                    .collect()
-            }
-        }
     }
 }

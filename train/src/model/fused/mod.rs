@@ -20,7 +20,7 @@ use burn::tensor::backend::Backend;
 use format::CellKind;
 
 use super::cells::{self, LayerState};
-use super::recurrent::{RecurrentLayer, Sequence};
+use super::layer::{RecurrentLayer, Sequence};
 
 /// A backend's way of running one recurrent layer.
 pub trait RecurrentBackend: Backend {

@@ -15,7 +15,7 @@ use format::CellKind;
 
 use super::host::{self, Dims, Saved};
 use crate::model::cells::LayerState;
-use crate::model::recurrent::RecurrentLayer;
+use crate::model::layer::RecurrentLayer;
 
 /// A float tensor whose values can be borrowed as one contiguous `[f32]` (no copy when it
 /// already is one).
