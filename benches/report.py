@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Turns criterion's results (target/criterion) into the README's latency table.
+"""Turns criterion's results (target/criterion) into the latency table of benches/RESULTS.md.
 
     cargo bench -p benches && python3 benches/report.py
 """
