@@ -30,6 +30,30 @@ pub enum InputSide {
     Table,
 }
 
+/// The families of targets whose kernels need different scratch in the buffer; [`Layout`]
+/// describes the buffer for any of them, so a host tool can size a device's memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// x86_64 (the AVX2 int8 kernel) and wasm32 with relaxed SIMD: one `i32` row sum per weight
+    /// row.
+    RowSums,
+    /// Cortex-M4/M7 (the DSP kernel): activations also kept as 16-bit pairs.
+    CortexMDsp,
+    /// Every other target: aarch64, Cortex-M0, wasm32, the portable kernel.
+    Plain,
+}
+
+impl Target {
+    /// The target this build runs on.
+    pub const HOST: Target = if cfg!(quill_row_sums) {
+        Target::RowSums
+    } else if cfg!(quill_arm_dsp) {
+        Target::CortexMDsp
+    } else {
+        Target::Plain
+    };
+}
+
 /// Sizes, in `f32`, of each part of the buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
@@ -59,7 +83,17 @@ impl Layout {
 
     /// The layout for `arch` and an input side; `None` if it overflows `usize`.
     pub const fn with_input(arch: &Architecture, input: InputSide) -> Option<Layout> {
-        let Some(l) = Self::new(
+        Self::for_target(Target::HOST, arch, input)
+    }
+
+    /// The layout on `target` for `arch` and an input side; `None` if it overflows `usize`.
+    pub const fn for_target(
+        target: Target,
+        arch: &Architecture,
+        input: InputSide,
+    ) -> Option<Layout> {
+        let Some(l) = Self::new_for(
+            target,
             arch.cell,
             arch.layers as usize,
             arch.embed as usize,
@@ -82,8 +116,20 @@ impl Layout {
         }
     }
 
-    /// The layout for the given sizes; `None` if it overflows `usize`.
+    /// The layout for the given sizes on this build's target; `None` if it overflows `usize`.
     pub const fn new(
+        cell: CellKind,
+        layers: usize,
+        embed: usize,
+        hidden: usize,
+        vocab: usize,
+    ) -> Option<Layout> {
+        Self::new_for(Target::HOST, cell, layers, embed, hidden, vocab)
+    }
+
+    /// The layout for the given sizes on `target`; `None` if it overflows `usize`.
+    pub const fn new_for(
+        target: Target,
         cell: CellKind,
         layers: usize,
         embed: usize,
@@ -114,7 +160,7 @@ impl Layout {
         let widest = if embed > hidden { embed } else { hidden };
         // The Cortex-M DSP kernel also keeps the activations as pairs of 16-bit lanes (two
         // bytes each, after the bytes): three times the room.
-        let quant = if cfg!(quill_arm_dsp) {
+        let quant = if matches!(target, Target::CortexMDsp) {
             let Some(q) = widest.div_ceil(4).checked_mul(3) else {
                 return None;
             };
@@ -125,7 +171,7 @@ impl Layout {
         let Some(t) = t.checked_add(quant) else {
             return None;
         };
-        let row_sums = if cfg!(quill_row_sums) {
+        let row_sums = if matches!(target, Target::RowSums) {
             let Some(per_layer) = layers.checked_mul(g2) else {
                 return None;
             };

@@ -75,7 +75,7 @@ pub use error::Error;
 pub use format::{Architecture, CellKind, DType};
 pub use history::History;
 pub use kernels::{Kernel, Mismatch};
-pub use layout::{InputSide, Layout, buffer_len};
+pub use layout::{InputSide, Layout, Target, buffer_len};
 pub use predictor::Predictor;
 pub use rng::SmallRng;
 pub use utf8::Utf8Decoder;

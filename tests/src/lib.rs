@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests and the benches: random models with PyTorch's
 //! initialisation and an independent f64 reference of PyTorch's cell equations.
 
+pub mod cli;
 pub mod fuzzing;
 pub mod reference;
 

@@ -12,10 +12,10 @@ use burn::tensor::{Tensor, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
-use crate::files;
 use crate::model::{CharRnn, LayerState};
 use crate::train_loop::Position;
 use crate::vocab::Vocab;
+use quill::files;
 
 /// The previous checkpoint kept beside a checkpoint (named by the run directory's layout).
 pub use crate::run_dir::previous_checkpoint as previous;

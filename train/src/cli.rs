@@ -13,7 +13,8 @@ use crate::model::lesson::LessonKind;
 #[command(
     name = "train",
     version,
-    about = "Train char RNN/GRU/LSTM models (the fastai lesson-6 way) and export them for Quill's runtime",
+    about = "Train char RNN/GRU/LSTM models (the fastai lesson-6 way) and export them for Quill's runtime \
+             (the tools that work on model files are `quill`: sample, eval, keyboard, export, import-torch, inspect)",
     args_conflicts_with_subcommands = true,
     allow_negative_numbers = true
 )]
@@ -26,91 +27,8 @@ pub struct Cli {
 
 #[derive(Subcommand, Debug)]
 pub enum Command {
-    /// Re-export a model file (e.g. as int8) and report its size and validation scores.
-    Export(ExportArgs),
-    /// Generate text from a model file through the runtime.
-    Sample(SampleArgs),
     /// Measure training throughput (chars/s).
     Bench(BenchArgs),
-    /// Measure a model file on a text through the runtime: bits/char, next-char top-1/top-3
-    /// accuracy and keystroke savings with top-3 word completion.
-    Eval(EvalArgs),
-    /// Live terminal demo: next chars and word completions as you type (Tab accepts,
-    /// Backspace undoes, Esc quits).
-    Keyboard(KeyboardArgs),
-    /// Convert a PyTorch/fastai char model (state dict saved as safetensors + its vocabulary
-    /// as JSON) into a Quill model file.
-    ImportTorch(ImportTorchArgs),
-}
-
-#[derive(Args, Debug)]
-pub struct ImportTorchArgs {
-    /// The state dict: `safetensors.torch.save_file(model.state_dict(), "model.safetensors")`.
-    #[arg(long)]
-    pub weights: PathBuf,
-    /// The model's index-to-token list as a JSON array of strings:
-    /// `json.dump(itos, open("vocab.json", "w"))`.
-    #[arg(long)]
-    pub vocab: PathBuf,
-    /// Output file (default: the weights file with the extension `.quill`). Only a regular
-    /// file is replaced.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Write through a symbolic link, FIFO or device at --out instead of refusing.
-    #[arg(long)]
-    pub force: bool,
-    #[arg(long, value_enum, default_value = "f32")]
-    pub quant: Quant,
-    /// Key of the embedding matrix `[vocab, embed]`.
-    #[arg(long, default_value = "e.weight")]
-    pub embedding_key: String,
-    /// Prefix of the nn.RNN/GRU/LSTM tensors (`{prefix}weight_ih_l0`, …).
-    #[arg(long, default_value = "rnn.")]
-    pub rnn_prefix: String,
-    /// Prefix of the output nn.Linear's `weight` and `bias`.
-    #[arg(long, default_value = "l_out.")]
-    pub output_prefix: String,
-    /// The model is nn.RNN(nonlinearity="relu") (the state dict does not record it).
-    #[arg(long)]
-    pub relu: bool,
-    /// The vocabulary entry that stands for unknown/padding (default: "\0", else "xxunk").
-    #[arg(long)]
-    pub unknown: Option<String>,
-    /// Leave a vocabulary entry out (e.g. fastai's xxbos); repeatable.
-    #[arg(long)]
-    pub drop: Vec<String>,
-    /// Import even if the state dict holds tensors the model would not use.
-    #[arg(long)]
-    pub allow_unused: bool,
-    /// Text for the file's self-test (default: the vocabulary's characters in order).
-    #[arg(long)]
-    pub prime: Option<String>,
-}
-
-#[derive(Args, Debug)]
-pub struct EvalArgs {
-    #[arg(long)]
-    pub model: PathBuf,
-    /// A UTF-8 text file (e.g. held-out text the model was not trained on); without it, the
-    /// built-in corpus's validation split (its last 10 %, as training holds it out).
-    #[arg(long)]
-    pub text: Option<PathBuf>,
-    /// Use only the first N characters.
-    #[arg(long)]
-    pub max_chars: Option<usize>,
-    /// Print the figures as one JSON object.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Args, Debug)]
-pub struct KeyboardArgs {
-    #[arg(long)]
-    pub model: PathBuf,
-    /// Replay keys instead of reading the terminal and print a panel after each: `\b`
-    /// Backspace, `\t` Tab, `\e` Esc, `\n` newline; `-` reads the keys from stdin.
-    #[arg(long)]
-    pub script: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -197,7 +115,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     pub min_freq: usize,
     /// Fraction of the text (at its end) held out for validation.
-    #[arg(long, default_value_t = crate::data::DEFAULT_VALID_FRAC)]
+    #[arg(long, default_value_t = quill::corpus::DEFAULT_VALID_FRAC)]
     pub valid_frac: f64,
     #[arg(long, value_enum, default_value = "adam")]
     pub optimizer: OptimizerArg,
@@ -307,46 +225,6 @@ impl TrainArgs {
             lesson: self.model.lesson(),
         })
     }
-}
-
-#[derive(Args, Debug)]
-pub struct ExportArgs {
-    /// The model file to re-export.
-    #[arg(long)]
-    pub model: PathBuf,
-    #[arg(long, value_enum, default_value = "int8")]
-    pub quant: Quant,
-    /// Output file (default: beside the input, `-int8` or `-f32` added). Only a regular file
-    /// is replaced.
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// Write through a symbolic link, FIFO or device at --out instead of refusing.
-    #[arg(long)]
-    pub force: bool,
-    /// Text to score the exported model on (default: the built-in corpus's validation split).
-    #[arg(long)]
-    pub text: Option<PathBuf>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum Quant {
-    F32,
-    Int8,
-}
-
-#[derive(Args, Debug)]
-pub struct SampleArgs {
-    #[arg(long)]
-    pub model: PathBuf,
-    #[arg(long, default_value = "")]
-    pub prime: String,
-    #[arg(long, default_value_t = 400)]
-    pub n: usize,
-    /// 0 is greedy (always the most likely next char).
-    #[arg(long, default_value_t = 0.8)]
-    pub temperature: f32,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
 }
 
 #[derive(Args, Debug)]

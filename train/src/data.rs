@@ -2,8 +2,8 @@
 
 use crate::batches::StreamBatches;
 use crate::config::TrainConfig;
-use crate::corpus;
 use crate::vocab::Vocab;
+use quill::corpus::{self, split_point};
 
 pub struct Data {
     pub vocab: Vocab,
@@ -18,25 +18,6 @@ pub struct Data {
 
 /// Validation streams: few, so each is long and its state warms up as in use.
 pub const VALID_BS: usize = 8;
-
-/// The fraction of a text (at its end) held out for validation unless `--valid-frac` says.
-pub const DEFAULT_VALID_FRAC: f64 = 0.1;
-
-/// Where the validation split of a text of `chars` characters begins: the last `valid_frac`
-/// of it, rounded to the nearest character. The one definition, for training and scoring.
-pub fn split_point(chars: usize, valid_frac: f64) -> usize {
-    (((chars as f64) * (1.0 - valid_frac)).round() as usize).min(chars)
-}
-
-/// The validation split of the built-in HUMAN_NUMBERS corpus at the default fraction: what a
-/// default run holds out, and what `eval` and `export` score on without `--text`.
-pub fn builtin_validation_text() -> String {
-    let text = corpus::human_numbers();
-    let chars = text.chars().count();
-    text.chars()
-        .skip(split_point(chars, DEFAULT_VALID_FRAC))
-        .collect()
-}
 
 impl Data {
     pub fn load(cfg: &TrainConfig) -> Result<Data, String> {

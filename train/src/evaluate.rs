@@ -4,22 +4,11 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 
+pub use quill::scoring::Scores;
+
 use crate::batches::{Batch, StreamBatches};
 use crate::model::CharRnn;
 use crate::model::RecurrentBackend;
-
-/// Mean loss (nats/char) and next-char (top-1) accuracy, as defined in `scoring`.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Scores {
-    pub loss: f64,
-    pub accuracy: f64,
-}
-
-impl Scores {
-    pub fn bits_per_char(&self) -> f64 {
-        self.loss / std::f64::consts::LN_2
-    }
-}
 
 pub fn batch_tensors<B: Backend>(
     b: &Batch,
@@ -66,8 +55,8 @@ pub fn evaluate<B: RecurrentBackend>(
     }
 }
 
-/// Top-1 hits among `logits` `[n, vocab]` for `targets` `[n]`, as `scoring::Tally` and the
-/// keyboard count them: the unknown token (0) is never predicted, so it is never a hit; ties go
+/// Top-1 hits among `logits` `[n, vocab]` for `targets` `[n]`, as `quill::scoring::Tally` and
+/// the keyboard count them: the unknown token (0) is never predicted, so it is never a hit; ties go
 /// to the lower token.
 pub fn top1_hits<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> f64 {
     let [n, vocab] = logits.dims();

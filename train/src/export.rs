@@ -1,14 +1,11 @@
-//! From a trained burn model to a Quill model file, and scoring that file through the
-//! runtime — so the figures reported are those of the model that will be deployed.
+//! Between a trained burn model and a model file's tensors (`quill::encode` writes the file and
+//! `quill::scoring` scores it through the runtime).
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
-use format::{Architecture, OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor};
-use runtime::{Model, Predictor};
+use format::{Architecture, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor};
 
-use crate::evaluate::Scores;
 use crate::model::{CharRnn, RnnConfig};
-use crate::scoring::Tally;
 use crate::vocab::Vocab;
 
 fn values<B: Backend, const D: usize>(t: Tensor<B, D>) -> Vec<f32> {
@@ -102,78 +99,4 @@ pub fn from_owned_model<B: Backend>(m: &OwnedModel, device: &B::Device) -> CharR
     model.output.weight = weight(&m.output_weight);
     model.output.bias = Some(bias(&m.output_bias));
     model
-}
-
-/// Records the self-test section: the runtime's outputs for `prime` on this very model.
-pub fn record_self_test(
-    model: &OwnedModel,
-    prime: &str,
-    tolerance: f32,
-) -> Result<OwnedSelfTest, String> {
-    let bytes = model.to_bytes().map_err(|e| e.to_string())?;
-    let m = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
-    let mut expected_top1 = Vec::new();
-    for c in prime.chars() {
-        p.feed_char(c);
-        if let Some(bad) = p.logits().iter().position(|l| !l.is_finite()) {
-            return Err(format!(
-                "the model cannot run: after {c:?} of its self-test text the score of token {bad} \
-                 is {} (its weights are too large for f32 arithmetic)",
-                p.logits()[bad]
-            ));
-        }
-        expected_top1.push(p.argmax());
-    }
-    Ok(OwnedSelfTest {
-        prime: prime.into(),
-        expected_top1,
-        expected_logits: p.logits().to_vec(),
-        tolerance,
-    })
-}
-
-/// Encodes `model` (int8-quantised if asked) with a self-test primed on `prime`.
-pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, String> {
-    let mut m = if int8 {
-        model.quantized_int8()
-    } else {
-        model.clone()
-    };
-    m.self_test = None;
-    crate::runnable::check(&m)?;
-    let prime: String = prime.chars().take(64).collect();
-    if !prime.is_empty() {
-        m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
-    }
-    m.to_bytes().map_err(|e| e.to_string())
-}
-
-/// Loss (nats/char) and next-char accuracy of a model file on `text`, streamed through the
-/// runtime from a reset state, exactly as a device would run it (`scoring::Tally`).
-pub fn score_with_runtime(
-    bytes: &[u8],
-    text: impl IntoIterator<Item = Result<char, String>>,
-) -> Result<Scores, String> {
-    let aligned = format::AlignedBytes::new(bytes);
-    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
-    let mut probs = vec![0f32; m.arch().vocab()];
-    let mut tally = Tally::default();
-    let mut chars = text.into_iter();
-    let Some(first) = chars.next() else {
-        return Err("the scoring text is empty".into());
-    };
-    p.feed_char(first?);
-    for c in chars {
-        let c = c?;
-        tally.add(&p, c, &mut probs)?;
-        p.feed_char(c);
-    }
-    Ok(Scores {
-        loss: tally.nats_per_char(),
-        accuracy: tally.top1_accuracy(),
-    })
 }

@@ -210,7 +210,7 @@ fn show_guesses<B: Backend>(
             .map(|&i| {
                 format!(
                     "'{}' {:.1}%",
-                    crate::sample::show_char(vocab.chars[i - 1]),
+                    quill::sample::show_char(vocab.chars[i - 1]),
                     p[i] * 100.0
                 )
             })

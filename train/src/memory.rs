@@ -4,7 +4,7 @@
 //! this says what to change instead.
 
 use crate::config::TrainConfig;
-use crate::model_file::MAX_MODEL_FILE;
+use quill::model_file::MAX_MODEL_FILE;
 
 /// Parameters of the stateful model `cfg` describes (`None` on overflow).
 pub fn parameter_count(cfg: &TrainConfig) -> Option<u64> {

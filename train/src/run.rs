@@ -14,13 +14,16 @@ use crate::config::{OptimizerKind, TrainConfig};
 use crate::data::Data;
 use crate::evaluate::Scores;
 use crate::export;
-use crate::files::write_atomic;
 use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::run_dir::{RunDir, RunLock};
 use crate::train_loop::{self, Position, StepHook};
 use crate::vocab::Vocab;
-use crate::{plot, report, sample};
+use crate::{plot, report};
+use quill::encode::encode;
+use quill::files::write_atomic;
+use quill::sample;
+use quill::scoring::score_with_runtime;
 
 /// What to do, beyond the config.
 #[derive(Clone, Debug)]
@@ -255,7 +258,7 @@ impl<B: TrainBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for Checkpoint
         if cycle_end {
             self.cycle += 1;
             let owned = export::to_owned_model(model, self.vocab, metadata(self.cfg, None));
-            let bytes = export::encode(&owned, false, "")?;
+            let bytes = encode(&owned, false, "")?;
             let path = self.run.cycle_model(self.cycle);
             write_atomic(&path, &bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
@@ -334,15 +337,15 @@ fn finish<B: TrainBackend>(
 ) -> Result<Summary, String> {
     let prime: String = data.valid_text.chars().take(48).collect();
     let owned = export::to_owned_model(model, &data.vocab, metadata(cfg, None));
-    let f32_bytes = export::encode(&owned, false, &prime)?;
-    let f32_scores = export::score_with_runtime(&f32_bytes, data.valid_text.chars().map(Ok))?;
+    let f32_bytes = encode(&owned, false, &prime)?;
+    let f32_scores = score_with_runtime(&f32_bytes, data.valid_text.chars().map(Ok))?;
     let owned = format::OwnedModel {
         metadata: metadata(cfg, Some(f32_scores.loss as f32)),
         ..owned
     };
-    let f32_bytes = export::encode(&owned, false, &prime)?;
-    let int8_bytes = export::encode(&owned, true, &prime)?;
-    let int8_scores = export::score_with_runtime(&int8_bytes, data.valid_text.chars().map(Ok))?;
+    let f32_bytes = encode(&owned, false, &prime)?;
+    let int8_bytes = encode(&owned, true, &prime)?;
+    let int8_scores = score_with_runtime(&int8_bytes, data.valid_text.chars().map(Ok))?;
     let (mp, ip) = (run.model(false), run.model(true));
     write_atomic(&mp, &f32_bytes).map_err(|e| format!("cannot write {}: {e}", mp.display()))?;
     write_atomic(&ip, &int8_bytes).map_err(|e| format!("cannot write {}: {e}", ip.display()))?;

@@ -1,5 +1,5 @@
 //! Helpers shared by the tests that run the `train` binary.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -11,29 +11,15 @@ pub fn train(args: &[&str]) -> Output {
         .expect("run train")
 }
 
-pub fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
+pub use quill_tests::cli::{s, text};
 
-pub fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+pub fn tmp(name: &str) -> PathBuf {
+    quill_tests::cli::fresh_dir(env!("CARGO_TARGET_TMPDIR"), name)
 }
 
 /// A corpus of a few KB: short epochs.
 pub fn small_corpus(dir: &Path) -> PathBuf {
-    let p = dir.join("small.txt");
-    let body: String = (0..300)
-        .map(|i| format!("the cat sat on mat {} . ", i % 7))
-        .collect();
-    std::fs::write(&p, body).unwrap();
-    p
+    quill_tests::cli::cat_corpus(dir)
 }
 
 /// A GRU 1x32 trained for two SGDR cycles (3 epochs) on `corpus`.

@@ -1,4 +1,4 @@
-//! `train keyboard`: a live terminal demo of the runtime as a keyboard uses it — top-3 next
+//! `quill keyboard`: a live terminal demo of the runtime as a keyboard uses it — top-3 next
 //! characters and top-3 word completions after every key, Tab accepts the first completion,
 //! Backspace rolls back through the `History` ring, Esc quits. `--script` replays keys
 //! non-interactively and prints the same panels (used by the tests).

@@ -1,4 +1,4 @@
-//! `train eval`: a model file measured on a text through the runtime, as a keyboard would use
+//! `quill eval`: a model file measured on a text through the runtime, as a keyboard would use
 //! it — bits/char, next-char top-1/top-3 accuracy and the keystroke savings rate.
 //!
 //! Keystroke savings (KSR) is defined for a simulated typist who writes the text exactly:

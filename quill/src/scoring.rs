@@ -5,7 +5,7 @@
 //! vocabulary order, the unknown token never a hit). A character outside the vocabulary is
 //! scored as the unknown token: its probability counts in the loss, and it is always a miss.
 
-use runtime::Predictor;
+use runtime::{Model, Predictor};
 
 /// Probability floor for the loss, so one impossible character cannot make it infinite.
 const MIN_PROB: f64 = 1e-12;
@@ -44,4 +44,45 @@ impl Tally {
     pub fn top3_accuracy(&self) -> f64 {
         self.top3 as f64 / self.scored.max(1) as f64
     }
+}
+
+/// Mean loss (nats/char) and next-char (top-1) accuracy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scores {
+    pub loss: f64,
+    pub accuracy: f64,
+}
+
+impl Scores {
+    pub fn bits_per_char(&self) -> f64 {
+        self.loss / std::f64::consts::LN_2
+    }
+}
+
+/// Loss (nats/char) and next-char accuracy of a model file on `text`, streamed through the
+/// runtime from a reset state, exactly as a device would run it (`scoring::Tally`).
+pub fn score_with_runtime(
+    bytes: &[u8],
+    text: impl IntoIterator<Item = Result<char, String>>,
+) -> Result<Scores, String> {
+    let aligned = format::AlignedBytes::new(bytes);
+    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let mut probs = vec![0f32; m.arch().vocab()];
+    let mut tally = Tally::default();
+    let mut chars = text.into_iter();
+    let Some(first) = chars.next() else {
+        return Err("the scoring text is empty".into());
+    };
+    p.feed_char(first?);
+    for c in chars {
+        let c = c?;
+        tally.add(&p, c, &mut probs)?;
+        p.feed_char(c);
+    }
+    Ok(Scores {
+        loss: tally.nats_per_char(),
+        accuracy: tally.top1_accuracy(),
+    })
 }

@@ -40,7 +40,7 @@ impl TextSource {
                 Ok(Utf8Chars::new(Box::new(f), p.display().to_string()))
             }
             TextSource::BuiltinValidation => {
-                let text = crate::data::builtin_validation_text();
+                let text = crate::corpus::builtin_validation_text();
                 Ok(Utf8Chars::new(
                     Box::new(std::io::Cursor::new(text.into_bytes())),
                     "the built-in validation text".into(),

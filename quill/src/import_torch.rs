@@ -1,4 +1,4 @@
-//! `train import-torch`: a PyTorch/fastai state dict into a Quill model file, with the same
+//! `quill import-torch`: a PyTorch/fastai state dict into a Quill model file, with the same
 //! encoder (and self-test) as the trainer's own exports.
 
 use std::io::Read;
@@ -125,7 +125,7 @@ pub fn run(a: &ImportTorchArgs) -> Result<(), String> {
         .prime
         .clone()
         .unwrap_or_else(|| imported.model.vocab.iter().take(32).collect());
-    let bytes = crate::export::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
+    let bytes = crate::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
     let out = a
         .out
         .clone()
@@ -154,7 +154,7 @@ pub fn run(a: &ImportTorchArgs) -> Result<(), String> {
             .sum::<usize>()
     );
     println!(
-        "next: train eval --model {} --text YOUR_TEXT.txt",
+        "next: quill eval --model {} --text YOUR_TEXT.txt",
         out.display()
     );
     Ok(())

@@ -57,6 +57,25 @@ pub fn number_words(n: u32) -> String {
     words.join(" ")
 }
 
+/// The fraction of a text (at its end) held out for validation unless `--valid-frac` says.
+pub const DEFAULT_VALID_FRAC: f64 = 0.1;
+
+/// Where the validation split of a text of `chars` characters begins: the last `valid_frac`
+/// of it, rounded to the nearest character. The one definition, for training and scoring.
+pub fn split_point(chars: usize, valid_frac: f64) -> usize {
+    (((chars as f64) * (1.0 - valid_frac)).round() as usize).min(chars)
+}
+
+/// The validation split of the built-in HUMAN_NUMBERS corpus at the default fraction: what a
+/// default run holds out, and what `eval` and `export` score on without `--text`.
+pub fn builtin_validation_text() -> String {
+    let text = human_numbers();
+    let chars = text.chars().count();
+    text.chars()
+        .skip(split_point(chars, DEFAULT_VALID_FRAC))
+        .collect()
+}
+
 #[derive(Debug)]
 pub enum CorpusError {
     Read {

@@ -1,0 +1,51 @@
+//! Writing a model file the way every Quill tool does: the model is checked to be runnable,
+//! quantised if asked, and given a self-test recorded by the runtime itself.
+
+use format::{OwnedModel, OwnedSelfTest};
+use runtime::{Model, Predictor};
+
+/// Records the self-test section: the runtime's outputs for `prime` on this very model.
+pub fn record_self_test(
+    model: &OwnedModel,
+    prime: &str,
+    tolerance: f32,
+) -> Result<OwnedSelfTest, String> {
+    let bytes = model.to_bytes().map_err(|e| e.to_string())?;
+    let m = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
+    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let mut expected_top1 = Vec::new();
+    for c in prime.chars() {
+        p.feed_char(c);
+        if let Some(bad) = p.logits().iter().position(|l| !l.is_finite()) {
+            return Err(format!(
+                "the model cannot run: after {c:?} of its self-test text the score of token {bad} \
+                 is {} (its weights are too large for f32 arithmetic)",
+                p.logits()[bad]
+            ));
+        }
+        expected_top1.push(p.argmax());
+    }
+    Ok(OwnedSelfTest {
+        prime: prime.into(),
+        expected_top1,
+        expected_logits: p.logits().to_vec(),
+        tolerance,
+    })
+}
+
+/// Encodes `model` (int8-quantised if asked) with a self-test primed on `prime`.
+pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, String> {
+    let mut m = if int8 {
+        model.quantized_int8()
+    } else {
+        model.clone()
+    };
+    m.self_test = None;
+    crate::runnable::check(&m)?;
+    let prime: String = prime.chars().take(64).collect();
+    if !prime.is_empty() {
+        m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
+    }
+    m.to_bytes().map_err(|e| e.to_string())
+}

@@ -1,0 +1,164 @@
+//! `quill`: see `quill --help`.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use quill::cli::{Cli, Command, EvalArgs, ExportArgs, InspectArgs, Quant, SampleArgs};
+use quill::model_file;
+use quill::text_stream::TextSource;
+
+/// `sample`'s reader went away (`| head`): not an error.
+const BROKEN_PIPE: &str = "broken pipe";
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Export(a) => export(a),
+        Command::Sample(a) => sample(a),
+        Command::Eval(a) => eval(a),
+        Command::Keyboard(a) => quill::keyboard::run(&a.model, a.script.as_deref()),
+        Command::ImportTorch(a) => quill::import_torch::run(&a),
+        Command::Inspect(a) => inspect(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e == BROKEN_PIPE => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn inspect(a: InspectArgs) -> Result<(), String> {
+    let bytes = model_file::read(&a.model)?;
+    let d = quill::inspect::describe(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    if a.json {
+        println!("{}", serde_json::to_string(&d).map_err(|e| e.to_string())?);
+    } else {
+        print!("{}", d.table());
+    }
+    Ok(())
+}
+
+fn export(a: ExportArgs) -> Result<(), String> {
+    let bytes = model_file::read(&a.model)?;
+    let model =
+        format::Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
+    // The text is scored first: a missing or non-UTF-8 --text stops before anything is written.
+    let text = TextSource::from_arg(a.text.as_deref());
+    let before = quill::scoring::score_with_runtime(&bytes, text.chars()?)?;
+    let mut owned = format::OwnedModel::from_model(&model);
+    let prime = owned
+        .self_test
+        .as_ref()
+        .map(|s| s.prime.clone())
+        .unwrap_or_default();
+    if a.quant == Quant::F32 {
+        for t in owned.tensors_mut() {
+            if let format::OwnedTensor::Int8 { rows, cols, .. } = t {
+                *t = format::OwnedTensor::matrix(*rows, *cols, t.to_f32());
+            }
+        }
+    }
+    let out_bytes = quill::encode::encode(&owned, a.quant == Quant::Int8, &prime)
+        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let after = quill::scoring::score_with_runtime(&out_bytes, text.chars()?)?;
+    let suffix = if a.quant == Quant::Int8 {
+        "int8"
+    } else {
+        "f32"
+    };
+    let out = a.out.unwrap_or_else(|| {
+        let stem = a
+            .model
+            .file_stem()
+            .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+        a.model.with_file_name(format!("{stem}-{suffix}.quill"))
+    });
+    quill::files::write_output(&out, &out_bytes, a.force)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    println!(
+        "{} → {} ({suffix}): {} → {} bytes",
+        a.model.display(),
+        out.display(),
+        bytes.len(),
+        out_bytes.len()
+    );
+    println!(
+        "validation through the runtime: loss {:.4} → {:.4} nats/char ({:+.4}), accuracy {:.2}% → {:.2}%",
+        before.loss,
+        after.loss,
+        after.loss - before.loss,
+        before.accuracy * 100.0,
+        after.accuracy * 100.0
+    );
+    Ok(())
+}
+
+fn eval(a: EvalArgs) -> Result<(), String> {
+    let bytes = model_file::read(&a.model)?;
+    let text = TextSource::from_arg(a.text.as_deref());
+    let chars = text.chars()?;
+    // Progress on stderr (drawn only on a terminal), in characters; a file's byte length is
+    // its character count for ASCII and an upper bound otherwise.
+    let total = a.max_chars.map(|n| n as u64).or(text.byte_len());
+    let bar =
+        indicatif::ProgressBar::with_draw_target(total, indicatif::ProgressDrawTarget::stderr());
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} eval {human_pos}/{human_len} chars  {per_sec}  eta {eta}",
+        )
+        .map_err(|e| e.to_string())?,
+    );
+    let chars: Box<dyn Iterator<Item = Result<char, String>>> = match a.max_chars {
+        Some(n) => Box::new(chars.take(n)),
+        None => Box::new(chars),
+    };
+    let r = quill::text_eval::evaluate(&bytes, chars, |n| bar.set_position(n as u64))
+        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    bar.finish_and_clear();
+    if a.json {
+        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+    } else {
+        println!("{}", r.table());
+    }
+    Ok(())
+}
+
+fn sample(a: SampleArgs) -> Result<(), String> {
+    let bytes = model_file::read(&a.model)?;
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let io = |e: std::io::Error| {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            BROKEN_PIPE.to_string()
+        } else {
+            format!("cannot write the sample: {e}")
+        }
+    };
+    out.write_all(a.prime.as_bytes()).map_err(io)?;
+    // Streamed: each character is written as it is drawn, flushed every line or 64 characters.
+    let mut unflushed = 0;
+    let model = a.model.display();
+    quill::sample::generate_into(&bytes, &a.prime, a.n, a.temperature, a.seed, |c| {
+        let mut utf8 = [0u8; 4];
+        out.write_all(c.encode_utf8(&mut utf8).as_bytes())
+            .map_err(io)?;
+        unflushed += 1;
+        if c == '\n' || unflushed >= 64 {
+            out.flush().map_err(io)?;
+            unflushed = 0;
+        }
+        Ok(())
+    })
+    .map_err(|e| {
+        if e == BROKEN_PIPE || e.starts_with("cannot write") {
+            e
+        } else {
+            format!("{model}: {e}")
+        }
+    })?;
+    out.write_all(b"\n").and_then(|()| out.flush()).map_err(io)
+}
