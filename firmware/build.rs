@@ -56,7 +56,7 @@ fn arch_constants(path: &Path, bytes: &[u8]) -> String {
     let aligned = format::AlignedBytes::new(bytes);
     let m = format::Model::from_bytes(&aligned).unwrap_or_else(|e| {
         panic!(
-            "the model {} fails validation: {e}. Export it again (train export) or pick another QUILL_MODEL",
+            "the model {} fails validation: {e}. Export it again (quill export) or pick another QUILL_MODEL",
             path.display()
         )
     });

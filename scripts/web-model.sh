@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 FETCH_ONLY=1 bash scripts/shakespeare.sh
 run=runs/english-gru-1x256
-cargo build --release -p train
+cargo build --release -p train -p quill
 target/release/train --corpus data/shakespeare.txt --model gru --layers 1 --hidden 256 --emb 42 \
   --bs 64 --bptt 64 --jitter --lr 3e-3 --cycles 3 --run-dir "$run"
 mkdir -p models
@@ -21,5 +21,5 @@ text = open(sys.argv[1], encoding='utf-8').read()
 open(sys.argv[2], 'w', encoding='utf-8').write(text[round(len(text) * 0.9):])
 PY
 for m in "$run/model.quill" models/english-gru-1x256-int8.quill; do
-  target/release/train eval --model "$m" --text "$run/valid.txt"
+  target/release/quill eval --model "$m" --text "$run/valid.txt"
 done

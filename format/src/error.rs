@@ -124,7 +124,7 @@ impl fmt::Display for Error {
                 let [a, b, c, d] = *found;
                 write!(
                     f,
-                    "not a Quill model file: it starts with [{a:02x}, {b:02x}, {c:02x}, {d:02x}], expected \"QUIL\"; pass the .quill file written by `train export`"
+                    "not a Quill model file: it starts with [{a:02x}, {b:02x}, {c:02x}, {d:02x}], expected \"QUIL\"; pass a .quill file written by the trainer or `quill export`"
                 )
             }
             Error::UnsupportedVersion { found } => write!(

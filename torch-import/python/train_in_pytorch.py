@@ -1,11 +1,11 @@
 """The lesson's GRU trained in PyTorch, saved the way the README says, for an end-to-end check of
-`train import-torch`: PyTorch's own bits/char on the held-out text against what `train eval`
+`quill import-torch`: PyTorch's own bits/char on the held-out text against what `quill eval`
 measures on the imported Quill file.
 
     pip install torch numpy safetensors
     python train_in_pytorch.py OUT_DIR [SECONDS]
-    cargo run --release -p train -- import-torch --weights OUT_DIR/model.safetensors --vocab OUT_DIR/vocab.json
-    cargo run --release -p train -- eval --model OUT_DIR/model.quill --text OUT_DIR/valid.txt
+    cargo run --release -p quill -- import-torch --weights OUT_DIR/model.safetensors --vocab OUT_DIR/vocab.json
+    cargo run --release -p quill -- eval --model OUT_DIR/model.quill --text OUT_DIR/valid.txt
 
 The corpus is HUMAN_NUMBERS (1 to 9999 in words joined by " . "), its last 10 % held out.
 """
@@ -92,7 +92,7 @@ def main():
         epoch += 1
     print(f"trained {step} steps ({epoch} epochs started) in {time.time() - start:.0f}s, last loss {loss.item():.4f}")
 
-    # Held-out text streamed from a zero state, exactly as `train eval` feeds it.
+    # Held-out text streamed from a zero state, exactly as `quill eval` feeds it.
     model.eval()
     with torch.no_grad():
         v = torch.tensor([stoi.get(c, 0) for c in valid]).unsqueeze(1)
