@@ -8,43 +8,24 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{cat_corpus, cat_model, quill, text, tmp};
+use common::{cat_corpus, cat_model, quill, s, text, tmp};
 
 #[test]
 fn sample_export_and_inspect_work_on_a_trained_model() {
     let dir = tmp("cli-subcommands");
     let corpus = cat_corpus(&dir);
     let model = cat_model(&dir);
-    let o = quill(&[
-        "sample",
-        "--model",
-        model.to_str().unwrap(),
-        "--prime",
-        "the c",
-        "--n",
-        "30",
-        "--temperature",
-        "0",
-    ]);
+    let greedy = ["--prime", "the c", "--n", "30", "--temperature", "0"];
+    let sample = || quill(&[["sample", "--model", s(&model)].as_slice(), &greedy].concat());
+    let o = sample();
     assert!(o.status.success(), "{}", text(&o));
-    let s = String::from_utf8_lossy(&o.stdout);
+    let out = String::from_utf8_lossy(&o.stdout);
     assert!(
-        s.starts_with("the c") && s.trim_end().chars().count() >= 30,
-        "{s}"
+        out.starts_with("the c") && out.trim_end().chars().count() >= 30,
+        "{out}"
     );
     // Greedy sampling is deterministic.
-    let again = quill(&[
-        "sample",
-        "--model",
-        model.to_str().unwrap(),
-        "--prime",
-        "the c",
-        "--n",
-        "30",
-        "--temperature",
-        "0",
-    ]);
-    assert_eq!(o.stdout, again.stdout);
+    assert_eq!(o.stdout, sample().stdout);
 
     let out8 = dir.join("re-int8.quill");
     let o = quill(&[
