@@ -63,8 +63,20 @@ pub(crate) fn step(
 ) {
     load_bias(s.gh, &layer.weights.bias_hh);
     kernel.matvec_add(&layer.weights.weight_hh, layer.sums.hh, h, s.gh, s.quant);
-    let gh = &mut *s.gh;
-    let mut activate = || match cell {
+    activate(kernel, cell, gi, s.gh, h, c);
+}
+
+/// The cell's element-wise update from both sides' pre-activations: `h` (and `c`) advance one
+/// step; `gh` is overwritten (scratch). Shapes are the caller's: see [`update`].
+fn activate(
+    kernel: Kernel,
+    cell: CellKind,
+    gi: &[f32],
+    gh: &mut [f32],
+    h: &mut [f32],
+    c: &mut [f32],
+) {
+    let mut run = || match cell {
         CellKind::RnnTanh => rnn_tanh(kernel, h, gi, gh),
         CellKind::RnnRelu => rnn_relu(h, gi, gh),
         CellKind::Gru => gru(kernel, h, gi, gh),
@@ -74,9 +86,35 @@ pub(crate) fn step(
     // tanh go through the kernel (explicit AVX2 + FMA code there).
     match kernel {
         #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma(t) => t.vectorized(activate),
-        _ => activate(),
+        Kernel::Avx2Fma(t) => t.vectorized(run),
+        _ => run(),
     }
+}
+
+/// One step of the cell's equations for one row, given its input side `gi = W_ih·x + b_ih` and
+/// hidden side `gh = W_hh·h + b_hh` (`gates × hidden` each, gate blocks in PyTorch's order):
+/// `h` (`hidden`) and, for an LSTM, `c` advance in place; `gh` is used as scratch. This is the
+/// predictor's own code, public so that the trainer's fused CPU layer computes exactly what a
+/// device computes (with [`Kernel::Portable`], bit for bit).
+///
+/// Returns `false`, changing nothing, when the lengths do not fit together.
+pub fn update(
+    kernel: Kernel,
+    cell: CellKind,
+    gi: &[f32],
+    gh: &mut [f32],
+    h: &mut [f32],
+    c: &mut [f32],
+) -> bool {
+    let n = h.len();
+    let fits = n
+        .checked_mul(cell.gates())
+        .is_some_and(|w| gi.len() == w && gh.len() == w)
+        && (cell != CellKind::Lstm || c.len() == n);
+    if fits {
+        activate(kernel, cell, gi, gh, h, c);
+    }
+    fits
 }
 
 fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {

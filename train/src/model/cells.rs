@@ -77,14 +77,16 @@ pub fn step<B: Backend>(
 }
 
 /// The same equations on one batch row of plain slices, with their derivatives: the fused CPU
-/// layer (`super::fused`) runs these instead of a graph of tensor ops. The nonlinearities are
-/// the runtime's (`runtime::math`), so the trainer computes what the device will.
+/// layer (`super::fused`) runs these instead of a graph of tensor ops. The forward step is the
+/// runtime's own code (`runtime::cell_update`), so it is written once for trainer and device;
+/// the derivatives, which only the trainer needs, are written here with the runtime's
+/// nonlinearities (`runtime::math`).
 ///
 /// Slices hold one row: `gi`, `gh` are `G·H` wide (gate blocks in PyTorch's order), `h`, `c`
 /// and their gradients `H` wide. `c` is unused (and may be empty) for RNN and GRU.
 pub mod row {
     use format::CellKind;
-    use runtime::math::{relu, sigmoid, tanh};
+    use runtime::math::{sigmoid, tanh};
 
     /// The `G` gate blocks of a row, each exactly `n` long: with every slice's length equal to
     /// the loop bound, the compiler drops the bounds checks and vectorises the loops.
@@ -101,41 +103,24 @@ pub mod row {
         })
     }
 
-    /// One step: `h` and `c` hold the previous state on entry and the new one on return.
-    pub fn forward(cell: CellKind, gi: &[f32], gh: &[f32], h: &mut [f32], c: &mut [f32]) {
-        let n = h.len();
-        match cell {
-            CellKind::RnnTanh | CellKind::RnnRelu => {
-                let ([i], [g]) = (gates::<1>(gi, n), gates::<1>(gh, n));
-                let act = if cell == CellKind::RnnTanh {
-                    tanh
-                } else {
-                    relu
-                };
-                (0..n).for_each(|j| h[j] = act(i[j] + g[j]));
-            }
-            CellKind::Gru => {
-                let ([ir, iz, inn], [hr, hz, hn]) = (gates::<3>(gi, n), gates::<3>(gh, n));
-                for j in 0..n {
-                    let r = sigmoid(ir[j] + hr[j]);
-                    let z = sigmoid(iz[j] + hz[j]);
-                    let nn = tanh(inn[j] + r * hn[j]);
-                    h[j] = nn + z * (h[j] - nn);
-                }
-            }
-            CellKind::Lstm => {
-                let ([ii, if_, ig, io], [hi, hf, hg, ho]) = (gates::<4>(gi, n), gates::<4>(gh, n));
-                let c = &mut c[..n];
-                for j in 0..n {
-                    let i = sigmoid(ii[j] + hi[j]);
-                    let f = sigmoid(if_[j] + hf[j]);
-                    let g = tanh(ig[j] + hg[j]);
-                    let o = sigmoid(io[j] + ho[j]);
-                    c[j] = f * c[j] + i * g;
-                    h[j] = o * tanh(c[j]);
-                }
-            }
-        }
+    /// One step: `h` and `c` hold the previous state on entry and the new one on return. This
+    /// is the runtime's own cell code (`runtime::cell_update` on the portable kernel), so the
+    /// trainer's forward pass is the device's, bit for bit; `scratch` (`G·H`) takes a copy of
+    /// `gh`, which the backward pass still needs.
+    pub fn forward(
+        cell: CellKind,
+        gi: &[f32],
+        gh: &[f32],
+        h: &mut [f32],
+        c: &mut [f32],
+        scratch: &mut [f32],
+    ) {
+        scratch.copy_from_slice(gh);
+        let fits = runtime::cell_update(runtime::Kernel::Portable, cell, gi, scratch, h, c);
+        assert!(
+            fits,
+            "row shapes: the fused layer sizes every row from its Dims"
+        );
     }
 
     /// The derivative of [`forward`] at the state (`h_prev`, `c_prev`) it started from.

@@ -169,6 +169,7 @@ fn forward_rows(
         },
     });
     let mut scratch = if save { Vec::new() } else { vec![0.0; b * w] };
+    let mut row_scratch = vec![0.0; w];
     for step in 0..t {
         let gh: &mut [f32] = match saved.as_mut() {
             Some(s) => {
@@ -201,6 +202,7 @@ fn forward_rows(
                 &gh[r * w..][..w],
                 h_row,
                 c_row,
+                &mut row_scratch,
             );
             hs[(r * t + step) * h..][..h].copy_from_slice(h_row);
         }
