@@ -34,7 +34,9 @@ run() { # name seconds args...
   shift 2
   echo "== $name"
   local start=$SECONDS
-  timeout "$secs" "$bin" "$@" --run-dir "$out/$name" > "$out/$name.log" 2>&1
+  # --overwrite: a rerun into the same OUT_DIR replaces its own earlier run (the trainer keeps
+  # an earlier run otherwise).
+  timeout "$secs" "$bin" "$@" --run-dir "$out/$name" --overwrite > "$out/$name.log" 2>&1
   local rc=$?
   echo "rc=$rc wall=$((SECONDS - start))s" | tee -a "$out/$name.log"
   tail -n 25 "$out/$name.log"
