@@ -80,17 +80,16 @@ pub fn evaluate(
             accepted = false;
         } else if !accepted {
             words += usize::from(prev.is_none_or(|q| !is_word_char(q)));
-            let rest: Vec<char> = std::iter::once(c)
-                .chain(ahead.iter().copied().take_while(|&w| is_word_char(w)))
-                .take(MAX_WORD + 1)
-                .collect();
+            // The rest of the intended word, from the lookahead (no allocation per character).
+            let rest =
+                || std::iter::once(c).chain(ahead.iter().copied().take_while(|&w| is_word_char(w)));
             keystrokes += 1;
             // A completion is at most MAX_WORD characters: a longer rest cannot be one.
-            if rest.len() <= MAX_WORD {
+            if rest().nth(MAX_WORD).is_none() {
                 let mut out: [Completion<MAX_WORD>; 3] = Default::default();
                 let n = complete_words::<BEAM, MAX_WORD>(&mut p, &mut scratch, None, &mut out)
                     .map_err(|e| e.to_string())?;
-                if out[..n].iter().any(|w| w.suffix.iter().eq(rest.iter())) {
+                if out[..n].iter().any(|w| w.suffix.iter().copied().eq(rest())) {
                     accepted = true;
                     completed += 1;
                 }

@@ -37,13 +37,8 @@ fn main() -> ExitCode {
 fn train(args: &TrainArgs, given: &[String]) -> Result<(), String> {
     let (cfg, run_dir, control) = match &args.resume {
         Some(dir) => {
-            let control = train::resume_flags::check(args, given, dir)?;
-            // The run continues with its saved config (read again with its checkpoint); this
-            // one only says which kind of model it is.
-            let saved = std::fs::read_to_string(dir.join("config.json"))
-                .ok()
-                .and_then(|s| serde_json::from_str(&s).ok())
-                .ok_or_else(|| format!("cannot resume {}: no valid config.json", dir.display()))?;
+            // The run continues with its saved config (read again with its checkpoint).
+            let (saved, control) = train::resume_flags::check(args, given, dir)?;
             (saved, dir.clone(), control)
         }
         None => {

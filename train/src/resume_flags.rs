@@ -18,8 +18,13 @@ pub struct RunControl {
     pub checkpoint_every: Option<usize>,
 }
 
-/// `given`: the argument ids (clap's field names) given on the command line.
-pub fn check(args: &TrainArgs, given: &[String], dir: &Path) -> Result<RunControl, String> {
+/// `given`: the argument ids (clap's field names) given on the command line. Returns the run's
+/// saved config and what this invocation may change.
+pub fn check(
+    args: &TrainArgs,
+    given: &[String],
+    dir: &Path,
+) -> Result<(TrainConfig, RunControl), String> {
     let saved_path = dir.join("config.json");
     let saved = std::fs::read_to_string(&saved_path).map_err(|e| {
         format!(
@@ -64,7 +69,7 @@ pub fn check(args: &TrainArgs, given: &[String], dir: &Path) -> Result<RunContro
         }
     }
     if diffs.is_empty() {
-        Ok(control)
+        Ok((saved, control))
     } else {
         Err(format!(
             "--resume {} would continue with a different config ({}); resume without those \
