@@ -19,12 +19,11 @@ step() { echo "== [$(date +%T)] $*"; }
 # debug assertions and overflow checks of a test build kept on.
 export CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
 
-step "aarch64: runtime unit tests and integration tests under qemu-aarch64"
-cargo test --release --quiet --target aarch64-unknown-linux-gnu -p runtime --lib
+step "aarch64: the runtime's and the format's tests, and the cross-crate ones, under qemu-aarch64"
+cargo test --release --quiet --target aarch64-unknown-linux-gnu -p runtime -p format --tests
 # c_abi and memcheck compile C and run valgrind on the host: not for this target.
 cargo test --release --quiet --target aarch64-unknown-linux-gnu -p quill-tests \
-  --test golden --test properties --test predictor_api --test completion --test history \
-  --test format_robustness --test fuzz_replay --test c_abi_keyboard_errors
+  --test fuzz_replay --test c_abi_keyboard_errors
 
 step "firmware: keyboard on Cortex-M4F and Cortex-M0 under QEMU, against the host"
 bash firmware/check.sh
@@ -53,13 +52,10 @@ done
 step "wasm32: the runtime builds for wasm32-unknown-unknown; unit and golden tests in Node (WASI)"
 cargo build --release --quiet -p runtime --target wasm32-unknown-unknown
 export CARGO_TARGET_WASM32_WASIP1_RUNNER="node --no-warnings $PWD/scripts/wasi-run.mjs"
-cargo test --release --quiet --target wasm32-wasip1 -p runtime --lib
-cargo test --release --quiet --target wasm32-wasip1 -p quill-tests --test golden
+cargo test --release --quiet --target wasm32-wasip1 -p runtime --lib --test golden
 echo "   again with SIMD128 (Kernel::Simd128: bit-identical to the portable kernel)"
 RUSTFLAGS="-C target-feature=+simd128" cargo test --release --quiet --target wasm32-wasip1 \
-  --target-dir target/wasm-simd -p runtime --lib
-RUSTFLAGS="-C target-feature=+simd128" cargo test --release --quiet --target wasm32-wasip1 \
-  --target-dir target/wasm-simd -p quill-tests --test golden
+  --target-dir target/wasm-simd -p runtime --lib --test golden
 
 step "the web page: quill.wasm in Node and the page in headless Chromium against the Rust API"
 bash web/test/run.sh

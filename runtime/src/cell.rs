@@ -17,13 +17,6 @@ use format::{CellKind, Layer, Vector};
 use crate::kernels::Kernel;
 use crate::math::relu;
 
-/// Scratch for one step: the hidden side's gate pre-activations (`gates × hidden`), where the
-/// gate math also leaves its results, and room for a quantised activation vector (int8 models).
-pub(crate) struct Scratch<'s> {
-    pub gh: &'s mut [f32],
-    pub quant: &'s mut [u8],
-}
-
 /// The row sums of a layer's two int8 matrices (empty where the kernel needs none).
 #[derive(Clone, Copy, Default)]
 pub(crate) struct RowSums<'a> {
@@ -50,71 +43,169 @@ pub(crate) fn input_side(
     kernel.matvec_add(&layer.weights.weight_ih, layer.sums.ih, x, gi, quant);
 }
 
-/// Advances one layer by one step, given its input side `gi` (from [`input_side`] or a row of
-/// the per-token table, only read). `h` (and `c` for an LSTM) are updated in place.
-pub(crate) fn step(
-    kernel: Kernel,
-    cell: CellKind,
-    layer: LayerRef<'_, '_>,
-    gi: &[f32],
-    h: &mut [f32],
-    c: &mut [f32],
-    s: &mut Scratch<'_>,
-) {
+/// Advances one layer by one step, given its input side in the step's `gi` (from
+/// [`input_side`] or a row of the per-token table, only read): the hidden side's product into
+/// the step's `gh`, then the cell's element-wise update of `h` (and `c`).
+pub(crate) fn step(kernel: Kernel, layer: LayerRef<'_, '_>, s: CellStep<'_>, quant: &mut [u8]) {
     load_bias(s.gh, &layer.weights.bias_hh);
-    kernel.matvec_add(&layer.weights.weight_hh, layer.sums.hh, h, s.gh, s.quant);
-    activate(kernel, cell, gi, s.gh, h, c);
+    kernel.matvec_add(&layer.weights.weight_hh, layer.sums.hh, s.h, s.gh, quant);
+    s.update(kernel);
 }
 
-/// The cell's element-wise update from both sides' pre-activations: `h` (and `c`) advance one
-/// step; `gh` is overwritten (scratch). Shapes are the caller's: see [`update`].
-fn activate(
-    kernel: Kernel,
+/// A cell's sizes, proven once where a layer is built (the predictor when it is made, the
+/// trainer's fused layer when it sizes its buffers): `hidden` units, and `gates × hidden`
+/// pre-activations on each side. Every step's vectors are then cut to these sizes
+/// ([`CellShape::step`]), so the cell's math below never meets a length it must guess about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CellShape {
     cell: CellKind,
-    gi: &[f32],
-    gh: &mut [f32],
-    h: &mut [f32],
-    c: &mut [f32],
-) {
-    let mut run = || match cell {
-        CellKind::RnnTanh => rnn_tanh(kernel, h, gi, gh),
-        CellKind::RnnRelu => rnn_relu(h, gi, gh),
-        CellKind::Gru => gru(kernel, h, gi, gh),
-        CellKind::Lstm => lstm(kernel, h, c, gi, gh),
-    };
-    // The element-wise passes compiled for the kernel's instruction set (8-wide on AVX2); σ and
-    // tanh go through the kernel (explicit AVX2 + FMA code there).
-    match kernel {
-        #[cfg(target_arch = "x86_64")]
-        Kernel::Avx2Fma(t) => t.vectorized(run),
-        _ => run(),
+    hidden: usize,
+    width: usize,
+}
+
+/// A step's vector whose length is not its [`CellShape`]'s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ShapeMismatch {
+    /// `"gi"`, `"gh"`, `"h"` or `"c"`.
+    pub vector: &'static str,
+    pub expected: usize,
+    pub found: usize,
+}
+
+impl core::fmt::Display for ShapeMismatch {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "cell step: `{}` holds {} values, the cell's shape needs {}",
+            self.vector, self.found, self.expected
+        )
     }
 }
 
-/// One step of the cell's equations for one row, given its input side `gi = W_ih·x + b_ih` and
-/// hidden side `gh = W_hh·h + b_hh` (`gates × hidden` each, gate blocks in PyTorch's order):
-/// `h` (`hidden`) and, for an LSTM, `c` advance in place; `gh` is used as scratch. This is the
-/// predictor's own code, public so that the trainer's fused CPU layer computes exactly what a
-/// device computes (with [`Kernel::Portable`], bit for bit).
-///
-/// Returns `false`, changing nothing, when the lengths do not fit together.
-pub fn update(
-    kernel: Kernel,
-    cell: CellKind,
-    gi: &[f32],
-    gh: &mut [f32],
-    h: &mut [f32],
-    c: &mut [f32],
-) -> bool {
-    let n = h.len();
-    let fits = n
-        .checked_mul(cell.gates())
-        .is_some_and(|w| gi.len() == w && gh.len() == w)
-        && (cell != CellKind::Lstm || c.len() == n);
-    if fits {
-        activate(kernel, cell, gi, gh, h, c);
+impl CellShape {
+    /// The shape of a `cell` with `hidden` units; `None` if `gates × hidden` overflows.
+    pub const fn new(cell: CellKind, hidden: usize) -> Option<CellShape> {
+        match hidden.checked_mul(cell.gates()) {
+            Some(width) => Some(CellShape {
+                cell,
+                hidden,
+                width,
+            }),
+            None => None,
+        }
     }
-    fits
+
+    pub const fn cell(&self) -> CellKind {
+        self.cell
+    }
+
+    /// Units: the length of `h` and `c`.
+    pub const fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// `gates × hidden`: the length of each side's pre-activations.
+    pub const fn width(&self) -> usize {
+        self.width
+    }
+
+    /// One step's vectors, proven to have this shape: `gi` (the input side
+    /// `W_ih·x + b_ih`) and `gh` (the hidden side `W_hh·h + b_hh`, overwritten as scratch)
+    /// [`width`](Self::width) long, `h` [`hidden`](Self::hidden) long, and `c` too for an
+    /// LSTM (ignored, and may be empty, otherwise).
+    pub fn step<'s>(
+        self,
+        gi: &'s [f32],
+        gh: &'s mut [f32],
+        h: &'s mut [f32],
+        c: &'s mut [f32],
+    ) -> Result<CellStep<'s>, ShapeMismatch> {
+        let c_len = if self.cell == CellKind::Lstm {
+            self.hidden
+        } else {
+            c.len()
+        };
+        let checks = [
+            ("gi", gi.len(), self.width),
+            ("gh", gh.len(), self.width),
+            ("h", h.len(), self.hidden),
+            ("c", c.len(), c_len),
+        ];
+        for (vector, found, expected) in checks {
+            if found != expected {
+                return Err(ShapeMismatch {
+                    vector,
+                    expected,
+                    found,
+                });
+            }
+        }
+        Ok(CellStep {
+            cell: self.cell,
+            gi,
+            gh,
+            h,
+            c,
+        })
+    }
+
+    /// [`step`](Self::step) for vectors the caller cut to this shape itself (the predictor:
+    /// `h` and `c` from `chunks_exact_mut(hidden)` over `layers × hidden`, `gi` and `gh` cut to
+    /// `width` when it was made). Debug builds still check.
+    pub(crate) fn step_proven<'s>(
+        self,
+        gi: &'s [f32],
+        gh: &'s mut [f32],
+        h: &'s mut [f32],
+        c: &'s mut [f32],
+    ) -> CellStep<'s> {
+        debug_assert!(
+            gi.len() == self.width
+                && gh.len() == self.width
+                && h.len() == self.hidden
+                && (self.cell != CellKind::Lstm || c.len() == self.hidden),
+            "cell step vectors cut to another shape"
+        );
+        CellStep {
+            cell: self.cell,
+            gi,
+            gh,
+            h,
+            c,
+        }
+    }
+}
+
+/// One step's vectors, cut to a [`CellShape`].
+pub struct CellStep<'s> {
+    cell: CellKind,
+    gi: &'s [f32],
+    gh: &'s mut [f32],
+    h: &'s mut [f32],
+    c: &'s mut [f32],
+}
+
+impl CellStep<'_> {
+    /// The cell's element-wise update from both sides' pre-activations: `h` (and `c`) advance
+    /// one step; `gh` is overwritten. This is the predictor's own code, public so that the
+    /// trainer's fused CPU layer computes exactly what a device computes (with
+    /// [`Kernel::Portable`], bit for bit).
+    pub fn update(self, kernel: Kernel) {
+        let CellStep { cell, gi, gh, h, c } = self;
+        let mut run = || match cell {
+            CellKind::RnnTanh => rnn_tanh(kernel, h, gi, gh),
+            CellKind::RnnRelu => rnn_relu(h, gi, gh),
+            CellKind::Gru => gru(kernel, h, gi, gh),
+            CellKind::Lstm => lstm(kernel, h, c, gi, gh),
+        };
+        // The element-wise passes compiled for the kernel's instruction set (8-wide on AVX2);
+        // σ and tanh go through the kernel (explicit AVX2 + FMA code there).
+        match kernel {
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Avx2Fma(t) => t.vectorized(run),
+            _ => run(),
+        }
+    }
 }
 
 fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {
@@ -125,7 +216,8 @@ fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {
 
 // Each pass below walks plain zipped slices (no `chain`, which LLVM leaves scalar), so it
 // vectorises; the nonlinearities are whole-slice kernel calls in between. The passes re-read
-// a few KB that sit in L1.
+// a few KB that sit in L1. Lengths are a `CellStep`'s: `h` (and `c`) `n`, `gi` and `gh` whole
+// gate blocks of `n`, so the splits below are exact.
 
 #[inline(always)]
 fn rnn_tanh(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {

@@ -70,7 +70,7 @@ mod utf8;
 #[cfg(feature = "capi")]
 pub mod capi;
 
-pub use cell::update as cell_update;
+pub use cell::{CellShape, CellStep, ShapeMismatch};
 pub use complete::{Completion, complete_words, completion_buffer_len, is_word_char};
 pub use error::Error;
 pub use format::{Architecture, CellKind, DType};

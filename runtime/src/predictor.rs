@@ -1,9 +1,9 @@
 //! [`Predictor`]: the streaming "what comes next" API over caller-owned memory.
 
-use format::{CellKind, Model};
+use format::Model;
 
 use crate::Error;
-use crate::cell::{self, Scratch};
+use crate::cell::{self, CellShape};
 use crate::kernels::Kernel;
 use crate::layout::{InputSide, Layout, SNAPSHOT_DECODER_WORDS};
 use crate::math::exp;
@@ -19,6 +19,8 @@ pub struct Predictor<'m, 'b> {
     model: &'m Model<'m>,
     kernel: Kernel,
     layout: Layout,
+    /// Every layer's cell shape, proven with the layout when the predictor was made.
+    shape: CellShape,
     /// `h` of every layer, bottom first.
     h: &'b mut [f32],
     /// `c` of every layer (LSTM), else empty.
@@ -78,7 +80,12 @@ impl<'m, 'b> Predictor<'m, 'b> {
         kernel: Kernel,
         input: InputSide,
     ) -> Result<Self, Error> {
+        // The proof of every length below: `model` exists, so its tensors have its
+        // architecture's shapes (format checks them at load); the buffer is cut here by the
+        // layout of that same architecture, once. Steps then only cut whole layers out of it.
         let layout = Layout::with_input(model.arch(), input).ok_or(Error::ModelTooLarge)?;
+        let shape =
+            CellShape::new(model.arch().cell, model.arch().hidden()).ok_or(Error::ModelTooLarge)?;
         let too_small = Error::BufferTooSmall {
             needed: layout.total,
             provided: buffer.len(),
@@ -98,6 +105,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
             model,
             kernel,
             layout,
+            shape,
             h,
             c,
             gi,
@@ -134,27 +142,22 @@ impl<'m, 'b> Predictor<'m, 'b> {
         self.kernel.row_sums(self.model.output_weight(), rest);
     }
 
-    /// Layer `i`'s row sums (empty slices where the kernel needs none).
-    fn layer_sums<'s>(row_sums: &'s [i32], gates: usize, i: usize) -> cell::RowSums<'s> {
-        let part = |k: usize| {
-            i.checked_mul(2)
-                .and_then(|j| j.checked_add(k)?.checked_mul(gates))
-                .and_then(|start| row_sums.get(start..start.checked_add(gates)?))
-                .unwrap_or_default()
-        };
-        cell::RowSums {
-            ih: part(0),
-            hh: part(1),
-        }
-    }
-
-    /// The output layer's row sums (empty where the kernel needs none).
-    fn output_sums(row_sums: &[i32], gates: usize, layers: usize) -> &[i32] {
-        layers
-            .checked_mul(2)
-            .and_then(|j| j.checked_mul(gates))
-            .and_then(|start| row_sums.get(start..))
-            .unwrap_or_default()
+    /// Each layer's row sums, bottom first, then the output layer's. Where the kernel needs
+    /// none (`row_sums` empty) the layers get none: take them with `next().unwrap_or_default()`.
+    fn split_sums(
+        row_sums: &[i32],
+        gates: usize,
+        layers: usize,
+    ) -> (impl Iterator<Item = cell::RowSums<'_>>, &[i32]) {
+        let pair = gates.saturating_mul(2);
+        let (stack, output) = row_sums
+            .split_at_checked(layers.saturating_mul(pair))
+            .unwrap_or_default();
+        let per_layer = stack.chunks_exact(pair.max(1)).map(move |sums| {
+            let (ih, hh) = sums.split_at_checked(gates).unwrap_or_default();
+            cell::RowSums { ih, hh }
+        });
+        (per_layer, output)
     }
 
     /// Computes layer 0's input side for every token, exactly as a step would.
@@ -162,9 +165,10 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let Some(layer) = self.model.layers().first() else {
             return;
         };
+        let (mut sums, _) = Self::split_sums(self.row_sums, self.layout.gates, 1);
         let layer = cell::LayerRef {
             weights: layer,
-            sums: Self::layer_sums(self.row_sums, self.layout.gates, 0),
+            sums: sums.next().unwrap_or_default(),
         };
         let rows = self.table.chunks_exact_mut(self.layout.gates.max(1));
         for (token, row) in rows.enumerate() {
@@ -515,62 +519,48 @@ impl<'m, 'b> Predictor<'m, 'b> {
     /// One step of the network on a token known to be in range.
     fn advance(&mut self, token: usize) {
         let model = self.model;
-        let arch = model.arch();
-        let hidden = arch.hidden();
-        let gates_len = self.layout.gates;
+        let shape = self.shape;
+        let width = shape.width();
         // Layer 0's input side: the token's table row, read in place, or computed now.
         let table_row = token
-            .checked_mul(gates_len)
-            .and_then(|start| self.table.get(start..start.checked_add(gates_len)?));
+            .checked_mul(width)
+            .and_then(|start| self.table.get(start..start.checked_add(width)?));
         if table_row.is_none() {
             model.embedding().row_into(token, self.x);
         }
-        let mut scratch = Scratch {
-            gh: self.gh,
-            quant: self.quant,
-        };
-        let is_lstm = arch.cell == CellKind::Lstm;
-        let mut c_rest: &mut [f32] = self.c;
-        let mut h_rest: &mut [f32] = self.h;
+        // Whole layers cut from buffers of `layers × hidden` (c: LSTM only, else empty).
+        let mut hs = self.h.chunks_exact_mut(shape.hidden().max(1));
+        let mut cs = self.c.chunks_exact_mut(shape.hidden().max(1));
+        let (mut sums, output_sums) = Self::split_sums(self.row_sums, width, model.layers().len());
         let mut below: &[f32] = self.x;
-        for (i, layer) in model.layers().iter().enumerate() {
-            let (h, h_next) = core::mem::take(&mut h_rest)
-                .split_at_mut_checked(hidden)
-                .unwrap_or_default();
-            let c = if is_lstm {
-                let (c, c_next) = core::mem::take(&mut c_rest)
-                    .split_at_mut_checked(hidden)
-                    .unwrap_or_default();
-                c_rest = c_next;
-                c
-            } else {
-                &mut []
+        for (i, weights) in model.layers().iter().enumerate() {
+            let (Some(h), c) = (hs.next(), cs.next().unwrap_or_default()) else {
+                break; // the layout holds every layer's h
             };
             let layer = cell::LayerRef {
-                weights: layer,
-                sums: Self::layer_sums(self.row_sums, gates_len, i),
+                weights,
+                sums: sums.next().unwrap_or_default(),
             };
             let gi: &[f32] = match table_row {
                 Some(row) if i == 0 => row,
                 _ => {
-                    cell::input_side(self.kernel, layer, below, self.gi, scratch.quant);
+                    cell::input_side(self.kernel, layer, below, self.gi, self.quant);
                     self.gi
                 }
             };
-            cell::step(self.kernel, arch.cell, layer, gi, h, c, &mut scratch);
+            let step = shape.step_proven(gi, self.gh, &mut *h, c);
+            cell::step(self.kernel, layer, step, self.quant);
             below = h;
-            h_rest = h_next;
         }
         for (l, b) in self.logits.iter_mut().zip(model.output_bias().iter()) {
             *l = b;
         }
-        let sums = Self::output_sums(self.row_sums, gates_len, model.layers().len());
         self.kernel.matvec_add(
             model.output_weight(),
-            sums,
+            output_sums,
             below,
             self.logits,
-            scratch.quant,
+            self.quant,
         );
     }
 }

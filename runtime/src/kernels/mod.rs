@@ -121,8 +121,11 @@ impl Kernel {
     /// `y += m·x`. Lengths must match the matrix (`x.len() == cols`, `y.len() == rows`),
     /// `scratch` (where int8 matrices put the quantised `x`) must hold `x.len()` bytes, and
     /// `sums` must be `m`'s [`row_sums`](Self::row_sums) (empty for f32, or where
-    /// [`NEEDS_ROW_SUMS`](Self::NEEDS_ROW_SUMS) is false); the predictor guarantees it, and a
-    /// mismatch leaves `y` untouched rather than read out of bounds.
+    /// [`NEEDS_ROW_SUMS`](Self::NEEDS_ROW_SUMS) is false). They are proven before any step
+    /// runs: a `Model` exists only with its architecture's tensor shapes (format checks them at
+    /// load), and the predictor cuts its buffer by the layout of that same architecture when it
+    /// is made. The check below is the SIMD kernels' memory-safety guard, not a second
+    /// shape check: it cannot fail behind that proof (debug builds assert so).
     #[inline]
     pub(crate) fn matvec_add(
         &self,

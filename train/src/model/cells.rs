@@ -78,7 +78,7 @@ pub fn step<B: Backend>(
 
 /// The same equations on one batch row of plain slices, with their derivatives: the fused CPU
 /// layer (`super::fused`) runs these instead of a graph of tensor ops. The forward step is the
-/// runtime's own code (`runtime::cell_update`), so it is written once for trainer and device;
+/// runtime's own code (`runtime::CellStep::update`), so it is written once for trainer and device;
 /// the derivatives, which only the trainer needs, are written here with the runtime's
 /// nonlinearities (`runtime::math`).
 ///
@@ -86,6 +86,7 @@ pub fn step<B: Backend>(
 /// and their gradients `H` wide. `c` is unused (and may be empty) for RNN and GRU.
 pub mod row {
     use format::CellKind;
+    use runtime::CellShape;
     use runtime::math::{sigmoid, tanh};
 
     /// The `G` gate blocks of a row, each exactly `n` long: with every slice's length equal to
@@ -104,11 +105,12 @@ pub mod row {
     }
 
     /// One step: `h` and `c` hold the previous state on entry and the new one on return. This
-    /// is the runtime's own cell code (`runtime::cell_update` on the portable kernel), so the
-    /// trainer's forward pass is the device's, bit for bit; `scratch` (`G·H`) takes a copy of
-    /// `gh`, which the backward pass still needs.
+    /// is the runtime's own cell code (`runtime::CellStep::update` on the portable kernel), so
+    /// the trainer's forward pass is the device's, bit for bit; `scratch` (`G·H`) takes a copy
+    /// of `gh`, which the backward pass still needs. `shape` is proven once, where the fused
+    /// layer sizes its rows; a row cut to another size is a bug in that layer, and says so.
     pub fn forward(
-        cell: CellKind,
+        shape: CellShape,
         gi: &[f32],
         gh: &[f32],
         h: &mut [f32],
@@ -116,11 +118,10 @@ pub mod row {
         scratch: &mut [f32],
     ) {
         scratch.copy_from_slice(gh);
-        let fits = runtime::cell_update(runtime::Kernel::Portable, cell, gi, scratch, h, c);
-        assert!(
-            fits,
-            "row shapes: the fused layer sizes every row from its Dims"
-        );
+        match shape.step(gi, scratch, h, c) {
+            Ok(step) => step.update(runtime::Kernel::Portable),
+            Err(e) => panic!("fused layer cut a row to another shape: {e}"),
+        }
     }
 
     /// The derivative of [`forward`] at the state (`h_prev`, `c_prev`) it started from.

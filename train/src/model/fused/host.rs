@@ -15,6 +15,8 @@ use format::CellKind;
 use rayon::prelude::*;
 
 use super::gemm::{Mat, Parallelism, matmul};
+use runtime::CellShape;
+
 use crate::model::cells::row;
 
 /// Sizes of one layer's sequence.
@@ -170,6 +172,13 @@ fn forward_rows(
     });
     let mut scratch = if save { Vec::new() } else { vec![0.0; b * w] };
     let mut row_scratch = vec![0.0; w];
+    // The cell's shape, proven here once for every row of every step.
+    let shape = CellShape::new(cell, h).expect("gates × hidden of an existing layer fits");
+    assert_eq!(
+        shape.width(),
+        w,
+        "Dims and the cell disagree on the gate count"
+    );
     for step in 0..t {
         let gh: &mut [f32] = match saved.as_mut() {
             Some(s) => {
@@ -197,7 +206,7 @@ fn forward_rows(
             };
             let h_row = &mut state_h[r * h..][..h];
             row::forward(
-                cell,
+                shape,
                 &gi[(r * t + step) * w..][..w],
                 &gh[r * w..][..w],
                 h_row,

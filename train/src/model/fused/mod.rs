@@ -8,7 +8,7 @@
 //! as one product over all steps). Other backends (CUDA, ndarray) compose burn tensor ops step
 //! by step ([`composed_layer`]), which is what a GPU wants.
 //!
-//! Both follow `cells.rs`; `tests/tests/trainer.rs` checks that they give the same outputs and
+//! Both follow `cells.rs`; `train/tests/trainer.rs` checks that they give the same outputs and
 //! gradients.
 
 pub mod gemm;
