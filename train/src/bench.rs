@@ -29,7 +29,7 @@ pub fn throughput<B: TrainBackend>(a: &BenchArgs, device: &B::Device) -> Result<
         identity_init: false,
     };
     B::seed(device, 1);
-    let mut model = cfg.init::<B>(device);
+    let mut model = cfg.init::<B>(1, device);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
     let loss_fn = CrossEntropyLossConfig::new().init(device);
     let mut rng = Rng::new(1);

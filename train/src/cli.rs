@@ -165,6 +165,31 @@ pub struct TrainArgs {
     /// No progress bars, tables or samples.
     #[arg(long)]
     pub quiet: bool,
+    /// Where to train: the CPU, an NVIDIA GPU (a build with --features cuda) or any
+    /// Vulkan/Metal/DX12 GPU (--features wgpu). Default: the GPU the build has, else the CPU.
+    #[arg(long, value_enum, default_value_t = Device::default())]
+    pub device: Device,
+}
+
+/// Where the trainer runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Device {
+    Cpu,
+    Cuda,
+    Wgpu,
+}
+
+impl Default for Device {
+    /// The GPU this build was made for (CUDA first), else the CPU.
+    fn default() -> Self {
+        if cfg!(feature = "cuda") {
+            Device::Cuda
+        } else if cfg!(feature = "wgpu") {
+            Device::Wgpu
+        } else {
+            Device::Cpu
+        }
+    }
 }
 
 impl TrainArgs {

@@ -88,7 +88,7 @@ pub fn from_owned_model<B: Backend>(m: &OwnedModel, device: &B::Device) -> CharR
         let n = v.len();
         Param::from_tensor(Tensor::<B, 1>::from_data(TensorData::new(v, [n]), device))
     };
-    let mut model = cfg.init::<B>(device);
+    let mut model = cfg.init::<B>(0, device);
     model.embedding.weight = Param::from_tensor(matrix(&m.embedding));
     for (layer, owned) in model.layers.iter_mut().zip(&m.layers) {
         layer.weight_ih = weight(&owned.weight_ih);

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use train::cli::{BenchArgs, Cli, Command, TrainArgs};
+use train::cli::{BenchArgs, Cli, Command, Device, TrainArgs};
 use train::run::{self, RunOptions};
 use train::run_dir::RunDir;
 
@@ -59,19 +59,37 @@ fn train(args: &TrainArgs, given: &[String]) -> Result<(), String> {
         epochs: control.epochs,
         checkpoint_every: control.checkpoint_every,
         overwrite: args.overwrite,
-        check_host_memory: cfg!(not(feature = "cuda")),
+        check_host_memory: args.device == Device::Cpu,
     };
-    #[cfg(feature = "cuda")]
-    type Train = train::backend::Gpu;
-    #[cfg(not(feature = "cuda"))]
-    type Train = train::backend::Cpu;
-    #[cfg(feature = "cuda")]
-    let device = train::backend::cuda_device()?;
-    #[cfg(not(feature = "cuda"))]
-    let device = Default::default();
+    match args.device {
+        Device::Cpu => train_on::<train::backend::Cpu>(cfg, &opts, &Default::default()),
+        #[cfg(feature = "cuda")]
+        Device::Cuda => {
+            train_on::<train::backend::Cuda>(cfg, &opts, &train::backend::cuda_device()?)
+        }
+        #[cfg(feature = "wgpu")]
+        Device::Wgpu => {
+            train_on::<train::backend::Wgpu>(cfg, &opts, &train::backend::wgpu_device()?)
+        }
+        #[allow(unreachable_patterns)]
+        other => Err(format!(
+            "--device {0}: this build has no {0} support; build the trainer with \
+             `--features {0}` (cargo run --release -p train --features {0}), or train on the CPU \
+             with --device cpu",
+            format!("{other:?}").to_lowercase()
+        )),
+    }
+}
+
+/// Trains (or runs the lesson) on backend `B`.
+fn train_on<B: train::model::TrainBackend>(
+    cfg: train::config::TrainConfig,
+    opts: &RunOptions,
+    device: &B::Device,
+) -> Result<(), String> {
     if cfg.lesson.is_some() {
-        let s = run::run_lesson::<Train>(cfg, &opts, &device)?;
-        if !args.quiet {
+        let s = run::run_lesson::<B>(cfg, opts, device)?;
+        if !opts.quiet {
             println!(
                 "\nval loss {:.4} nats/char, accuracy {:.2}% (the lesson's window models are not exported; \
                  train --model rnn|gru|lstm for a deployable model)",
@@ -81,7 +99,7 @@ fn train(args: &TrainArgs, given: &[String]) -> Result<(), String> {
         }
         return Ok(());
     }
-    run::run::<Train>(cfg, &opts, &device).map(|_| ())
+    run::run::<B>(cfg, opts, device).map(|_| ())
 }
 
 /// The default run directory, or (when it holds an earlier run and `--overwrite` was not

@@ -47,7 +47,8 @@ pub fn check(
     for id in given {
         let flag = format!("--{}", id.replace('_', "-"));
         match id.as_str() {
-            "resume" | "quiet" | "max_steps" | "epochs" => continue,
+            // Where it runs does not change what it computes: a run may move between devices.
+            "resume" | "quiet" | "max_steps" | "epochs" | "device" => continue,
             "checkpoint_every" => control.checkpoint_every = Some(args.checkpoint_every),
             "cycles" if args.epochs.is_none() => {
                 control.epochs = Some(epochs_for(&saved, args.cycles)?);

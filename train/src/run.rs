@@ -162,7 +162,7 @@ pub fn run<B: TrainBackend>(
         _lock,
     } = prepare(cfg, opts)?;
     B::seed(device, cfg.seed);
-    let model = cfg.model.init::<B>(device);
+    let model = cfg.model.init::<B>(cfg.seed, device);
     let (model, steps) = match cfg.optimizer {
         OptimizerKind::Adam => {
             // PyTorch's epsilon (burn's default is 1e-5).

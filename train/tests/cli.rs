@@ -146,3 +146,23 @@ fn the_lessons_window_models_train_and_report() {
         assert!(run.join("model.bin").exists() && run.join("loss.svg").exists());
     }
 }
+
+/// A device this build was not made for: the flag that builds it, before anything is written.
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn a_device_the_build_lacks_names_the_feature_that_adds_it() {
+    let dir = tmp("cli-no-cuda");
+    let run = dir.join("run");
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_train"))
+        .args(["--device", "cuda", "--max-steps", "2", "--run-dir"])
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(!o.status.success(), "{}", text(&o));
+    assert!(
+        text(&o).contains("--features cuda") && text(&o).contains("--device cpu"),
+        "{}",
+        text(&o)
+    );
+    assert!(!run.exists(), "a refused run left its directory");
+}

@@ -3,8 +3,10 @@
 //! the same model file byte for byte and the same metrics rows. After every kill the latest
 //! checkpoint loads, it never goes back, and `metrics.csv` is well-formed.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use train::checkpoint::Checkpoint;
@@ -20,7 +22,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn spawn(corpus: &Path, run: &Path, resume: bool, pause_ms: Option<u64>) -> Child {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_train"));
+    let mut c = common::train_cmd();
     if resume {
         c.args(["--resume", run.to_str().unwrap()]);
     } else {
@@ -227,7 +229,7 @@ fn a_damaged_checkpoint_is_reported_and_the_previous_one_used() {
         let corpus = dir.join("small.txt");
         std::fs::write(&corpus, "abc abd abe ".repeat(200)).unwrap();
         let run = dir.join("run");
-        let mut c = Command::new(env!("CARGO_BIN_EXE_train"));
+        let mut c = common::train_cmd();
         c.args([
             "--corpus",
             corpus.to_str().unwrap(),
@@ -253,7 +255,7 @@ fn a_damaged_checkpoint_is_reported_and_the_previous_one_used() {
         let mut bytes = std::fs::read(&ck).unwrap();
         damage(&mut bytes);
         std::fs::write(&ck, &bytes).unwrap();
-        let o = Command::new(env!("CARGO_BIN_EXE_train"))
+        let o = common::train_cmd()
             .args(["--resume", run.to_str().unwrap(), "--max-steps", "30"])
             .output()
             .unwrap();

@@ -85,7 +85,7 @@ fn transfer<A: AutodiffBackend, B: AutodiffBackend>(cfg: &RnnConfig, m: &CharRnn
         let t = Tensor::from_data(p.val().into_data(), &Default::default());
         Param::from_tensor(t)
     }
-    let mut out = cfg.init::<B>(&Default::default());
+    let mut out = cfg.init::<B>(0, &Default::default());
     out.embedding.weight = copy(&m.embedding.weight);
     out.output.weight = copy(&m.output.weight);
     out.output.bias = m.output.bias.as_ref().map(copy);
@@ -130,7 +130,7 @@ fn fused_layer_matches_burn_autodiff_of_the_equations() {
                 dropout: 0.0,
                 identity_init: false,
             };
-            let composed = cfg.init::<Composed>(&Default::default());
+            let composed = cfg.init::<Composed>(0, &Default::default());
             let fused = transfer::<Composed, Fused>(&cfg, &composed);
             let (want, got) = (run(composed), run(fused));
             let what = |x: &str| format!("{} x{layers}: {x}", cell.name());

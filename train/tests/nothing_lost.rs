@@ -6,10 +6,10 @@
 
 mod common;
 
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{s, small_corpus, text, tmp, train, train_small};
+use common::{s, small_corpus, text, tmp, train, train_cmd, train_small};
 use quill_tests::cli::{KillOnDrop, run_sh, temp_files};
 
 const T: &str = env!("CARGO_BIN_EXE_train");
@@ -18,7 +18,8 @@ const TINY: [&str; 8] = ["--hidden", "16", "--emb", "4", "--bs", "4", "--bptt", 
 
 /// Runs `train` through `sh` with `prefix` (ulimit, trap) before `exec`.
 fn train_sh(prefix: &str, args: &[&str]) -> Output {
-    run_sh(T, prefix, args)
+    let args: Vec<&str> = ["--device", "cpu"].iter().chain(args).copied().collect();
+    run_sh(T, prefix, &args)
 }
 
 /// A full disk, simulated with a file-size limit (`ulimit -f`, SIGXFSZ ignored so the write
@@ -104,7 +105,7 @@ fn two_trainers_cannot_share_a_run_directory_and_a_stale_lock_is_taken_over() {
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
     // The first trainer pauses inside every checkpoint write, so it is still running.
-    let first = Command::new(T)
+    let first = train_cmd()
         .args(["--corpus", s(&corpus)])
         .args(TINY)
         .args([
@@ -252,7 +253,7 @@ fn impossible_sizes_are_refused_before_anything_is_allocated_or_written() {
     assert!(!o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("1 GiB"), "{}", text(&o));
     assert!(!big.exists(), "the refused run left its directory");
-    let small_machine = Command::new(T)
+    let small_machine = train_cmd()
         .args([
             "--corpus",
             s(&corpus),

@@ -47,7 +47,7 @@ fn parity_with_runtime<B: RecurrentBackend>() {
                 dropout: 0.0,
                 identity_init: false,
             };
-            let model = cfg.init::<B>(&device);
+            let model = cfg.init::<B>(layers as u64, &device);
             let tokens = quill_tests::random_tokens(120, 30, layers as u64);
             let t = Tensor::<B, 2, Int>::from_data(
                 TensorData::new(

@@ -2,14 +2,15 @@
 //! `Linear`, stateful across batches.
 
 use burn::module::{Module, Param};
-use burn::nn::{Dropout, DropoutConfig, Embedding, EmbeddingConfig, Linear, LinearConfig};
+use burn::nn::{Dropout, DropoutConfig, Embedding, Linear};
 use burn::tensor::backend::Backend;
-use burn::tensor::{Distribution, Int, Tensor};
+use burn::tensor::{Int, Tensor, TensorData};
 use format::CellKind;
 
 use super::cells::LayerState;
 use super::fused::RecurrentBackend;
 use super::layer::{RecurrentLayer, Sequence};
+use crate::rng::Rng;
 
 /// Sizes and options of a [`CharRnn`].
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -38,36 +39,51 @@ pub struct CharRnn<B: Backend> {
 
 impl RnnConfig {
     /// PyTorch's initialisation: recurrent weights and biases U(±1/√H), embedding N(0, 1),
-    /// output layer U(±1/√H).
-    pub fn init<B: Backend>(&self, device: &B::Device) -> CharRnn<B> {
+    /// output layer U(±1/√H). Drawn on the host from `seed` (the trainer's own RNG), in a fixed
+    /// order, so every backend (CPU, CUDA, wgpu) starts from the same weights bit for bit.
+    pub fn init<B: Backend>(&self, seed: u64, device: &B::Device) -> CharRnn<B> {
         let (h, g) = (self.hidden, self.cell.gates());
         let k = 1.0 / (h as f64).sqrt();
-        let u =
-            |shape: [usize; 2]| Tensor::<B, 2>::random(shape, Distribution::Uniform(-k, k), device);
+        let mut rng = Rng::new(seed);
+        let mut draw = |shape: [usize; 2], value: &mut dyn FnMut(&mut Rng) -> f64| {
+            let data: Vec<f32> = (0..shape[0] * shape[1])
+                .map(|_| value(&mut rng) as f32)
+                .collect();
+            Tensor::<B, 2>::from_data(TensorData::new(data, shape), device)
+        };
+        let mut uniform = |shape: [usize; 2]| draw(shape, &mut |r| (r.uniform() * 2.0 - 1.0) * k);
         let layers = (0..self.layers)
             .map(|l| {
                 let input = if l == 0 { self.embed } else { h };
+                let weight_ih = uniform([input, g * h]);
+                let w_hh = uniform([h, g * h]);
                 let w_hh = if self.identity_init {
                     let eye = Tensor::<B, 2>::eye(h, device);
                     Tensor::cat(vec![eye; g], 1)
                 } else {
-                    u([h, g * h])
+                    w_hh
                 };
                 RecurrentLayer {
-                    weight_ih: Param::from_tensor(u([input, g * h])),
+                    weight_ih: Param::from_tensor(weight_ih),
                     weight_hh: Param::from_tensor(w_hh),
-                    bias_ih: Param::from_tensor(u([1, g * h]).reshape([g * h])),
-                    bias_hh: Param::from_tensor(u([1, g * h]).reshape([g * h])),
+                    bias_ih: Param::from_tensor(uniform([1, g * h]).reshape([g * h])),
+                    bias_hh: Param::from_tensor(uniform([1, g * h]).reshape([g * h])),
                 }
             })
             .collect();
-        let init = burn::nn::Initializer::Uniform { min: -k, max: k };
+        let output = Linear {
+            weight: Param::from_tensor(uniform([h, self.vocab])),
+            bias: Some(Param::from_tensor(
+                uniform([1, self.vocab]).reshape([self.vocab]),
+            )),
+        };
+        let embedding = Embedding {
+            weight: Param::from_tensor(draw([self.vocab, self.embed], &mut |r| r.normal())),
+        };
         CharRnn {
-            embedding: EmbeddingConfig::new(self.vocab, self.embed).init(device),
+            embedding,
             layers,
-            output: LinearConfig::new(h, self.vocab)
-                .with_initializer(init)
-                .init(device),
+            output,
             dropout: DropoutConfig::new(self.dropout).init(),
             cell: self.cell,
             hidden: h,

@@ -4,11 +4,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// The `train` binary, set to train on the CPU: these tests check the trainer's behaviour, not
+/// a device, and a build with a GPU feature (CI tests with `--features wgpu`) would otherwise
+/// default to its GPU. `train/tests/wgpu.rs` trains on the GPU.
+pub fn train_cmd() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_train"));
+    c.args(["--device", "cpu"]);
+    c
+}
+
 pub fn train(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_train"))
-        .args(args)
-        .output()
-        .expect("run train")
+    train_cmd().args(args).output().expect("run train")
 }
 
 pub use quill_tests::cli::{s, text};

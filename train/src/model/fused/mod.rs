@@ -116,6 +116,14 @@ impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBacken
 {
 }
 
+#[cfg(feature = "wgpu")]
+impl RecurrentBackend for burn::backend::Wgpu<f32, i32> {}
+#[cfg(feature = "wgpu")]
+impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
+    for burn::backend::Autodiff<burn::backend::Wgpu<f32, i32>, C>
+{
+}
+
 #[cfg(feature = "cuda")]
 impl RecurrentBackend for burn::backend::Cuda<f32, i32> {}
 #[cfg(feature = "cuda")]
