@@ -1,22 +1,16 @@
 //! The trainer against the runtime: the exported file computes what the burn model computes;
 //! a resumed run continues exactly; a short training run yields a useful model.
 
+mod common;
+
 use burn::tensor::{Int, Tensor, TensorData};
+use common::{run_options, training};
 use format::{CellKind, OwnedMetadata};
 use runtime::{Model, Predictor};
 use train::config::{OptimizerKind, ScheduleKind, TrainConfig};
 use train::model::{RecurrentBackend, RnnConfig};
-use train::run::{RunOptions, run};
+use train::run::run;
 use train::vocab::Vocab;
-
-/// burn's backend RNG (dropout masks, initialisation) is process-wide: two trainings running
-/// at once in this test process would draw from it in turn and neither would be reproducible.
-/// Each test that trains holds this lock.
-static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn training() -> std::sync::MutexGuard<'static, ()> {
-    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// Both ways a backend runs a layer: burn-flex's fused op and ndarray's burn ops per step.
 #[test]
@@ -113,20 +107,6 @@ fn small_config(max_steps: usize) -> TrainConfig {
     }
 }
 
-fn opts(dir: &std::path::Path, resume: bool, max_steps: Option<usize>) -> RunOptions {
-    RunOptions {
-        run_dir: dir.into(),
-        resume,
-        quiet: true,
-        show_samples: false,
-        max_steps,
-        epochs: None,
-        checkpoint_every: None,
-        overwrite: false,
-        check_host_memory: true,
-    }
-}
-
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&d);
@@ -140,14 +120,25 @@ fn resume_continues_exactly_like_an_uninterrupted_run() {
     let _lock = training();
     let device = Default::default();
     let straight = tmp("resume-straight");
-    run::<train::backend::Cpu>(small_config(10), &opts(&straight, false, None), &device).unwrap();
+    run::<train::backend::Cpu>(
+        small_config(10),
+        &run_options(&straight, false, None),
+        &device,
+    )
+    .unwrap();
     let a = train::checkpoint::Checkpoint::read(&straight.join("checkpoint.bin")).unwrap();
 
     let split = tmp("resume-split");
-    run::<train::backend::Cpu>(small_config(5), &opts(&split, false, None), &device).unwrap();
+    run::<train::backend::Cpu>(small_config(5), &run_options(&split, false, None), &device)
+        .unwrap();
     let mid = train::checkpoint::Checkpoint::read(&split.join("checkpoint.bin")).unwrap();
     assert_eq!(mid.position.step, 5);
-    run::<train::backend::Cpu>(small_config(5), &opts(&split, true, Some(10)), &device).unwrap();
+    run::<train::backend::Cpu>(
+        small_config(5),
+        &run_options(&split, true, Some(10)),
+        &device,
+    )
+    .unwrap();
     let b = train::checkpoint::Checkpoint::read(&split.join("checkpoint.bin")).unwrap();
 
     assert_eq!(b.position.step, 10);
@@ -187,7 +178,8 @@ fn a_short_run_learns_human_numbers() {
     cfg.valid_frac = 0.05;
     cfg.schedule = ScheduleKind::Constant;
     cfg.lr = 1e-2;
-    let s = run::<train::backend::Cpu>(cfg, &opts(&dir, false, None), &Default::default()).unwrap();
+    let s = run::<train::backend::Cpu>(cfg, &run_options(&dir, false, None), &Default::default())
+        .unwrap();
     eprintln!("e2e: f32 {:?}, int8 {:?}", s.f32_scores, s.int8_scores);
     assert!(s.f32_scores.accuracy > 0.82, "{:?}", s.f32_scores);
     assert!(s.f32_scores.loss < 0.4, "{:?}", s.f32_scores);

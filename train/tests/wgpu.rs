@@ -18,18 +18,13 @@ use format::CellKind;
 use train::checkpoint::Checkpoint;
 use train::config::{OptimizerKind, ScheduleKind, TrainConfig};
 use train::model::RnnConfig;
-use train::run::{RunOptions, Summary, run};
+use train::run::{Summary, run};
+
+use common::{run_options, training};
 
 /// Largest accepted |CPU − GPU| difference of a training loss or a validation score, in nats
 /// per character (the losses involved are 1.7–2.7 nats).
 const LOSS_TOLERANCE: f64 = 1e-4;
-
-/// burn's backend RNGs are process-wide (see trainer.rs): one training at a time.
-static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
-fn training() -> std::sync::MutexGuard<'static, ()> {
-    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
-}
 
 /// The wgpu device, or `None` after saying the test is skipped.
 fn gpu() -> Option<burn::backend::wgpu::WgpuDevice> {
@@ -78,20 +73,6 @@ fn config(cell: CellKind, layers: usize, max_steps: usize) -> TrainConfig {
     }
 }
 
-fn opts(dir: &std::path::Path, resume: bool, max_steps: Option<usize>) -> RunOptions {
-    RunOptions {
-        run_dir: dir.into(),
-        resume,
-        quiet: true,
-        show_samples: false,
-        max_steps,
-        epochs: None,
-        checkpoint_every: None,
-        overwrite: false,
-        check_host_memory: false,
-    }
-}
-
 fn tmp(name: &str) -> std::path::PathBuf {
     let d = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&d);
@@ -124,12 +105,12 @@ fn the_gpu_path_trains_and_exports_like_the_cpu_path() {
         let cfg = config(cell, layers, 24);
         let cpu: Summary = run::<train::backend::Cpu>(
             cfg.clone(),
-            &opts(&cpu_dir, false, None),
+            &run_options(&cpu_dir, false, None),
             &Default::default(),
         )
         .unwrap();
         let gpu: Summary =
-            run::<train::backend::Wgpu>(cfg, &opts(&gpu_dir, false, None), &device).unwrap();
+            run::<train::backend::Wgpu>(cfg, &run_options(&gpu_dir, false, None), &device).unwrap();
         let (c_ck, g) = (checkpoint(&cpu_dir), checkpoint(&gpu_dir).position);
         let (c, vocab) = (c_ck.position, c_ck.vocab.chars.len() + 1);
         assert_eq!((c.step, g.step), (24, 24));
@@ -164,7 +145,8 @@ fn the_gpu_path_resumes_and_a_run_moves_between_devices() {
     let _lock = training();
     let cfg = config(CellKind::Gru, 1, 24);
     let straight = tmp("wgpu-straight");
-    run::<train::backend::Wgpu>(cfg.clone(), &opts(&straight, false, None), &device).unwrap();
+    run::<train::backend::Wgpu>(cfg.clone(), &run_options(&straight, false, None), &device)
+        .unwrap();
     let want = checkpoint(&straight).position;
 
     for (name, first_on_cpu) in [("wgpu-split", false), ("cpu-then-wgpu", true)] {
@@ -172,13 +154,14 @@ fn the_gpu_path_resumes_and_a_run_moves_between_devices() {
         let mut first = cfg.clone();
         first.max_steps = Some(12);
         if first_on_cpu {
-            run::<train::backend::Cpu>(first, &opts(&dir, false, None), &Default::default())
+            run::<train::backend::Cpu>(first, &run_options(&dir, false, None), &Default::default())
         } else {
-            run::<train::backend::Wgpu>(first, &opts(&dir, false, None), &device)
+            run::<train::backend::Wgpu>(first, &run_options(&dir, false, None), &device)
         }
         .unwrap();
         assert_eq!(checkpoint(&dir).position.step, 12);
-        run::<train::backend::Wgpu>(cfg.clone(), &opts(&dir, true, Some(24)), &device).unwrap();
+        run::<train::backend::Wgpu>(cfg.clone(), &run_options(&dir, true, Some(24)), &device)
+            .unwrap();
         let got = checkpoint(&dir).position;
         assert_eq!(got.step, 24, "{name}");
         assert_close(&format!("{name} last loss"), want.last_loss, got.last_loss);

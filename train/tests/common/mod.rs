@@ -49,3 +49,27 @@ pub fn train_small(corpus: &Path, run: &Path, extra: &[&str]) -> Output {
     args.extend_from_slice(extra);
     train(&args)
 }
+
+/// burn's backend RNG (dropout masks, initialisation) is process-wide: two trainings running
+/// at once in one test process would draw from it in turn and neither would be reproducible.
+/// Each test that trains in-process holds this lock.
+static TRAINING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+pub fn training() -> std::sync::MutexGuard<'static, ()> {
+    TRAINING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A quiet in-process run in `dir` (`resume` from its checkpoint, up to `max_steps`).
+pub fn run_options(dir: &Path, resume: bool, max_steps: Option<usize>) -> train::run::RunOptions {
+    train::run::RunOptions {
+        run_dir: dir.into(),
+        resume,
+        quiet: true,
+        show_samples: false,
+        max_steps,
+        epochs: None,
+        checkpoint_every: None,
+        overwrite: false,
+        check_host_memory: true,
+    }
+}
