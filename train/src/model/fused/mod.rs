@@ -12,6 +12,10 @@
 //! gradients.
 
 pub mod gemm;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu_kernels;
 pub mod host;
 mod node;
 
@@ -116,20 +120,44 @@ impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBacken
 {
 }
 
-#[cfg(feature = "wgpu")]
-impl RecurrentBackend for burn::backend::Wgpu<f32, i32> {}
-#[cfg(feature = "wgpu")]
-impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
-    for burn::backend::Autodiff<burn::backend::Wgpu<f32, i32>, C>
+/// burn's GPU backends (CUDA, wgpu): the fused layer of [`gpu`].
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+impl<R: burn_cubecl::CubeRuntime, BT: burn_cubecl::BoolElement> RecurrentBackend
+    for gpu::Gpu<R, BT>
 {
+    const WHOLE_SEQUENCE: bool = true;
+
+    fn recurrent_layer(
+        cell: CellKind,
+        layer: &RecurrentLayer<Self>,
+        input: Sequence<Self>,
+        s: LayerState<Self>,
+    ) -> (Sequence<Self>, LayerState<Self>) {
+        let gi = input_projection(layer, input);
+        let (hs, s) = gpu::inference(cell, gi, layer, s);
+        (Sequence::Whole(hs), s)
+    }
 }
 
-#[cfg(feature = "cuda")]
-impl RecurrentBackend for burn::backend::Cuda<f32, i32> {}
-#[cfg(feature = "cuda")]
-impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBackend
-    for burn::backend::Autodiff<burn::backend::Cuda<f32, i32>, C>
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+impl<R, BT, C> RecurrentBackend for burn::backend::Autodiff<gpu::Gpu<R, BT>, C>
+where
+    R: burn_cubecl::CubeRuntime,
+    BT: burn_cubecl::BoolElement,
+    C: burn_autodiff::checkpoint::strategy::CheckpointStrategy,
 {
+    const WHOLE_SEQUENCE: bool = true;
+
+    fn recurrent_layer(
+        cell: CellKind,
+        layer: &RecurrentLayer<Self>,
+        input: Sequence<Self>,
+        s: LayerState<Self>,
+    ) -> (Sequence<Self>, LayerState<Self>) {
+        let gi = input_projection(layer, input);
+        let (hs, s) = gpu::tracked(cell, gi, layer, s);
+        (Sequence::Whole(hs), s)
+    }
 }
 
 /// A backend the trainer can train on: autodiff over a backend it can also evaluate on.
