@@ -7,10 +7,16 @@
 # Run on the GPU machine, from the repository root (PyTorch with CUDA installed there):
 #   bash scripts/gpu-check.sh [.gpu/train] [OUT_DIR]
 #
+# To also train on Shakespeare there, carry data/shakespeare.txt (FETCH_ONLY=1 bash
+# scripts/shakespeare.sh fetches it here; `data/` is ignored by git, so name it in the carry).
+#
 # 1. the main job (GRU 1x256 on the built-in corpus, 7 epochs), as `cargo run -p train
-#    --features cuda` runs it: per-epoch chars/s, the exported models' validation loss;
-# 2. LSTM 2x512 (bs 64, bptt 64), one epoch: chars/s;
+#    --features cuda` runs it, and the same on the CPU (--device cpu): the exported models'
+#    validation loss on both (the goal: within 0.01 nats/char);
+# 2. training throughput, `train bench --backend cuda` (random batches, bs 64, bptt 64: the
+#    problem scripts/pytorch_train_bench.py runs): GRU 1x256 and LSTM 2x512;
 # 3. PyTorch (cuDNN) on the same problems: scripts/pytorch_train_bench.py;
+# 4. with data/shakespeare.txt: GRU 1x256 and LSTM 2x512 for 300 steps each, validation loss;
 # then one table, OUT_DIR/gpu-check.md. Each step has its own time limit (about 8 minutes in all).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -42,8 +48,19 @@ run() { # name seconds args...
   tail -n 25 "$out/$name.log"
 }
 
-run main 280
-run lstm-2x512 120 --model lstm --layers 2 --hidden 512 --cycles 1
+run main 150
+run main-cpu 120 --device cpu
+
+echo "== train bench (cuda)"
+q_gru=$(timeout 60 "$bin" bench --backend cuda --model gru --hidden 256 2>&1 | tail -n 1)
+q_lstm=$(timeout 60 "$bin" bench --backend cuda --model lstm --layers 2 --hidden 512 2>&1 | tail -n 1)
+echo "$q_gru"
+echo "$q_lstm"
+
+if [[ -s data/shakespeare.txt ]]; then
+  run shakespeare-gru 60 --corpus data/shakespeare.txt --max-steps 300
+  run shakespeare-lstm 90 --corpus data/shakespeare.txt --model lstm --layers 2 --hidden 512 --max-steps 300
+fi
 
 echo "== PyTorch"
 pt_gru=$(timeout 60 python3 scripts/pytorch_train_bench.py gru 256 1 cuda 2>&1 | tail -n 1)
@@ -51,34 +68,36 @@ pt_lstm=$(timeout 60 python3 scripts/pytorch_train_bench.py lstm 512 2 cuda 2>&1
 echo "$pt_gru"
 echo "$pt_lstm"
 
-python3 - "$out" "$gpu" "$pt_gru" "$pt_lstm" <<'PY' | tee "$out/gpu-check.md"
-import csv, re, sys
+python3 - "$out" "$gpu" "$q_gru" "$q_lstm" "$pt_gru" "$pt_lstm" <<'PY' | tee "$out/gpu-check.md"
+import re, sys
 from pathlib import Path
-out, gpu, pt_gru, pt_lstm = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+out, gpu, q_gru, q_lstm, pt_gru, pt_lstm = Path(sys.argv[1]), *sys.argv[2:]
 
-def quill(name):
-    m = out / name / "metrics.csv"
-    if not m.exists():
-        return "did not finish (see log)", ""
-    rows = list(csv.DictReader(m.open()))
-    if not rows:
-        return "no epoch finished", ""
-    speed = max(float(r.get("chars_per_sec") or 0) for r in rows)
-    last = rows[-1]
-    return f"{speed:,.0f}", f"epoch {last.get('epoch')}: val loss {last.get('val_loss')}"
-
-def torch(line):
+def speed(line):
     m = re.search(r"([0-9]+) chars/s", line)
-    return f"{int(m.group(1)):,}" if m else line
+    return (int(m.group(1)), f"{int(m.group(1)):,}") if m else (None, line or "no result")
+
+def val_loss(name):
+    log = out / f"{name}.log"
+    text = log.read_text(errors="replace") if log.exists() else ""
+    m = re.search(r"model\.quill\s+\d+ bytes\s+val loss ([0-9.]+)", text)
+    return float(m.group(1)) if m else None
 
 print(f"GPU: {gpu}\n")
-print("| model (bs 64, bptt 64) | Quill --features cuda chars/s | PyTorch cuDNN chars/s | Quill's last epoch |")
-print("|---|---:|---:|---|")
-for name, label, pt in (("main", "GRU 1x256 (main job)", pt_gru), ("lstm-2x512", "LSTM 2x512", pt_lstm)):
-    speed, last = quill(name)
-    print(f"| {label} | {speed} | {torch(pt)} | {last} |")
-log = (out / "main.log").read_text(errors="replace") if (out / "main.log").exists() else ""
-for line in log.splitlines():
-    if "val loss" in line and ".quill" in line:
-        print(f"\n    {line.strip()}")
+print("| bs 64, bptt 64 | Quill --features cuda chars/s | PyTorch cuDNN chars/s | Quill / PyTorch |")
+print("|---|---:|---:|---:|")
+for label, q, pt in (("GRU 1x256", q_gru, pt_gru), ("LSTM 2x512", q_lstm, pt_lstm)):
+    (qv, qs), (pv, ps) = speed(q), speed(pt)
+    ratio = f"{qv / pv:.2f}x" if qv and pv else "-"
+    print(f"| {label} | {qs} | {ps} | {ratio} |")
+gpu_loss, cpu_loss = val_loss("main"), val_loss("main-cpu")
+print("\n| main job (GRU 1x256, built-in corpus, 7 epochs) | val loss nats/char |")
+print("|---|---:|")
+print(f"| --device cuda | {gpu_loss} |")
+print(f"| --device cpu | {cpu_loss} |")
+if gpu_loss is not None and cpu_loss is not None:
+    print(f"| difference | {abs(gpu_loss - cpu_loss):.4f} (goal ≤ 0.01) |")
+for name in ("shakespeare-gru", "shakespeare-lstm"):
+    if (out / f"{name}.log").exists():
+        print(f"\n{name}, 300 steps: val loss {val_loss(name)} nats/char")
 PY

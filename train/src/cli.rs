@@ -264,16 +264,19 @@ pub struct BenchArgs {
     pub bs: usize,
     #[arg(long, default_value_t = 64)]
     pub bptt: usize,
-    /// CPU backend to measure.
+    /// Backend to measure: the CPU's (flex, the trainer's; ndarray, for comparison) or a GPU's
+    /// (cuda, wgpu: builds with that feature).
     #[arg(long, value_enum, default_value = "flex")]
-    pub backend: CpuBackend,
+    pub backend: BenchBackend,
     /// Timed optimiser steps (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     pub steps: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CpuBackend {
+pub enum BenchBackend {
     Ndarray,
     Flex,
+    Cuda,
+    Wgpu,
 }

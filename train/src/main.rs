@@ -127,16 +127,33 @@ fn default_dir(cfg: &train::config::TrainConfig, overwrite: bool) -> PathBuf {
 }
 
 fn bench(a: BenchArgs) -> Result<(), String> {
+    use train::cli::BenchBackend;
     let chars_per_sec = match a.backend {
-        train::cli::CpuBackend::Ndarray => {
+        BenchBackend::Ndarray => {
             train::bench::throughput::<train::backend::CpuNdarray>(&a, &Default::default())?
         }
-        train::cli::CpuBackend::Flex => {
+        BenchBackend::Flex => {
             train::bench::throughput::<train::backend::Cpu>(&a, &Default::default())?
+        }
+        #[cfg(feature = "cuda")]
+        BenchBackend::Cuda => {
+            train::bench::throughput::<train::backend::Cuda>(&a, &train::backend::cuda_device()?)?
+        }
+        #[cfg(feature = "wgpu")]
+        BenchBackend::Wgpu => {
+            train::bench::throughput::<train::backend::Wgpu>(&a, &train::backend::wgpu_device()?)?
+        }
+        #[allow(unreachable_patterns)]
+        other => {
+            let name = format!("{other:?}").to_lowercase();
+            return Err(format!(
+                "--backend {name}: this build has no {name} support; build the trainer with \
+                 `--features {name}`"
+            ));
         }
     };
     println!(
-        "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on the CPU ({:?})",
+        "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}",
         a.model.cell().map_or("?", |c| c.name()),
         a.layers,
         a.hidden,
