@@ -5,11 +5,12 @@
 //! the CPU those cost more than the matrix products. So on burn-flex (the CPU trainer) a layer
 //! is one custom autodiff op ([`node`]) whose forward and backward run on plain slices
 //! ([`host`]: one `h·W_hh` product and one fused element-wise pass per step, the weight gradient
-//! as one product over all steps). Other backends (CUDA, ndarray) compose burn tensor ops step
-//! by step ([`composed_layer`]), which is what a GPU wants.
+//! as one product over all steps). On burn's GPU backends (CUDA, wgpu) a layer is the same kind
+//! of op ([`gpu`]): per step one product on the GPU and one CubeCL kernel for the cell's math.
+//! ndarray composes burn tensor ops step by step ([`composed_layer`]): the reference.
 //!
-//! Both follow `cells.rs`; `train/tests/trainer.rs` checks that they give the same outputs and
-//! gradients.
+//! All follow `cells.rs`; `train/tests/fused_layer.rs` checks that the fused layers give the
+//! composed layer's outputs and gradients.
 
 pub mod gemm;
 #[cfg(any(feature = "cuda", feature = "wgpu"))]
