@@ -83,6 +83,16 @@ fn input_projection<B: Backend>(layer: &RecurrentLayer<B>, input: Sequence<B>) -
     gi.reshape([batch, time, width])
 }
 
+/// A fused layer: the input side of all steps as one product, then `run` over the sequence.
+fn fused<B: Backend>(
+    layer: &RecurrentLayer<B>,
+    input: Sequence<B>,
+    run: impl FnOnce(Tensor<B, 3>) -> (Tensor<B, 3>, LayerState<B>),
+) -> (Sequence<B>, LayerState<B>) {
+    let (hs, s) = run(input_projection(layer, input));
+    (Sequence::Whole(hs), s)
+}
+
 impl RecurrentBackend for burn::backend::Flex {
     const WHOLE_SEQUENCE: bool = true;
 
@@ -92,9 +102,7 @@ impl RecurrentBackend for burn::backend::Flex {
         input: Sequence<Self>,
         s: LayerState<Self>,
     ) -> (Sequence<Self>, LayerState<Self>) {
-        let gi = input_projection(layer, input);
-        let (hs, s) = node::inference(cell, gi, layer, s);
-        (Sequence::Whole(hs), s)
+        fused(layer, input, |gi| node::inference(cell, gi, layer, s))
     }
 }
 
@@ -109,9 +117,7 @@ impl<C: burn_autodiff::checkpoint::strategy::CheckpointStrategy> RecurrentBacken
         input: Sequence<Self>,
         s: LayerState<Self>,
     ) -> (Sequence<Self>, LayerState<Self>) {
-        let gi = input_projection(layer, input);
-        let (hs, s) = node::tracked(cell, gi, layer, s);
-        (Sequence::Whole(hs), s)
+        fused(layer, input, |gi| node::tracked(cell, gi, layer, s))
     }
 }
 
@@ -134,9 +140,7 @@ impl<R: burn_cubecl::CubeRuntime, BT: burn_cubecl::BoolElement> RecurrentBackend
         input: Sequence<Self>,
         s: LayerState<Self>,
     ) -> (Sequence<Self>, LayerState<Self>) {
-        let gi = input_projection(layer, input);
-        let (hs, s) = gpu::inference(cell, gi, layer, s);
-        (Sequence::Whole(hs), s)
+        fused(layer, input, |gi| gpu::inference(cell, gi, layer, s))
     }
 }
 
@@ -155,9 +159,7 @@ where
         input: Sequence<Self>,
         s: LayerState<Self>,
     ) -> (Sequence<Self>, LayerState<Self>) {
-        let gi = input_projection(layer, input);
-        let (hs, s) = gpu::tracked(cell, gi, layer, s);
-        (Sequence::Whole(hs), s)
+        fused(layer, input, |gi| gpu::tracked(cell, gi, layer, s))
     }
 }
 
