@@ -3,7 +3,7 @@
 #
 # Build here (no GPU needed; nothing CUDA at build time) and carry the stripped binary:
 #   cargo build --release -p train --features cuda
-#   mkdir -p .gpu && cp target/release/train .gpu/train && strip .gpu/train   # ~30 MB
+#   mkdir -p .gpu && cp target/release/train .gpu/train && strip .gpu/train   # ~40 MB (the carry limit is 64 MiB)
 # Run on the GPU machine, from the repository root (PyTorch with CUDA installed there):
 #   bash scripts/gpu-check.sh [.gpu/train] [OUT_DIR]
 #
