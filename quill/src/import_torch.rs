@@ -1,14 +1,12 @@
-//! `quill import-torch`: a PyTorch/fastai state dict into a Quill model file, with the same
-//! encoder (and self-test) as the trainer's own exports.
+//! Reading a PyTorch/fastai state dict and its vocabulary from files for `quill import-torch`,
+//! which then writes them with the same encoder (and self-test) as the trainer's own exports.
 
 use std::io::Read;
 use std::path::Path;
 
 use crate::model_file::MAX_MODEL_FILE;
 
-use torch_import::{Keys, Options, import};
-
-use crate::cli::{ImportTorchArgs, Quant};
+use torch_import::{Imported, Options, import};
 
 /// The vocabulary JSON is read whole up to this size (a 1.1 M-character vocabulary written by
 /// `json.dump` is far below it).
@@ -93,69 +91,16 @@ fn read_safetensors(path: &Path) -> Result<Vec<u8>, String> {
     Ok(bytes)
 }
 
-pub fn run(a: &ImportTorchArgs) -> Result<(), String> {
-    let weights = read_safetensors(&a.weights)?;
-    let vocab_bytes = read_capped(&a.vocab, MAX_VOCAB_FILE, "vocabulary JSON")?;
-    let vocab = String::from_utf8(vocab_bytes).map_err(|_| {
+/// Reads a safetensors state dict and its vocabulary JSON (both size-capped, refused with a
+/// message naming the file) and converts them with `opts`.
+pub fn import_files(weights: &Path, vocab: &Path, opts: &Options) -> Result<Imported, String> {
+    let weight_bytes = read_safetensors(weights)?;
+    let vocab_bytes = read_capped(vocab, MAX_VOCAB_FILE, "vocabulary JSON")?;
+    let vocab_text = String::from_utf8(vocab_bytes).map_err(|_| {
         format!(
             "{} is not UTF-8 text; write it with json.dump",
-            a.vocab.display()
+            vocab.display()
         )
     })?;
-    let name = a
-        .weights
-        .file_stem()
-        .map_or("imported".into(), |s| s.to_string_lossy().into_owned());
-    let opts = Options {
-        keys: Keys {
-            embedding: a.embedding_key.clone(),
-            rnn_prefix: a.rnn_prefix.clone(),
-            output_prefix: a.output_prefix.clone(),
-        },
-        relu: a.relu,
-        unknown: a.unknown.clone(),
-        drop: a.drop.clone(),
-        allow_unused: a.allow_unused,
-        name,
-        corpus: format!("imported from {}", a.weights.display()),
-    };
-    let imported =
-        import(&weights, &vocab, &opts).map_err(|e| format!("{}: {e}", a.weights.display()))?;
-    let prime = a
-        .prime
-        .clone()
-        .unwrap_or_else(|| imported.model.vocab.iter().take(32).collect());
-    let bytes = crate::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| a.weights.with_extension("quill"));
-    crate::files::write_output(&out, &bytes, a.force)
-        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    for note in &imported.notes {
-        println!("{note}");
-    }
-    println!(
-        "wrote {} ({} bytes, {}, {} parameters)",
-        out.display(),
-        bytes.len(),
-        if a.quant == Quant::Int8 {
-            "int8"
-        } else {
-            "f32"
-        },
-        imported
-            .model
-            .tensors()
-            .map(|t| {
-                let (r, c) = t.shape();
-                r * c
-            })
-            .sum::<usize>()
-    );
-    println!(
-        "next: quill eval --model {} --text YOUR_TEXT.txt",
-        out.display()
-    );
-    Ok(())
+    import(&weight_bytes, &vocab_text, opts).map_err(|e| format!("{}: {e}", weights.display()))
 }

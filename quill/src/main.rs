@@ -4,7 +4,9 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
-use quill::cli::{Cli, Command, EvalArgs, ExportArgs, InspectArgs, Quant, SampleArgs};
+use quill::cli::{
+    Cli, Command, EvalArgs, ExportArgs, ImportTorchArgs, InspectArgs, Quant, SampleArgs,
+};
 use quill::model_file;
 use quill::text_stream::TextSource;
 
@@ -18,7 +20,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => sample(a),
         Command::Eval(a) => eval(a),
         Command::Keyboard(a) => quill::keyboard::run(&a.model, a.script.as_deref()),
-        Command::ImportTorch(a) => quill::import_torch::run(&a),
+        Command::ImportTorch(a) => import_torch(a),
         Command::Inspect(a) => inspect(a),
     };
     match result {
@@ -39,6 +41,57 @@ fn inspect(a: InspectArgs) -> Result<(), String> {
     } else {
         print!("{}", d.table());
     }
+    Ok(())
+}
+
+fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
+    let name = a
+        .weights
+        .file_stem()
+        .map_or("imported".into(), |s| s.to_string_lossy().into_owned());
+    let opts = torch_import::Options {
+        keys: torch_import::Keys {
+            embedding: a.embedding_key,
+            rnn_prefix: a.rnn_prefix,
+            output_prefix: a.output_prefix,
+        },
+        relu: a.relu,
+        unknown: a.unknown,
+        drop: a.drop,
+        allow_unused: a.allow_unused,
+        name,
+        corpus: format!("imported from {}", a.weights.display()),
+    };
+    let imported = quill::import_torch::import_files(&a.weights, &a.vocab, &opts)?;
+    let prime = a
+        .prime
+        .unwrap_or_else(|| imported.model.vocab.iter().take(32).collect());
+    let int8 = a.quant == Quant::Int8;
+    let bytes = quill::encode::encode(&imported.model, int8, &prime)?;
+    let out = a.out.unwrap_or_else(|| a.weights.with_extension("quill"));
+    quill::files::write_output(&out, &bytes, a.force)
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+    for note in &imported.notes {
+        println!("{note}");
+    }
+    let parameters: usize = imported
+        .model
+        .tensors()
+        .map(|t| {
+            let (r, c) = t.shape();
+            r * c
+        })
+        .sum();
+    println!(
+        "wrote {} ({} bytes, {}, {parameters} parameters)",
+        out.display(),
+        bytes.len(),
+        if int8 { "int8" } else { "f32" },
+    );
+    println!(
+        "next: quill eval --model {} --text YOUR_TEXT.txt",
+        out.display()
+    );
     Ok(())
 }
 

@@ -128,20 +128,31 @@ fn default_dir(cfg: &train::config::TrainConfig, overwrite: bool) -> PathBuf {
 
 fn bench(a: BenchArgs) -> Result<(), String> {
     use train::cli::BenchBackend;
+    let p = train::bench::Problem {
+        cell: a
+            .model
+            .cell()
+            .ok_or("train bench measures the stateful models: --model rnn|rnn-relu|gru|lstm")?,
+        layers: a.layers,
+        hidden: a.hidden,
+        bs: a.bs,
+        bptt: a.bptt,
+        steps: a.steps,
+    };
     let chars_per_sec = match a.backend {
         BenchBackend::Ndarray => {
-            train::bench::throughput::<train::backend::CpuNdarray>(&a, &Default::default())?
+            train::bench::throughput::<train::backend::CpuNdarray>(&p, &Default::default())
         }
         BenchBackend::Flex => {
-            train::bench::throughput::<train::backend::Cpu>(&a, &Default::default())?
+            train::bench::throughput::<train::backend::Cpu>(&p, &Default::default())
         }
         #[cfg(feature = "cuda")]
         BenchBackend::Cuda => {
-            train::bench::throughput::<train::backend::Cuda>(&a, &train::backend::cuda_device()?)?
+            train::bench::throughput::<train::backend::Cuda>(&p, &train::backend::cuda_device()?)
         }
         #[cfg(feature = "wgpu")]
         BenchBackend::Wgpu => {
-            train::bench::throughput::<train::backend::Wgpu>(&a, &train::backend::wgpu_device()?)?
+            train::bench::throughput::<train::backend::Wgpu>(&p, &train::backend::wgpu_device()?)
         }
         #[allow(unreachable_patterns)]
         other => {
@@ -154,11 +165,11 @@ fn bench(a: BenchArgs) -> Result<(), String> {
     };
     println!(
         "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}",
-        a.model.cell().map_or("?", |c| c.name()),
-        a.layers,
-        a.hidden,
-        a.bs,
-        a.bptt,
+        p.cell.name(),
+        p.layers,
+        p.hidden,
+        p.bs,
+        p.bptt,
         chars_per_sec,
         a.backend
     );
