@@ -143,6 +143,16 @@ pub enum Quant {
     Int8,
 }
 
+impl Quant {
+    /// As the flag spells it, and as output file names and messages show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Quant::F32 => "f32",
+            Quant::Int8 => "int8",
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SampleArgs {
     #[arg(long)]

@@ -66,8 +66,7 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
     let prime = a
         .prime
         .unwrap_or_else(|| imported.model.vocab.iter().take(32).collect());
-    let int8 = a.quant == Quant::Int8;
-    let bytes = quill::encode::encode(&imported.model, int8, &prime)?;
+    let bytes = quill::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
     let out = a.out.unwrap_or_else(|| a.weights.with_extension("quill"));
     quill::files::write_output(&out, &bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
@@ -86,7 +85,7 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
         "wrote {} ({} bytes, {}, {parameters} parameters)",
         out.display(),
         bytes.len(),
-        if int8 { "int8" } else { "f32" },
+        a.quant.name(),
     );
     println!(
         "next: quill eval --model {} --text YOUR_TEXT.txt",
@@ -118,11 +117,7 @@ fn export(a: ExportArgs) -> Result<(), String> {
     let out_bytes = quill::encode::encode(&owned, a.quant == Quant::Int8, &prime)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
     let after = quill::scoring::score_with_runtime(&out_bytes, text.chars()?)?;
-    let suffix = if a.quant == Quant::Int8 {
-        "int8"
-    } else {
-        "f32"
-    };
+    let suffix = a.quant.name();
     let out = a.out.unwrap_or_else(|| {
         let stem = a
             .model

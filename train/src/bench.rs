@@ -28,13 +28,13 @@ pub struct Problem {
 
 /// Characters per second (bs × bptt per step) of full training steps: forward, backward,
 /// global-norm clipping, Adam.
-pub fn throughput<B: TrainBackend>(a: &Problem, device: &B::Device) -> f64 {
+pub fn throughput<B: TrainBackend>(p: &Problem, device: &B::Device) -> f64 {
     let vocab = 85;
     let cfg = RnnConfig {
-        cell: a.cell,
-        layers: a.layers,
+        cell: p.cell,
+        layers: p.layers,
         embed: 42,
-        hidden: a.hidden,
+        hidden: p.hidden,
         vocab,
         dropout: 0.0,
         identity_init: false,
@@ -49,22 +49,22 @@ pub fn throughput<B: TrainBackend>(a: &Problem, device: &B::Device) -> f64 {
             .map(|_| (rng.next_u64() % vocab as u64) as u32)
             .collect::<Vec<_>>()
     };
-    let mut state = model.zero_state(a.bs, device);
+    let mut state = model.zero_state(p.bs, device);
     let mut timed = None;
     let mut last_loss = None;
-    for i in 0..a.steps + 3 {
+    for i in 0..p.steps + 3 {
         if i == 3 {
             timed = Some(Instant::now());
         }
         let b = Batch {
-            bs: a.bs,
-            len: a.bptt,
-            inputs: tokens(a.bs * a.bptt),
-            targets: tokens(a.bs * a.bptt),
+            bs: p.bs,
+            len: p.bptt,
+            inputs: tokens(p.bs * p.bptt),
+            targets: tokens(p.bs * p.bptt),
         };
         let (inputs, targets) = batch_tensors::<B>(&b, device);
         let (logits, s) = model.forward(inputs, state);
-        let loss = loss_fn.forward(logits.reshape([a.bs * a.bptt, vocab]), targets);
+        let loss = loss_fn.forward(logits.reshape([p.bs * p.bptt, vocab]), targets);
         last_loss = Some(loss.clone());
         let mut grads = GradientsParams::from_grads(loss.backward(), &model);
         crate::clip::clip_global_norm(&model, &mut grads, Some(1.0));
@@ -76,5 +76,5 @@ pub fn throughput<B: TrainBackend>(a: &Problem, device: &B::Device) -> f64 {
         let _ = loss.into_data();
     }
     let secs = timed.map_or(1.0, |t| t.elapsed().as_secs_f64());
-    (a.bs * a.bptt * a.steps) as f64 / secs
+    (p.bs * p.bptt * p.steps) as f64 / secs
 }
