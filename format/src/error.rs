@@ -16,6 +16,8 @@ pub enum Error {
     BadMagic {
         found: [u8; 4],
     },
+    /// A trainer checkpoint (`QUILLCKP`), not a model file.
+    TrainerCheckpoint,
     /// A format version this build cannot read.
     UnsupportedVersion {
         found: u16,
@@ -127,6 +129,11 @@ impl fmt::Display for Error {
                     "not a Quill model file: it starts with [{a:02x}, {b:02x}, {c:02x}, {d:02x}], expected \"QUIL\"; pass a .quill file written by the trainer or `quill export`"
                 )
             }
+            Error::TrainerCheckpoint => f.write_str(
+                "this is a trainer checkpoint (checkpoint.bin), not a model file: the model files \
+                 are model.quill and model-int8.quill in the same run directory (continue \
+                 training with `train --resume DIR`)",
+            ),
             Error::UnsupportedVersion { found } => write!(
                 f,
                 "model file format version {found} is not supported by this build (supported: {}); \
@@ -142,12 +149,25 @@ impl fmt::Display for Error {
             Error::LengthMismatch {
                 declared_payload,
                 file_len,
-            } => write!(
-                f,
-                "model file is {file_len} bytes but its header declares a {declared_payload}-byte payload \
-                 (file should be {} bytes): {CORRUPT}",
-                u64::from(*declared_payload).saturating_add(16)
-            ),
+            } => {
+                let expected = u64::from(*declared_payload).saturating_add(16);
+                if *file_len as u64 > expected {
+                    // Longer than declared: bytes appended, or a buffer larger than the model
+                    // (a whole flash page, a padded download) handed over as the model.
+                    write!(
+                        f,
+                        "model data is {file_len} bytes but its header declares a {expected}-byte \
+                         model: it continues past its end; pass exactly the model's bytes (its \
+                         header's length), or copy the file again if bytes were appended"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "model file is {file_len} bytes but its header declares a \
+                         {declared_payload}-byte payload (file should be {expected} bytes): {CORRUPT}"
+                    )
+                }
+            }
             Error::ChecksumMismatch { stored, computed } => write!(
                 f,
                 "model file checksum mismatch (stored {stored:#010x}, computed {computed:#010x}): {CORRUPT}"

@@ -36,6 +36,10 @@ pub fn declared_payload_len(header: &[u8; HEADER_LEN]) -> Result<u32, Error> {
             found: [m0, m1, m2, m3],
         });
     }
+    // The trainer's checkpoints start "QUILLCKP": they would read as version 0x434c.
+    if [v0, v1, r0, r1] == *b"LCKP" {
+        return Err(Error::TrainerCheckpoint);
+    }
     let version = u16::from_le_bytes([v0, v1]);
     if !SUPPORTED_VERSIONS.contains(&version) {
         return Err(Error::UnsupportedVersion { found: version });

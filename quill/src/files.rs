@@ -48,6 +48,39 @@ pub fn write_output(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<(
     f.flush()
 }
 
+/// Refuses to write `out` when it is one of the command's inputs (`(flag, path)` pairs) — the
+/// same file however it is named (a relative path, a link, a hard link): comparing device and
+/// inode, not strings. Writing would replace the input with the output.
+pub fn refuse_own_input(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), String> {
+    let Ok(target) = std::fs::metadata(out) else {
+        return Ok(()); // nothing there yet: nothing to replace
+    };
+    for (flag, input) in inputs {
+        if let Ok(meta) = std::fs::metadata(input)
+            && same_inode(&target, &meta)
+        {
+            return Err(format!(
+                "--out {} is the same file as {flag} {}: writing it would replace the input; \
+                 choose another --out",
+                out.display(),
+                input.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_inode(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_inode(_: &std::fs::Metadata, _: &std::fs::Metadata) -> bool {
+    false
+}
+
 /// `Ok` when `path` does not exist or is a regular file; otherwise an error that names what is
 /// there and the way out.
 pub fn refuse_unless_regular(path: &Path) -> std::io::Result<()> {

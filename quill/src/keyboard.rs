@@ -238,9 +238,12 @@ pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), Str
                 if !kb.press(key)? {
                     break;
                 }
-                println!("[{key:?}]");
+                // A reader that went away (`| head`) ends the replay quietly.
+                if !crate::say!("[{key:?}]") {
+                    return Ok(());
+                }
                 for line in kb.panel()?.render(false) {
-                    println!("{line}");
+                    crate::say!("{line}");
                 }
             }
             Ok(())
@@ -268,6 +271,13 @@ fn live(kb: &mut Keyboard<'_>) -> Result<(), String> {
     }
     terminal::enable_raw_mode().map_err(|e| format!("cannot set the terminal to raw mode: {e}"))?;
     let _guard = RawMode;
+    // SIGTERM or SIGHUP (a closed terminal window, `kill`) skip destructors: restore the
+    // terminal from the handler. (Ctrl-C is a key in raw mode, read below.)
+    let _ = ctrlc::set_handler(|| {
+        let _ = crossterm::terminal::disable_raw_mode();
+        eprintln!("\r\nquill keyboard: terminated");
+        std::process::exit(143);
+    });
     let mut out = std::io::stdout();
     let draw = |kb: &mut Keyboard<'_>, out: &mut std::io::Stdout| -> Result<(), String> {
         let panel = kb.panel()?;

@@ -15,5 +15,6 @@ pub mod model_file;
 pub mod runnable;
 pub mod sample;
 pub mod scoring;
+pub mod stdout;
 pub mod text_eval;
 pub mod text_stream;

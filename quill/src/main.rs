@@ -37,9 +37,9 @@ fn inspect(a: InspectArgs) -> Result<(), String> {
     let bytes = model_file::read(&a.model)?;
     let d = quill::inspect::describe(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
     if a.json {
-        println!("{}", serde_json::to_string(&d).map_err(|e| e.to_string())?);
+        quill::say!("{}", serde_json::to_string(&d).map_err(|e| e.to_string())?);
     } else {
-        print!("{}", d.table());
+        quill::say!("{}", d.table().trim_end());
     }
     Ok(())
 }
@@ -62,16 +62,24 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
         name,
         corpus: format!("imported from {}", a.weights.display()),
     };
+    let out = a.out.unwrap_or_else(|| a.weights.with_extension("quill"));
+    quill::files::refuse_own_input(&out, &[("--weights", &a.weights), ("--vocab", &a.vocab)])?;
     let imported = quill::import_torch::import_files(&a.weights, &a.vocab, &opts)?;
     let prime = a
         .prime
         .unwrap_or_else(|| imported.model.vocab.iter().take(32).collect());
+    if prime.is_empty() {
+        return Err(
+            "--prime is empty: the file's self-test replays it, so give it at least \
+                    one character (or leave --prime out for the vocabulary's characters)"
+                .into(),
+        );
+    }
     let bytes = quill::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
-    let out = a.out.unwrap_or_else(|| a.weights.with_extension("quill"));
     quill::files::write_output(&out, &bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     for note in &imported.notes {
-        println!("{note}");
+        quill::say!("{note}");
     }
     let parameters: usize = imported
         .model
@@ -81,13 +89,13 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
             r * c
         })
         .sum();
-    println!(
+    quill::say!(
         "wrote {} ({} bytes, {}, {parameters} parameters)",
         out.display(),
         bytes.len(),
         a.quant.name(),
     );
-    println!(
+    quill::say!(
         "next: quill eval --model {} --text YOUR_TEXT.txt",
         out.display()
     );
@@ -95,11 +103,23 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
 }
 
 fn export(a: ExportArgs) -> Result<(), String> {
+    let suffix = a.quant.name();
+    let out = a.out.clone().unwrap_or_else(|| {
+        let stem = a
+            .model
+            .file_stem()
+            .map_or("model".into(), |s| s.to_string_lossy().into_owned());
+        a.model.with_file_name(format!("{stem}-{suffix}.quill"))
+    });
+    let mut inputs = vec![("--model", a.model.as_path())];
+    inputs.extend(a.text.as_deref().map(|t| ("--text", t)));
+    quill::files::refuse_own_input(&out, &inputs)?;
     let bytes = model_file::read(&a.model)?;
     let model =
         format::Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
     // The text is scored first: a missing or non-UTF-8 --text stops before anything is written.
     let text = TextSource::from_arg(a.text.as_deref());
+    note_builtin_text(&text);
     let before = quill::scoring::score_with_runtime(&bytes, text.chars()?)?;
     let mut owned = format::OwnedModel::from_model(&model);
     let prime = owned
@@ -117,24 +137,16 @@ fn export(a: ExportArgs) -> Result<(), String> {
     let out_bytes = quill::encode::encode(&owned, a.quant == Quant::Int8, &prime)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
     let after = quill::scoring::score_with_runtime(&out_bytes, text.chars()?)?;
-    let suffix = a.quant.name();
-    let out = a.out.unwrap_or_else(|| {
-        let stem = a
-            .model
-            .file_stem()
-            .map_or("model".into(), |s| s.to_string_lossy().into_owned());
-        a.model.with_file_name(format!("{stem}-{suffix}.quill"))
-    });
     quill::files::write_output(&out, &out_bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    println!(
+    quill::say!(
         "{} → {} ({suffix}): {} → {} bytes",
         a.model.display(),
         out.display(),
         bytes.len(),
         out_bytes.len()
     );
-    println!(
+    quill::say!(
         "validation through the runtime: loss {:.4} → {:.4} nats/char ({:+.4}), accuracy {:.2}% → {:.2}%",
         before.loss,
         after.loss,
@@ -146,8 +158,9 @@ fn export(a: ExportArgs) -> Result<(), String> {
 }
 
 fn eval(a: EvalArgs) -> Result<(), String> {
-    let bytes = model_file::read(&a.model)?;
+    let bytes = model_file::read_valid(&a.model)?;
     let text = TextSource::from_arg(a.text.as_deref());
+    note_builtin_text(&text);
     let chars = text.chars()?;
     // Progress on stderr (drawn only on a terminal), in characters; a file's byte length is
     // its character count for ASCII and an upper bound otherwise.
@@ -164,19 +177,32 @@ fn eval(a: EvalArgs) -> Result<(), String> {
         Some(n) => Box::new(chars.take(n)),
         None => Box::new(chars),
     };
-    let r = quill::text_eval::evaluate(&bytes, chars, |n| bar.set_position(n as u64))
-        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let r = quill::text_eval::evaluate(&bytes, chars, |n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
+    if let Some(w) = r.unknown_warning() {
+        eprintln!("warning: {w}");
+    }
     if a.json {
-        println!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+        quill::say!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     } else {
-        println!("{}", r.table());
+        quill::say!("{}", r.table());
     }
     Ok(())
 }
 
+/// Says (on stderr) that the figures are on the built-in numbers corpus when no `--text` was
+/// given: a model of another text scores badly there for no fault of its own.
+fn note_builtin_text(text: &TextSource) {
+    if matches!(text, TextSource::BuiltinValidation) {
+        eprintln!(
+            "note: no --text given: scoring on the built-in HUMAN_NUMBERS validation split (the \
+             numbers corpus the default model trains on); pass --text FILE to score your own text"
+        );
+    }
+}
+
 fn sample(a: SampleArgs) -> Result<(), String> {
-    let bytes = model_file::read(&a.model)?;
+    let bytes = model_file::read_valid(&a.model)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let io = |e: std::io::Error| {
@@ -189,7 +215,6 @@ fn sample(a: SampleArgs) -> Result<(), String> {
     out.write_all(a.prime.as_bytes()).map_err(io)?;
     // Streamed: each character is written as it is drawn, flushed every line or 64 characters.
     let mut unflushed = 0;
-    let model = a.model.display();
     quill::sample::generate_into(&bytes, &a.prime, a.n, a.temperature, a.seed, |c| {
         let mut utf8 = [0u8; 4];
         out.write_all(c.encode_utf8(&mut utf8).as_bytes())
@@ -200,13 +225,6 @@ fn sample(a: SampleArgs) -> Result<(), String> {
             unflushed = 0;
         }
         Ok(())
-    })
-    .map_err(|e| {
-        if e == BROKEN_PIPE || e.starts_with("cannot write") {
-            e
-        } else {
-            format!("{model}: {e}")
-        }
     })?;
     out.write_all(b"\n").and_then(|()| out.flush()).map_err(io)
 }

@@ -11,6 +11,16 @@ use format::HEADER_LEN;
 /// keyboard model (the format itself frames up to 4 GiB).
 pub const MAX_MODEL_FILE: u64 = 1 << 30;
 
+/// [`read`], then the whole file validated as the runtime loads it; errors name the file.
+/// Whatever a command does with the bytes afterwards can no longer fail because of the file,
+/// so its own errors (about `--text`, `--temperature`, …) need not name the model.
+pub fn read_valid(path: &Path) -> Result<Vec<u8>, String> {
+    let bytes = read(path)?;
+    format::Model::from_bytes(&format::AlignedBytes::new(&bytes))
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(bytes)
+}
+
 /// The bytes of the model file at `path`, framing checked (magic, version, length); the
 /// payload's checksum and contents are checked by `Model::from_bytes` as usual.
 pub fn read(path: &Path) -> Result<Vec<u8>, String> {

@@ -18,6 +18,8 @@ pub struct Tally {
     pub loss: f64,
     pub top1: usize,
     pub top3: usize,
+    /// Scored characters outside the vocabulary (fed and scored as the unknown token).
+    pub unknown: usize,
 }
 
 impl Tally {
@@ -25,6 +27,7 @@ impl Tally {
     /// vocabulary's size.
     pub fn add(&mut self, p: &Predictor, next: char, probs: &mut [f32]) -> Result<(), String> {
         let target = p.model().vocab().index_of(next);
+        self.unknown += usize::from(target == 0);
         p.probabilities(probs).map_err(|e| e.to_string())?;
         let pt = probs.get(target as usize).copied().unwrap_or(0.0);
         self.loss -= f64::from(pt).max(MIN_PROB).ln();
@@ -44,7 +47,28 @@ impl Tally {
     pub fn top3_accuracy(&self) -> f64 {
         self.top3 as f64 / self.scored.max(1) as f64
     }
+
+    /// A warning when more than [`UNKNOWN_WARN_SHARE`] of the scored characters are outside
+    /// the vocabulary: the figures then describe another text than the one given.
+    pub fn unknown_warning(&self) -> Option<String> {
+        let share = self.unknown as f64 / self.scored.max(1) as f64;
+        (share > UNKNOWN_WARN_SHARE).then(|| {
+            format!(
+                "{} of {} scored characters ({:.1}%) are not in the model's vocabulary; they are \
+                 fed and scored as its unknown token, so these figures say little about this \
+                 text (was the model trained on another script or alphabet?)",
+                self.unknown,
+                self.scored,
+                share * 100.0
+            )
+        })
+    }
 }
+
+/// Share of unknown characters above which scores are flagged (1 %).
+pub const UNKNOWN_WARN_SHARE: f64 = 0.01;
+
+impl Tally {}
 
 /// Mean loss (nats/char) and next-char (top-1) accuracy.
 #[derive(Clone, Copy, Debug, PartialEq)]

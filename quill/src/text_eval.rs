@@ -29,6 +29,8 @@ const PROGRESS_EVERY: usize = 1 << 14;
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct TextEval {
     pub chars: usize,
+    /// Characters outside the model's vocabulary (scored as its unknown token).
+    pub unknown_chars: usize,
     pub nats_per_char: f64,
     pub bits_per_char: f64,
     pub top1_accuracy: f64,
@@ -107,6 +109,7 @@ pub fn evaluate(
     }
     Ok(TextEval {
         chars,
+        unknown_chars: tally.unknown,
         nats_per_char: tally.nats_per_char(),
         bits_per_char: tally.nats_per_char() / std::f64::consts::LN_2,
         top1_accuracy: tally.top1_accuracy(),
@@ -119,11 +122,23 @@ pub fn evaluate(
 }
 
 impl TextEval {
+    /// A warning when too many characters are outside the vocabulary (see
+    /// [`Tally::unknown_warning`]).
+    pub fn unknown_warning(&self) -> Option<String> {
+        Tally {
+            scored: self.chars.saturating_sub(1),
+            unknown: self.unknown_chars,
+            ..Tally::default()
+        }
+        .unknown_warning()
+    }
+
     pub fn table(&self) -> String {
         format!(
-            "chars {}  bits/char {:.4} ({:.4} nats)  next-char top-1 {:.2}%  top-3 {:.2}%\n\
+            "chars {} ({} outside the vocabulary)  bits/char {:.4} ({:.4} nats)  next-char top-1 {:.2}%  top-3 {:.2}%\n\
              words {}  completed from the top-3 {} ({:.1}%)  keystrokes {}  keystroke savings {:.2}%",
             self.chars,
+            self.unknown_chars,
             self.bits_per_char,
             self.nats_per_char,
             self.top1_accuracy * 100.0,

@@ -71,6 +71,17 @@ impl<'b> History<'b> {
         self.next = 0;
     }
 
+    /// Refuses a predictor whose states this history cannot hold (another model's).
+    fn check_predictor(&self, p: &Predictor<'_, '_>) -> Result<(), Error> {
+        if p.snapshot_len() == self.snap {
+            return Ok(());
+        }
+        Err(Error::SnapshotLength {
+            expected: self.snap,
+            found: p.snapshot_len(),
+        })
+    }
+
     fn slot(&mut self, i: usize) -> Result<&mut [f32], Error> {
         let start = i.checked_mul(self.snap).ok_or(Error::ModelTooLarge)?;
         let end = start.checked_add(self.snap).ok_or(Error::ModelTooLarge)?;
@@ -131,6 +142,8 @@ impl<'b> History<'b> {
         context: &str,
         max_chars: usize,
     ) -> Result<(), Error> {
+        // A history of another predictor is refused before anything changes.
+        self.check_predictor(p)?;
         p.reset();
         self.clear();
         let skip = context.chars().count().saturating_sub(max_chars);

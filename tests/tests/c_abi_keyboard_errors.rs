@@ -12,9 +12,11 @@ struct Session {
 }
 
 fn session() -> Session {
-    let model = random_model(CellKind::Lstm, 1, 8, 16, 30, 5)
-        .to_bytes()
-        .unwrap();
+    session_of(CellKind::Lstm, 16)
+}
+
+fn session_of(cell: CellKind, hidden: u32) -> Session {
+    let model = random_model(cell, 1, 8, hidden, 30, 5).to_bytes().unwrap();
     let mut need = 0;
     let mut p = std::ptr::null_mut();
     let mut memory;
@@ -123,6 +125,44 @@ fn history_errors() {
         assert_eq!(quill_reset(s.p), QUILL_OK);
         assert_eq!(quill_feed_utf8(s.p, b"AB".as_ptr(), 2), QUILL_OK);
         assert_eq!(top3(s.p), reprimed);
+    }
+}
+
+/// A history made for another predictor (another model) is refused by every call before
+/// anything changes: the predictor keeps its state and the history its saved states.
+#[test]
+fn a_history_of_another_predictor_changes_nothing() {
+    let ours = session();
+    let theirs = session_of(CellKind::Gru, 12);
+    let mut need = 0;
+    let mut h = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(quill_history_size(theirs.p, 4, &mut need), QUILL_OK);
+        let mut mem = vec![0u8; need];
+        assert_eq!(
+            quill_history_init(theirs.p, mem.as_mut_ptr(), need, &mut h),
+            QUILL_OK
+        );
+        assert_eq!(quill_history_type(h, theirs.p, u32::from('A')), QUILL_OK);
+        assert_eq!(quill_feed_utf8(ours.p, b"AB".as_ptr(), 2), QUILL_OK);
+        let before = top3(ours.p);
+        for code in [
+            quill_history_reprime(h, ours.p, b"xyz".as_ptr(), 3, 64),
+            quill_history_backspace_or_reprime(h, ours.p, b"xyz".as_ptr(), 3, 64),
+            quill_history_backspace(h, ours.p),
+            quill_history_type(h, ours.p, u32::from('B')),
+        ] {
+            assert_eq!(code, QUILL_ERR_SNAPSHOT_SIZE);
+            assert_eq!(top3(ours.p), before, "a refused call moved the predictor");
+        }
+        // The history still holds its own predictor's state: Backspace undoes the 'A'.
+        let typed = top3(theirs.p);
+        assert_eq!(quill_history_backspace(h, theirs.p), QUILL_OK);
+        assert_ne!(top3(theirs.p), typed);
+        assert_eq!(
+            quill_history_backspace(h, theirs.p),
+            QUILL_ERR_HISTORY_EMPTY
+        );
     }
 }
 

@@ -25,6 +25,12 @@ pub enum ImportError {
     DType { key: String, dtype: String },
     /// A tensor holds NaN or an infinity.
     NonFinite { key: String, index: usize },
+    /// A recurrent layer with some of its tensors but not all: converting it would drop it.
+    IncompleteLayer {
+        layer: usize,
+        missing: Vec<String>,
+        present: Vec<String>,
+    },
     /// Tensors in the file that the converted model would not use.
     Unused { keys: Vec<String>, hint: String },
     /// The vocabulary file is not what the importer reads.
@@ -70,6 +76,18 @@ impl fmt::Display for ImportError {
                 f,
                 "tensor `{key}` holds NaN or infinity at element {index}; the model cannot be \
                  run — check the training run that produced it"
+            ),
+            ImportError::IncompleteLayer {
+                layer,
+                missing,
+                present,
+            } => write!(
+                f,
+                "recurrent layer {layer} is incomplete: the weights have {} but not {}. A layer \
+                 is imported whole or not at all (dropping it would change what the model \
+                 computes); save the full state dict of the trained model",
+                present.join(", "),
+                missing.join(", ")
             ),
             ImportError::Unused { keys, hint } => write!(
                 f,

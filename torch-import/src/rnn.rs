@@ -9,6 +9,9 @@ use crate::state_dict::{StateDict, Tensor};
 
 const FLAG: &str = "--rnn-prefix";
 
+/// A recurrent layer's tensors, as PyTorch names them (suffixed `_l{layer}`).
+const PARTS: [&str; 4] = ["weight_ih", "weight_hh", "bias_ih", "bias_hh"];
+
 /// The recurrent stack.
 pub struct Stack {
     pub cell: CellKind,
@@ -27,9 +30,45 @@ pub fn read_stack(
     relu: bool,
 ) -> Result<Stack, ImportError> {
     let key = |name: &str, l: usize| format!("{prefix}{name}_l{l}");
-    let layers = (0..=MAX_LAYERS)
-        .take_while(|&l| sd.contains(&key("weight_ih", l)))
-        .count();
+    // A layer is there when any of its tensors is: one with some missing is refused by name,
+    // never counted as absent (that would drop it, and every layer above it).
+    let has = |l: usize| PARTS.iter().filter(|n| sd.contains(&key(n, l))).count();
+    let layers = (0..=MAX_LAYERS).take_while(|&l| has(l) > 0).count();
+    for l in 0..layers.min(MAX_LAYERS) {
+        // Biases go together: both absent is `bias=False`, checked below for the whole stack.
+        let needed: Vec<String> = ["weight_ih", "weight_hh"]
+            .iter()
+            .chain(
+                if sd.contains(&key("bias_ih", l)) || sd.contains(&key("bias_hh", l)) {
+                    &["bias_ih", "bias_hh"][..]
+                } else {
+                    &[][..]
+                },
+            )
+            .map(|n| key(n, l))
+            .collect();
+        let (present, missing): (Vec<String>, Vec<String>) =
+            needed.into_iter().partition(|k| sd.contains(k));
+        if !missing.is_empty() {
+            return Err(ImportError::IncompleteLayer {
+                layer: l,
+                missing,
+                present,
+            });
+        }
+    }
+    // A gap (layers 0 and 2, no 1) leaves the upper layers unconnected.
+    if let Some(above) = (layers.saturating_add(1)..=MAX_LAYERS).find(|&l| has(l) > 0) {
+        return Err(ImportError::IncompleteLayer {
+            layer: layers,
+            missing: PARTS.iter().map(|n| key(n, layers)).collect(),
+            present: PARTS
+                .iter()
+                .map(|n| key(n, above))
+                .filter(|k| sd.contains(k))
+                .collect(),
+        });
+    }
     if layers == 0 {
         return Err(ImportError::Missing {
             key: key("weight_ih", 0),

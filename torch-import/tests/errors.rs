@@ -151,7 +151,10 @@ fn biases_and_output_must_fit() {
         .filter(|(k, _)| k != "rnn.bias_hh_l0")
         .collect();
     let e = error(&t, &Options::default());
-    assert!(e.contains("no tensor `rnn.bias_hh_l0`"), "{e}");
+    assert!(
+        e.contains("layer 0 is incomplete") && e.contains("not rnn.bias_hh_l0"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -253,4 +256,35 @@ fn dimensions_beyond_the_format_are_refused_with_its_reason() {
         e.contains("outside Quill's format") && e.contains("embedding size"),
         "{e}"
     );
+}
+
+#[test]
+fn a_layer_with_a_missing_tensor_is_refused_by_name_even_with_allow_unused() {
+    // A 2-layer GRU without `rnn.weight_ih_l1`: once imported as 1 layer with the rest
+    // "unused"; a layer is whole or the import stops, and the flag does not help.
+    let mut t = gru_tensors(2);
+    t.retain(|(k, _)| k != "rnn.weight_ih_l1");
+    for allow_unused in [false, true] {
+        let opts = Options {
+            allow_unused,
+            ..Options::default()
+        };
+        let e = error(&t, &opts);
+        assert!(e.contains("recurrent layer 1 is incomplete"), "{e}");
+        assert!(e.contains("not rnn.weight_ih_l1"), "{e}");
+        assert!(!e.contains("--allow-unused"), "{e}");
+    }
+    // Layer 0's bias_hh alone missing: also incomplete, not `bias=False`.
+    let mut t = gru_tensors(2);
+    t.retain(|(k, _)| k != "rnn.bias_hh_l0");
+    let e = error(&t, &Options::default());
+    assert!(
+        e.contains("layer 0 is incomplete") && e.contains("rnn.bias_hh_l0"),
+        "{e}"
+    );
+    // A gap: layers 0 and 2 but no 1.
+    let mut t = gru_tensors(3);
+    t.retain(|(k, _)| !k.ends_with("_l1"));
+    let e = error(&t, &Options::default());
+    assert!(e.contains("layer 1 is incomplete"), "{e}");
 }

@@ -8,6 +8,7 @@ use burn::optim::{AdamConfig, GradientsParams, Optimizer};
 use format::CellKind;
 
 use crate::batches::Batch;
+use crate::config::{OptimizerKind, ScheduleKind, TrainConfig};
 use crate::evaluate::batch_tensors;
 use crate::model::TrainBackend;
 use crate::model::{LayerState, RnnConfig};
@@ -26,19 +27,69 @@ pub struct Problem {
     pub steps: usize,
 }
 
+impl Problem {
+    /// The run config a training run of this shape would have (Adam, one epoch; embedding and
+    /// vocabulary as measured), so the bench refuses exactly what the trainer refuses.
+    fn config(&self) -> TrainConfig {
+        TrainConfig {
+            corpus: None,
+            model: self.rnn(),
+            min_freq: 1,
+            valid_frac: quill::corpus::DEFAULT_VALID_FRAC,
+            bs: self.bs,
+            bptt: self.bptt,
+            jitter: false,
+            optimizer: OptimizerKind::Adam,
+            lr: 1e-3,
+            schedule: ScheduleKind::Constant,
+            epochs: 1,
+            clip: Some(1.0),
+            seed: 1,
+            checkpoint_every: 1,
+            max_steps: None,
+            lesson: None,
+        }
+    }
+
+    fn rnn(&self) -> RnnConfig {
+        RnnConfig {
+            cell: self.cell,
+            layers: self.layers,
+            embed: EMBED,
+            hidden: self.hidden,
+            vocab: VOCAB,
+            dropout: 0.0,
+            identity_init: false,
+        }
+    }
+
+    /// Refuses what the trainer refuses (sizes of 0, past the format's limits, more than the
+    /// machine's memory with `host`), and a bench of no timed steps.
+    pub fn validate(&self, host: bool) -> Result<(), String> {
+        if self.steps == 0 {
+            return Err("--steps must be at least 1 (the timed optimiser steps)".into());
+        }
+        let cfg = self.config();
+        cfg.validate()?;
+        crate::memory::check_fits(&cfg, host)
+    }
+}
+
+/// Embedding width and vocabulary of the measured model.
+const EMBED: usize = 42;
+const VOCAB: usize = 85;
+
 /// Characters per second (bs × bptt per step) of full training steps: forward, backward,
 /// global-norm clipping, Adam.
-pub fn throughput<B: TrainBackend>(p: &Problem, device: &B::Device) -> f64 {
-    let vocab = 85;
-    let cfg = RnnConfig {
-        cell: p.cell,
-        layers: p.layers,
-        embed: 42,
-        hidden: p.hidden,
-        vocab,
-        dropout: 0.0,
-        identity_init: false,
-    };
+/// Refuses a problem the trainer would refuse (see [`Problem::validate`]).
+pub fn throughput<B: TrainBackend>(
+    p: &Problem,
+    device: &B::Device,
+    host: bool,
+) -> Result<f64, String> {
+    p.validate(host)?;
+    let vocab = VOCAB;
+    let cfg = p.rnn();
     B::seed(device, 1);
     let mut model = cfg.init::<B>(1, device);
     let mut optim = AdamConfig::new().with_epsilon(1e-8).init();
@@ -76,5 +127,5 @@ pub fn throughput<B: TrainBackend>(p: &Problem, device: &B::Device) -> f64 {
         let _ = loss.into_data();
     }
     let secs = timed.map_or(1.0, |t| t.elapsed().as_secs_f64());
-    (p.bs * p.bptt * p.steps) as f64 / secs
+    Ok((p.bs * p.bptt * p.steps) as f64 / secs)
 }

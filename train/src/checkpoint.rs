@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::TrainConfig;
 use crate::model::{CharRnn, LayerState};
+use crate::run_record::RunStamp;
 use crate::train_loop::Position;
 use crate::vocab::Vocab;
 use quill::files;
@@ -21,7 +22,8 @@ use quill::files;
 pub use crate::run_dir::previous_checkpoint as previous;
 
 const MAGIC: &[u8; 8] = b"QUILLCKP";
-const VERSION: u32 = 1;
+/// 2: the run's stamp (identity, corpus fingerprint) before the body. 1 is still read.
+const VERSION: u32 = 2;
 const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
 #[derive(Serialize, Deserialize)]
@@ -33,6 +35,10 @@ pub struct Checkpoint {
     pub optimizer: Vec<u8>,
     /// Per layer: `h`, then `c` for an LSTM, each `[bs, hidden]` row-major.
     pub state: Vec<Vec<f32>>,
+    /// The run this checkpoint belongs to (encoded ahead of the body; `None` in a version 1
+    /// checkpoint, from before runs were stamped).
+    #[serde(skip)]
+    pub stamp: Option<RunStamp>,
 }
 
 type Rec = BinBytesRecorder<FullPrecisionSettings>;
@@ -41,7 +47,9 @@ type Rec = BinBytesRecorder<FullPrecisionSettings>;
 pub type Restored<B, O> = (CharRnn<B>, O, Vec<LayerState<B>>);
 
 impl Checkpoint {
+    #[allow(clippy::too_many_arguments)]
     pub fn capture<B: AutodiffBackend, O: Optimizer<CharRnn<B>, B>>(
+        stamp: RunStamp,
         config: &TrainConfig,
         vocab: &Vocab,
         position: &Position,
@@ -70,6 +78,7 @@ impl Checkpoint {
             model: model_bytes,
             optimizer: optim_bytes,
             state: st,
+            stamp: Some(stamp),
         })
     }
 
@@ -115,8 +124,12 @@ impl Checkpoint {
     /// file is complete and fsynced before either rename, so at every moment `path` (or, for the
     /// instant between the two renames, the previous file) holds a whole checkpoint.
     pub fn save(&self, path: &Path) -> Result<(), String> {
-        let payload =
-            postcard::to_stdvec(self).map_err(|e| format!("cannot encode checkpoint: {e}"))?;
+        let encode = |e: postcard::Error| format!("cannot encode checkpoint: {e}");
+        let stamp = self
+            .stamp
+            .ok_or("a checkpoint is written with its run's stamp")?;
+        let mut payload = postcard::to_stdvec(&stamp).map_err(encode)?;
+        payload.extend(postcard::to_stdvec(self).map_err(encode)?);
         let mut bytes = Vec::with_capacity(payload.len() + 24);
         bytes.extend_from_slice(MAGIC);
         bytes.extend_from_slice(&VERSION.to_le_bytes());
@@ -143,9 +156,9 @@ impl Checkpoint {
             return Err(bad("not a Quill checkpoint or truncated"));
         }
         let version = u32::from_le_bytes(bytes[8..12].try_into().map_err(|_| bad("header"))?);
-        if version != VERSION {
+        if !(1..=VERSION).contains(&version) {
             return Err(format!(
-                "checkpoint {} has version {version}; this trainer reads {VERSION}",
+                "checkpoint {} has version {version}; this trainer reads 1 to {VERSION}",
                 path.display()
             ));
         }
@@ -157,7 +170,18 @@ impl Checkpoint {
         if CRC.checksum(body).to_le_bytes() != crc {
             return Err(bad("checksum mismatch"));
         }
-        postcard::from_bytes(&body[20..]).map_err(|e| bad(&format!("undecodable: {e}")))
+        let undecodable = |e: postcard::Error| bad(&format!("undecodable: {e}"));
+        let (stamp, body) = match version {
+            1 => (None, &body[20..]),
+            _ => {
+                let (stamp, rest) =
+                    postcard::take_from_bytes::<RunStamp>(&body[20..]).map_err(undecodable)?;
+                (Some(stamp), rest)
+            }
+        };
+        let mut ck: Checkpoint = postcard::from_bytes(body).map_err(undecodable)?;
+        ck.stamp = stamp;
+        Ok(ck)
     }
 
     /// The newest good checkpoint of a run: `checkpoint.bin`, or the previous one if the newest

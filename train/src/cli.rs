@@ -202,6 +202,22 @@ impl TrainArgs {
             },
             ScheduleArg::Constant => ScheduleKind::Constant,
         };
+        // Each count is checked under its own flag before it becomes the epochs.
+        if self.epochs.is_none() {
+            if self.cycles == 0 {
+                return Err(match self.schedule {
+                    ScheduleArg::Sgdr => "--cycles must be at least 1".into(),
+                    ScheduleArg::Constant => "--cycles must be at least 1 (with --schedule \
+                                              constant it counts epochs; or give --epochs)"
+                        .into(),
+                });
+            }
+            if self.schedule == ScheduleArg::Sgdr && self.cycle_len == 0 {
+                return Err(
+                    "--cycle-len must be at least 1 (epochs in the first SGDR cycle)".into(),
+                );
+            }
+        }
         let epochs = match (self.epochs, self.schedule) {
             (Some(e), _) => e,
             (None, ScheduleArg::Sgdr) => crate::schedule::Schedule::epochs_for_cycles(
@@ -219,7 +235,12 @@ impl TrainArgs {
             (None, ScheduleArg::Constant) => self.cycles,
         };
         Ok(TrainConfig {
-            corpus: self.corpus.clone(),
+            // Absolute, so the run can be resumed from any directory (a pipe's /dev/fd path
+            // stays as it is: it is absolute already).
+            corpus: self
+                .corpus
+                .as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
             model: RnnConfig {
                 cell: self.model.cell().unwrap_or(CellKind::Gru),
                 layers: self.layers,

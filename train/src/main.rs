@@ -11,6 +11,7 @@ use train::run_dir::RunDir;
 
 fn main() -> ExitCode {
     train::malloc::keep_freed_memory();
+    train::interrupt::install();
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     // The flags given on the command line (not defaulted): `--resume` checks each of them.
@@ -90,7 +91,7 @@ fn train_on<B: train::model::TrainBackend>(
     if cfg.lesson.is_some() {
         let s = run::run_lesson::<B>(cfg, opts, device)?;
         if !opts.quiet {
-            println!(
+            quill::say!(
                 "\nval loss {:.4} nats/char, accuracy {:.2}% (the lesson's window models are not exported; \
                  train --model rnn|gru|lstm for a deployable model)",
                 s.loss,
@@ -106,8 +107,15 @@ fn train_on<B: train::model::TrainBackend>(
 /// given) the first free numbered sibling, so that running the main command twice loses
 /// nothing.
 fn default_dir(cfg: &train::config::TrainConfig, overwrite: bool) -> PathBuf {
+    use train::run_dir::Contents;
+    let free = |d: &PathBuf| {
+        matches!(
+            RunDir(d.clone()).contents(),
+            Contents::Nothing | Contents::Unfinished(_)
+        )
+    };
     let base = run::default_run_dir(cfg);
-    if overwrite || RunDir(base.clone()).run_files().is_empty() {
+    if overwrite || free(&base) {
         return base;
     }
     let name = base
@@ -115,7 +123,7 @@ fn default_dir(cfg: &train::config::TrainConfig, overwrite: bool) -> PathBuf {
         .map_or("run".into(), |n| n.to_string_lossy().into_owned());
     let free = (2..)
         .map(|k| base.with_file_name(format!("{name}-{k}")))
-        .find(|d| RunDir(d.clone()).run_files().is_empty())
+        .find(free)
         .unwrap_or(base.clone());
     eprintln!(
         "note: {} holds an earlier run; this one goes to {} (--resume {0} continues the earlier \
@@ -141,19 +149,23 @@ fn bench(a: BenchArgs) -> Result<(), String> {
     };
     let chars_per_sec = match a.backend {
         BenchBackend::Ndarray => {
-            train::bench::throughput::<train::backend::CpuNdarray>(&p, &Default::default())
+            train::bench::throughput::<train::backend::CpuNdarray>(&p, &Default::default(), true)?
         }
         BenchBackend::Flex => {
-            train::bench::throughput::<train::backend::Cpu>(&p, &Default::default())
+            train::bench::throughput::<train::backend::Cpu>(&p, &Default::default(), true)?
         }
         #[cfg(feature = "cuda")]
-        BenchBackend::Cuda => {
-            train::bench::throughput::<train::backend::Cuda>(&p, &train::backend::cuda_device()?)
-        }
+        BenchBackend::Cuda => train::bench::throughput::<train::backend::Cuda>(
+            &p,
+            &train::backend::cuda_device()?,
+            false,
+        )?,
         #[cfg(feature = "wgpu")]
-        BenchBackend::Wgpu => {
-            train::bench::throughput::<train::backend::Wgpu>(&p, &train::backend::wgpu_device()?)
-        }
+        BenchBackend::Wgpu => train::bench::throughput::<train::backend::Wgpu>(
+            &p,
+            &train::backend::wgpu_device()?,
+            false,
+        )?,
         #[allow(unreachable_patterns)]
         other => {
             let name = format!("{other:?}").to_lowercase();
@@ -163,7 +175,7 @@ fn bench(a: BenchArgs) -> Result<(), String> {
             ));
         }
     };
-    println!(
+    quill::say!(
         "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}",
         p.cell.name(),
         p.layers,

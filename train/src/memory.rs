@@ -66,7 +66,8 @@ pub fn check_fits(cfg: &TrainConfig, host: bool) -> Result<(), String> {
     if !host {
         return Ok(());
     }
-    let (Some(need), Some(available)) = (training_bytes(cfg), available_memory()) else {
+    let (Some(need), Some(available)) = (training_bytes(cfg), quill::corpus::available_memory())
+    else {
         return Ok(());
     };
     if need > available {
@@ -81,21 +82,6 @@ pub fn check_fits(cfg: &TrainConfig, host: bool) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// `MemAvailable` from `/proc/meminfo` (Linux); `None` elsewhere, where the check is skipped.
-/// `QUILL_MEM_AVAILABLE_MB` overrides it (the tests use a small machine).
-pub fn available_memory() -> Option<u64> {
-    if let Some(mb) = std::env::var("QUILL_MEM_AVAILABLE_MB")
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-    {
-        return Some(mb << 20);
-    }
-    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    kb.checked_mul(1024)
 }
 
 #[cfg(test)]

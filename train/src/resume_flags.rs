@@ -32,12 +32,14 @@ pub fn check(
             dir.display()
         )
     })?;
-    let saved: TrainConfig = serde_json::from_str(&saved).map_err(|e| {
-        format!(
-            "cannot resume: {} is not a valid run config ({e})",
-            saved_path.display()
-        )
-    })?;
+    let saved: TrainConfig = crate::run_record::RunRecord::parse(&saved)
+        .ok_or_else(|| {
+            format!(
+                "cannot resume: {} is not a run config written by the trainer",
+                saved_path.display()
+            )
+        })?
+        .config;
     let mut control = RunControl {
         epochs: args.epochs,
         max_steps: args.max_steps,
@@ -54,6 +56,16 @@ pub fn check(
                 control.epochs = Some(epochs_for(&saved, args.cycles)?);
             }
             "cycles" => {}
+            // The same file however it is named (relative, absolute, through a link).
+            "corpus" => {
+                if !same_corpus(args.corpus.as_deref(), saved.corpus.as_deref()) {
+                    diffs.push(format!(
+                        "--corpus: run has {}, flag says {}",
+                        corpus_name(saved.corpus.as_deref()),
+                        corpus_name(args.corpus.as_deref())
+                    ));
+                }
+            }
             "run_dir" => {
                 if args.run_dir.as_deref() != Some(dir) {
                     diffs.push(format!(
@@ -108,10 +120,6 @@ fn values(id: &str, a: &TrainArgs, s: &TrainConfig) -> Option<(String, String)> 
         ScheduleKind::Constant => "a constant schedule".into(),
     };
     Some(match id {
-        "corpus" => (
-            corpus_name(a.corpus.as_deref()),
-            corpus_name(s.corpus.as_deref()),
-        ),
         "model" => {
             let saved = match s.lesson {
                 Some(l) => l.name().to_string(),
@@ -175,6 +183,18 @@ fn values(id: &str, a: &TrainArgs, s: &TrainConfig) -> Option<(String, String)> 
         "cycle_mult" => (show(&a.cycle_mult), sgdr(|_, mult| mult)),
         _ => return None,
     })
+}
+
+/// Whether two `--corpus` values name the same file (or both the built-in corpus).
+fn same_corpus(given: Option<&Path>, saved: Option<&Path>) -> bool {
+    match (given, saved) {
+        (None, None) => true,
+        (Some(g), Some(s)) => {
+            let canonical = |p: &Path| std::fs::canonicalize(p).ok();
+            g == s || canonical(g).is_some_and(|c| Some(c) == canonical(s))
+        }
+        _ => false,
+    }
 }
 
 fn corpus_name(p: Option<&Path>) -> String {

@@ -2,8 +2,6 @@
 //! Ctrl-C, then export, runtime-measured scores, samples and the loss plot.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, Optimizer, SgdConfig};
@@ -17,6 +15,7 @@ use crate::export;
 use crate::model::TrainBackend;
 use crate::model::{CharRnn, LayerState};
 use crate::run_dir::{RunDir, RunLock};
+use crate::run_record::{RunRecord, RunStamp};
 use crate::train_loop::{self, Position, StepHook};
 use crate::vocab::Vocab;
 use crate::{plot, report};
@@ -64,6 +63,7 @@ pub struct Summary {
 /// A run ready to train: its final config, data, directory and (on resume) checkpoint.
 struct Prepared {
     cfg: TrainConfig,
+    stamp: RunStamp,
     data: Data,
     run: RunDir,
     checkpoint: Option<Checkpoint>,
@@ -76,6 +76,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     if !opts.resume {
         // Bad flags are refused before the directory is created or locked.
         cfg.validate()?;
+        run.check_location()?;
     }
     // Nothing in the directory is read or written without its lock.
     let lock = run.lock()?;
@@ -83,10 +84,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
         run.start_fresh(false)?;
     }
     let (cfg, checkpoint) = if opts.resume {
-        let (ck, warning) = Checkpoint::read_latest(&run.checkpoint())?;
-        if let Some(w) = warning {
-            eprintln!("warning: {w}");
-        }
+        let ck = read_resumable(&run)?;
         let mut cfg = ck.config.clone();
         cfg.max_steps = opts.max_steps.or(cfg.max_steps);
         cfg.epochs = opts.epochs.unwrap_or(cfg.epochs);
@@ -100,6 +98,15 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     let mut cfg = cfg;
     cfg.model.vocab = data.vocab.len();
     crate::memory::check_fits(&cfg, opts.check_host_memory)?;
+    let now = RunStamp::new(data.corpus_stamp);
+    let stamp = match checkpoint.as_ref().and_then(|ck| ck.stamp) {
+        Some(then) => {
+            now.check_corpus(&then, &run.0)?;
+            then
+        }
+        // A new run, or one from before stamps: it is stamped from now on.
+        None => now,
+    };
     if let Some(ck) = &checkpoint
         && ck.vocab != data.vocab
     {
@@ -116,11 +123,12 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
         crate::report::keep_epochs(&run.metrics(), ck.position.epoch)
             .map_err(|e| format!("cannot write {}: {e}", run.metrics().display()))?;
     }
-    let json = serde_json::to_string_pretty(&cfg).map_err(|e| e.to_string())?;
+    let record = RunRecord::new(&cfg, &stamp);
+    let json = serde_json::to_string_pretty(&record).map_err(|e| e.to_string())?;
     write_atomic(&run.config(), json.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", run.config().display()))?;
     if !opts.quiet && cfg.lesson.is_none() {
-        println!(
+        quill::say!(
             "{} {}x{} (emb {}, vocab {}) on {}: {} training chars in {} streams, bptt {}, {} epochs → {}",
             cfg.model.cell.name(),
             cfg.model.layers,
@@ -137,6 +145,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     }
     Ok(Prepared {
         cfg,
+        stamp,
         data,
         run,
         checkpoint,
@@ -156,6 +165,7 @@ pub fn run<B: TrainBackend>(
     }
     let Prepared {
         cfg,
+        stamp,
         data,
         run,
         checkpoint,
@@ -167,14 +177,18 @@ pub fn run<B: TrainBackend>(
         OptimizerKind::Adam => {
             // PyTorch's epsilon (burn's default is 1e-5).
             let optim = AdamConfig::new().with_epsilon(1e-8).init();
-            train_with(&cfg, &data, &run, opts, device, model, optim, checkpoint)?
+            train_with(
+                &cfg, stamp, &data, &run, opts, device, model, optim, checkpoint,
+            )?
         }
         OptimizerKind::Sgd { momentum } => {
             let m = MomentumConfig::new()
                 .with_momentum(momentum)
                 .with_dampening(0.0);
             let optim = SgdConfig::new().with_momentum(Some(m)).init();
-            train_with(&cfg, &data, &run, opts, device, model, optim, checkpoint)?
+            train_with(
+                &cfg, stamp, &data, &run, opts, device, model, optim, checkpoint,
+            )?
         }
     };
     plot::loss_curve(&report::read_csv(&run.metrics()), &run.plot())?;
@@ -184,6 +198,7 @@ pub fn run<B: TrainBackend>(
 #[allow(clippy::too_many_arguments)]
 fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
     cfg: &TrainConfig,
+    stamp: RunStamp,
     data: &Data,
     run: &RunDir,
     opts: &RunOptions,
@@ -196,7 +211,7 @@ fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
         Some(ck) => {
             let (m, o, s) = ck.restore(model, optim, device)?;
             if !opts.quiet {
-                println!(
+                quill::say!(
                     "resuming at epoch {}, step {}",
                     ck.position.epoch + 1,
                     ck.position.step
@@ -209,16 +224,12 @@ fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
             (model, optim, Position::start(cfg.seed), s)
         }
     };
-    let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = interrupted.clone();
-    // A second handler cannot be installed (tests run several trainings in one process); then
-    // Ctrl-C simply ends the process and the last checkpoint stands.
-    let _ = ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst));
+    crate::interrupt::set_training(true);
     let mut hook = CheckpointHook {
         cfg,
+        stamp,
         vocab: &data.vocab,
         run,
-        interrupted,
         last_saved: at.step,
         cycle: 0,
     };
@@ -230,9 +241,9 @@ fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
 
 struct CheckpointHook<'a> {
     cfg: &'a TrainConfig,
+    stamp: RunStamp,
     vocab: &'a Vocab,
     run: &'a RunDir,
-    interrupted: Arc<AtomicBool>,
     last_saved: usize,
     cycle: usize,
 }
@@ -246,12 +257,12 @@ impl<B: TrainBackend, O: Optimizer<CharRnn<B>, B>> StepHook<B, O> for Checkpoint
         state: &[LayerState<B>],
         cycle_end: bool,
     ) -> Result<(), String> {
-        let interrupted = self.interrupted.load(Ordering::SeqCst);
+        let interrupted = crate::interrupt::requested();
         let epoch_end = at.pos == 0;
         let due = at.step >= self.last_saved + self.cfg.checkpoint_every;
         let last = at.epoch >= self.cfg.epochs || self.cfg.max_steps.is_some_and(|m| at.step >= m);
         if due || epoch_end || cycle_end || interrupted || last {
-            Checkpoint::capture(self.cfg, self.vocab, at, model, optim, state)?
+            Checkpoint::capture(self.stamp, self.cfg, self.vocab, at, model, optim, state)?
                 .save(&self.run.checkpoint())?;
             self.last_saved = at.step;
         }
@@ -318,6 +329,45 @@ fn metadata(cfg: &TrainConfig, val_loss: Option<f32>) -> OwnedMetadata {
     }
 }
 
+/// The checkpoint `--resume` continues from, refused when it belongs to another run (a
+/// checkpoint copied in from elsewhere) or when there is none because the run stopped before
+/// its first one.
+fn read_resumable(run: &RunDir) -> Result<Checkpoint, String> {
+    let path = run.checkpoint();
+    if !path.exists() && !crate::run_dir::previous_checkpoint(&path).exists() {
+        return Err(match run.contents() {
+            crate::run_dir::Contents::Unfinished(_) => format!(
+                "the run in {0} stopped before its first checkpoint, so there is nothing to \
+                 resume; start it again with the same command without --resume (its files are \
+                 replaced), or with --run-dir elsewhere",
+                run.0.display()
+            ),
+            _ => format!(
+                "cannot resume {}: it holds no checkpoint.bin (is it a run directory?)",
+                run.0.display()
+            ),
+        });
+    }
+    let (ck, warning) = Checkpoint::read_latest(&path)?;
+    if let Some(w) = warning {
+        eprintln!("warning: {w}");
+    }
+    let owner = run.record().and_then(|r| r.stamp());
+    if let (Some(ours), Some(theirs)) = (owner, ck.stamp)
+        && ours.run_id != theirs.run_id
+    {
+        return Err(format!(
+            "{} belongs to another run (run {:016x}; this directory's config.json is run \
+             {:016x}): a checkpoint copied from elsewhere is not resumed; resume the run it \
+             came from in its own directory",
+            path.display(),
+            theirs.run_id,
+            ours.run_id
+        ));
+    }
+    Ok(ck)
+}
+
 fn prepare_dir(run: &RunDir) -> Result<(), String> {
     let probe = run.0.join(".write-test");
     std::fs::write(&probe, b"")
@@ -350,7 +400,7 @@ fn finish<B: TrainBackend>(
     write_atomic(&mp, &f32_bytes).map_err(|e| format!("cannot write {}: {e}", mp.display()))?;
     write_atomic(&ip, &int8_bytes).map_err(|e| format!("cannot write {}: {e}", ip.display()))?;
     if !opts.quiet {
-        println!(
+        quill::say!(
             "\nexported (scored through the runtime on the {} validation chars):",
             data.valid_text.chars().count()
         );
@@ -358,7 +408,7 @@ fn finish<B: TrainBackend>(
             (&mp, f32_bytes.len(), f32_scores),
             (&ip, int8_bytes.len(), int8_scores),
         ] {
-            println!(
+            quill::say!(
                 "  {}  {:>9} bytes  val loss {:.4} nats/char ({:.3} bits/char), next-char accuracy {:.2}%",
                 path.display(),
                 bytes,
@@ -367,7 +417,7 @@ fn finish<B: TrainBackend>(
                 s.accuracy * 100.0
             );
         }
-        println!(
+        quill::say!(
             "  int8 cost: {:+.4} nats/char, {:+.2} accuracy points",
             int8_scores.loss - f32_scores.loss,
             (int8_scores.accuracy - f32_scores.accuracy) * 100.0
@@ -401,14 +451,14 @@ fn show_samples(cfg: &TrainConfig, data: &Data, bytes: &[u8]) -> Result<(), Stri
             .map(|&i| v[i..(i + 24).min(v.len())].iter().collect())
             .collect()
     };
-    println!("\nnext-char suggestions and greedy continuations (through the runtime):");
+    quill::say!("\nnext-char suggestions and greedy continuations (through the runtime):");
     for p in &prompts {
         let top: Vec<String> = sample::top_k(bytes, p, 3)?
             .iter()
             .map(|(c, pr)| format!("'{}' {:.1}%", sample::show_char(*c), pr * 100.0))
             .collect();
         let cont = sample::generate(bytes, p, 60, 0.0, cfg.seed)?;
-        println!(
+        quill::say!(
             "  {p:?} → {}\n      {p}{}",
             top.join("  "),
             cont.replace('\n', "⏎")

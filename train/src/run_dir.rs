@@ -5,6 +5,8 @@ use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
+use crate::run_record::RunRecord;
+
 /// The checkpoint a new one replaces, kept beside it: a damaged newest checkpoint falls back
 /// to it.
 pub fn previous_checkpoint(path: &Path) -> PathBuf {
@@ -70,13 +72,95 @@ impl RunDir {
         found
     }
 
-    /// Makes the directory ready for a new run: refuses when it holds an earlier run, unless
-    /// `overwrite`, which removes exactly that run's files (nothing else in the directory).
-    pub fn start_fresh(&self, overwrite: bool) -> Result<(), String> {
-        let old = self.run_files();
-        if old.is_empty() {
-            return Ok(());
+    /// The run `config.json` describes, if it is one this trainer wrote (see
+    /// [`RunRecord::parse`]).
+    pub fn record(&self) -> Option<RunRecord> {
+        let json = std::fs::read_to_string(self.config()).ok()?;
+        RunRecord::parse(&json)
+    }
+
+    /// What the directory holds, for a run about to start in it.
+    pub fn contents(&self) -> Contents {
+        let Ok(entries) = std::fs::read_dir(&self.0) else {
+            return Contents::Nothing;
+        };
+        let files = self.run_files();
+        if self.record().is_some() {
+            // A run that never saved a checkpoint or a model (it stopped on a bad first step,
+            // a NaN, Ctrl-C while reading its corpus) has nothing to continue or to keep.
+            let kept = [
+                self.checkpoint(),
+                previous_checkpoint(&self.checkpoint()),
+                self.model(false),
+                self.model(true),
+            ];
+            return if kept.iter().any(|p| p.exists()) {
+                Contents::Run(files)
+            } else {
+                Contents::Unfinished(files)
+            };
         }
+        let own = |name: &str| name == "run.lock" || name == ".write-test";
+        let others = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| !own(&e.file_name().to_string_lossy()))
+            .count();
+        if others == 0 {
+            Contents::Nothing
+        } else {
+            Contents::Foreign(others)
+        }
+    }
+
+    /// Refuses a directory no run should be trained into: the file system's root or the home
+    /// directory (a run's files would mix with everything there; `--overwrite` would remove
+    /// some of them).
+    pub fn check_location(&self) -> Result<(), String> {
+        let abs = std::path::absolute(&self.0).unwrap_or_else(|_| self.0.clone());
+        let canonical = std::fs::canonicalize(&abs).unwrap_or(abs);
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .and_then(|h| std::fs::canonicalize(h).ok());
+        let what = if canonical.parent().is_none() {
+            "the root of the file system"
+        } else if home.as_deref() == Some(canonical.as_path()) {
+            "your home directory"
+        } else {
+            return Ok(());
+        };
+        Err(format!(
+            "--run-dir {} is {what}; a run keeps its files in a directory of its own: pass \
+             e.g. --run-dir {}",
+            self.0.display(),
+            canonical.join("runs/my-run").display()
+        ))
+    }
+
+    /// Makes the directory ready for a new run. An earlier run is refused unless `overwrite`,
+    /// which removes exactly that run's files (nothing else in the directory); a run that
+    /// stopped before its first checkpoint is removed with a note; a directory holding files
+    /// of no run is always refused (nothing there is the trainer's to replace).
+    pub fn start_fresh(&self, overwrite: bool) -> Result<(), String> {
+        let old = match self.contents() {
+            Contents::Nothing => return Ok(()),
+            Contents::Foreign(n) => {
+                return Err(format!(
+                    "{} is not empty ({n} entr{}) and holds no Quill run (no config.json written \
+                     by the trainer); train into an empty or new --run-dir",
+                    self.0.display(),
+                    if n == 1 { "y" } else { "ies" }
+                ));
+            }
+            Contents::Unfinished(files) => {
+                eprintln!(
+                    "note: {} holds a run that stopped before its first checkpoint (nothing to \
+                     continue); starting over",
+                    self.0.display()
+                );
+                return remove(&files);
+            }
+            Contents::Run(files) => files,
+        };
         if !overwrite {
             let names: Vec<String> = old
                 .iter()
@@ -89,10 +173,7 @@ impl RunDir {
                 names.join(", ")
             ));
         }
-        for p in old {
-            std::fs::remove_file(&p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
-        }
-        Ok(())
+        remove(&old)
     }
 
     /// Takes the directory's lock (creating the directory) for as long as the returned value
@@ -141,6 +222,7 @@ impl RunDir {
             file.set_len(0).map_err(cannot)?;
             file.rewind().map_err(cannot)?;
             file.write_all(me.as_bytes()).map_err(cannot)?;
+            crate::interrupt::set_lock_file(Some(path.clone()));
             return Ok(RunLock {
                 file,
                 path,
@@ -152,6 +234,26 @@ impl RunDir {
             path.display()
         ))
     }
+}
+
+/// What a run directory holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Contents {
+    /// Nothing (or it does not exist): free for a new run.
+    Nothing,
+    /// A run with a checkpoint or a model: its files.
+    Run(Vec<PathBuf>),
+    /// A run that stopped before its first checkpoint: its files.
+    Unfinished(Vec<PathBuf>),
+    /// Entries of no run (not counting the trainer's lock).
+    Foreign(usize),
+}
+
+fn remove(files: &[PathBuf]) -> Result<(), String> {
+    for p in files {
+        std::fs::remove_file(p).map_err(|e| format!("cannot remove {}: {e}", p.display()))?;
+    }
+    Ok(())
 }
 
 /// The held lock of a run directory; dropping it removes the lock file and releases the lock.
@@ -166,6 +268,8 @@ pub struct RunLock {
 
 impl Drop for RunLock {
     fn drop(&mut self) {
+        crate::interrupt::set_lock_file(None);
+        crate::interrupt::set_training(false);
         // Removed while still locked, so a waiter that opened it sees it is gone and retries.
         let _ = std::fs::remove_file(&self.path);
         let _ = self.file.unlock();
