@@ -3,7 +3,7 @@
 //! counts come from outside (a QEMU plugin), as differences between runs of this routine with
 //! different arguments, so start-up and printing cancel out.
 
-use runtime::{Kernel, Model, Predictor};
+use runtime::{InputSide, Kernel, Model, Predictor};
 
 use crate::memory::PREDICTOR_LEN;
 
@@ -68,11 +68,11 @@ pub unsafe fn run(
     let model = Model::from_bytes(bytes)?;
     let mut p = match choice {
         Choice::Default => Predictor::new(&model, buffer)?,
-        Choice::Portable => Predictor::with_kernel(&model, buffer, Kernel::Portable)?,
+        Choice::Portable => Predictor::with_options(&model, buffer, Kernel::Portable, InputSide::PerStep)?,
         // SAFETY: asked for by the measuring script, which runs on a CPU with the extension.
         #[cfg(target_arch = "aarch64")]
         Choice::DotProd => {
-            Predictor::with_kernel(&model, buffer, unsafe { Kernel::neon_dotprod() })?
+            Predictor::with_options(&model, buffer, unsafe { Kernel::neon_dotprod() }, InputSide::PerStep)?
         }
         #[cfg(not(target_arch = "aarch64"))]
         Choice::DotProd => Predictor::new(&model, buffer)?,

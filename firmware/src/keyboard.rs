@@ -59,7 +59,7 @@ pub fn run(
 ) -> Result<(), Failure> {
     let model = load(bytes)?;
     let mut p = match kernel {
-        Some(k) => Predictor::with_kernel(&model, mem.predictor, k)?,
+        Some(k) => Predictor::with_options(&model, mem.predictor, k, InputSide::PerStep)?,
         None => Predictor::new(&model, mem.predictor)?,
     };
     let tested = match p.self_test() {

@@ -15,7 +15,10 @@
 
 use std::collections::VecDeque;
 
-use runtime::{Completion, Model, Predictor, complete_words, completion_buffer_len, is_word_char};
+use runtime::{
+    Completion, InputSide, Kernel, Model, Predictor, complete_words, completion_buffer_len,
+    is_word_char,
+};
 use serde::Serialize;
 
 use crate::scoring::Tally;
@@ -56,7 +59,8 @@ pub fn evaluate(
         Predictor::buffer_len_for(&m, runtime::InputSide::Table)
             .map_err(|e| e.to_string())?
     ];
-    let mut p = Predictor::with_table(&m, &mut buf).map_err(|e| e.to_string())?;
+    let mut p = Predictor::with_options(&m, &mut buf, Kernel::detect(), InputSide::Table)
+        .map_err(|e| e.to_string())?;
     let mut scratch = vec![0f32; completion_buffer_len(&p, BEAM).map_err(|e| e.to_string())?];
     let mut probs = vec![0f32; m.arch().vocab()];
     let mut text = text.fuse();

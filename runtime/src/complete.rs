@@ -2,7 +2,7 @@
 //! word boundary, in caller memory, deterministic.
 
 use crate::math::exp;
-use crate::{Error, Predictor};
+use crate::{Error, Predictor, scores};
 
 /// One suggested completion: the characters that follow what was typed, up to (not including)
 /// the word boundary, and the model's probability of exactly that continuation followed by a
@@ -82,7 +82,7 @@ pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
 ) -> Result<usize, Error> {
     let width = width.min(CAP);
     if let Some(b) = bias {
-        p.check_bias(b)?;
+        scores::check_bias(p.logits().len(), b)?;
     }
     let snap = p.snapshot_len();
     let needed = completion_buffer_len(p, width)?;
@@ -108,14 +108,14 @@ pub(crate) fn complete_words_up_to<const CAP: usize, const L: usize>(
             let mut steps: heapless::Vec<Step, CAP> = heapless::Vec::new();
             for (bi, beam) in beams.iter().enumerate() {
                 p.restore_own(slot(cur, snap, bi)?)?;
-                let (max, sum) = p.softmax_stats_with(bias);
+                let (max, sum) = scores::softmax_stats(p.logits(), bias);
                 let vocab = p.model().vocab();
                 let mut p_end = 0f64;
                 for t in 1..p.logits().len() {
                     let Some(c) = u32::try_from(t).ok().and_then(|t| vocab.char_at(t)) else {
                         continue;
                     };
-                    let pr = f64::from(exp(p.score(t, bias) - max) / sum);
+                    let pr = f64::from(exp(scores::score(p.logits(), bias, t) - max) / sum);
                     if pr.is_nan() || pr <= 0.0 {
                         continue;
                     }

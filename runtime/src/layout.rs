@@ -26,7 +26,7 @@ pub enum InputSide {
     #[default]
     PerStep,
     /// Look it up in a `vocab × gates × hidden` table (GRU-256, 85 chars: 261 KB more): the
-    /// fastest. [`Predictor::with_table`](crate::Predictor::with_table) uses it.
+    /// fastest. [`Predictor::with_options`](crate::Predictor::with_options) takes it.
     Table,
 }
 

@@ -65,6 +65,9 @@ mod layout;
 pub mod math;
 mod predictor;
 mod rng;
+mod scores;
+mod search;
+mod session;
 mod utf8;
 
 #[cfg(feature = "capi")]
@@ -79,6 +82,10 @@ pub use kernels::{Kernel, Mismatch};
 pub use layout::{InputSide, Layout, Target, buffer_len};
 pub use predictor::Predictor;
 pub use rng::SmallRng;
+pub use search::{SearchLimits, SearchOutcome, WordCache};
+pub use session::{
+    Key, KeyCost, MAX_SUFFIX, MAX_WORDS, NEXT_CHARS, Panel, Session, SessionConfig, Word,
+};
 pub use utf8::Utf8Decoder;
 
 /// A validated model (re-exported from the `format` crate).

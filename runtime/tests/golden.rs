@@ -3,7 +3,7 @@
 use format::CellKind;
 use quill_tests::reference::Reference;
 use quill_tests::{random_model, random_tokens};
-use runtime::{Kernel, Model, Predictor};
+use runtime::{InputSide, Kernel, Model, Predictor};
 
 const CELLS: [CellKind; 4] = [
     CellKind::RnnTanh,
@@ -18,7 +18,7 @@ fn max_error(owned: &format::OwnedModel, kernel: Kernel, seed: u64) -> f64 {
     let bytes = owned.to_bytes().unwrap();
     let model = Model::from_bytes(&bytes).unwrap();
     let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
-    let mut p = Predictor::with_kernel(&model, &mut buf, kernel).unwrap();
+    let mut p = Predictor::with_options(&model, &mut buf, kernel, InputSide::PerStep).unwrap();
     let mut r = Reference::new(owned);
     let mut worst = 0f64;
     for t in random_tokens(STEPS, owned.arch.vocab, seed) {
@@ -163,8 +163,10 @@ fn simd_and_portable_kernels_agree() {
             let model = Model::from_bytes(&bytes).unwrap();
             let n = Predictor::buffer_len(&model).unwrap();
             let (mut b1, mut b2) = (vec![0f32; n], vec![0f32; n]);
-            let mut a = Predictor::with_kernel(&model, &mut b1, Kernel::Portable).unwrap();
-            let mut b = Predictor::with_kernel(&model, &mut b2, simd).unwrap();
+            let mut a =
+                Predictor::with_options(&model, &mut b1, Kernel::Portable, InputSide::PerStep)
+                    .unwrap();
+            let mut b = Predictor::with_options(&model, &mut b2, simd, InputSide::PerStep).unwrap();
             for t in random_tokens(STEPS, 85, 4) {
                 a.feed_token(t).unwrap();
                 b.feed_token(t).unwrap();

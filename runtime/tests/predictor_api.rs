@@ -308,7 +308,7 @@ fn input_table_is_bit_identical_to_per_step() {
             assert_eq!(folded - plain, 41 * cell.gates() * 37);
             let mut short = vec![0f32; folded - 1];
             assert!(matches!(
-                Predictor::with_table(&model, &mut short),
+                Predictor::with_options(&model, &mut short, Kernel::detect(), InputSide::Table),
                 Err(Error::BufferTooSmall { needed, .. }) if needed == folded
             ));
             for &kernel in &kernels {

@@ -7,7 +7,7 @@ use std::process::Command;
 
 use format::CellKind;
 use quill_tests::random_model;
-use runtime::{Model, Predictor};
+use runtime::{InputSide, Kernel, Model, Predictor};
 
 const PROMPT: &str = "hello wor";
 
@@ -247,7 +247,8 @@ fn rust_keyboard(bytes: &[u8], keys: &str) -> String {
     use runtime::{Completion, History, complete_words, completion_buffer_len};
     let model = Model::from_bytes(bytes).unwrap();
     let mut buf = vec![0f32; Predictor::buffer_len_for(&model, runtime::InputSide::Table).unwrap()];
-    let mut p = Predictor::with_table(&model, &mut buf).unwrap();
+    let mut p =
+        Predictor::with_options(&model, &mut buf, Kernel::detect(), InputSide::Table).unwrap();
     let mut ring = vec![0f32; History::buffer_len(&p, 16).unwrap()];
     let mut h = History::new(&p, &mut ring).unwrap();
     let mut scratch = vec![0f32; completion_buffer_len(&p, 4).unwrap()];

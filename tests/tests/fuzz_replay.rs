@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use runtime::{Kernel, Model, Predictor};
+use runtime::{InputSide, Kernel, Model, Predictor};
 
 fn files(dir: &str) -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +32,8 @@ fn the_model_seeds_are_current_exported_models() {
         // The exporter recorded with this CPU's fastest kernel; a device without it (the
         // portable kernel: an MCU, a phone) must pass the same self-test.
         for kernel in [Kernel::detect(), Kernel::Portable] {
-            let mut pred = Predictor::with_kernel(&model, &mut buf, kernel).unwrap();
+            let mut pred =
+                Predictor::with_options(&model, &mut buf, kernel, InputSide::PerStep).unwrap();
             pred.self_test()
                 .unwrap_or_else(|e| panic!("{} on {}: {e}", p.display(), kernel.name()));
         }

@@ -1,0 +1,666 @@
+//! Word completion by exact best-first search, over a cache of the prefixes it stepped that
+//! lives across key presses.
+//!
+//! The beam search (`complete.rs`) steps the model about `beam × length` times on every key.
+//! This search instead expands prefixes in order of probability, most probable first, and stops
+//! as soon as no unexpanded prefix can beat the `k`-th best finished word or the probability
+//! floor (a prefix's probability only falls as it grows, and a word's probability is its
+//! prefix's times the chance that the word ends there). What it returns is therefore the exact
+//! top `k` completions of at most `max_len` characters — at least as probable as the beam's.
+//!
+//! Each expanded prefix keeps its model state in a [`WordCache`] (caller memory, a fixed number
+//! of nodes). When the person types the character a cached prefix starts with, that prefix
+//! becomes the new root and everything expanded under it is reused: the next search steps only
+//! the new frontier, and typing the character itself costs a copy instead of a step.
+//!
+//! Results are a function of the root state only: the order of expansion and every tie are
+//! decided by probabilities, tokens and expansion order, never by where a node sits in the
+//! cache, so a search over a warm cache returns bit for bit what a cold one returns.
+
+use bytemuck::{Pod, Zeroable};
+
+use crate::complete::{Completion, is_word_char};
+use crate::math::exp;
+use crate::{Error, Predictor, scores};
+
+/// No node (a root's parent; an exhausted child list).
+const NONE: u32 = u32::MAX;
+
+/// One cached prefix: its place in the trie, its state (in the cache's state rows) and the
+/// search-time facts of the last search that reached it.
+#[derive(Clone, Copy, Pod, Zeroable)]
+#[repr(C)]
+struct Node {
+    /// 1 when the slot holds a prefix (its state row is valid), 0 when free.
+    live: u32,
+    /// The prefix this one extends by `token` ([`NONE`] for a root).
+    parent: u32,
+    token: u32,
+    /// The search (generation) that last reached this node; the fields below are valid only
+    /// when it is the current one. Also the least-recently-used order for eviction.
+    seen: u32,
+    /// Characters below the search's root.
+    depth: u32,
+    /// Expansion order in that search (the root is 0): the tie-break between equal
+    /// probabilities, independent of where the node sits in the cache.
+    order: u32,
+    /// P(this prefix | root).
+    prob: f32,
+    /// Softmax statistics of the node's (biased) logits: max and sum of `exp(score − max)`.
+    max: f32,
+    sum: f32,
+    /// The next child to offer (the best word character not yet offered) and its score, or
+    /// `NONE` when every child was offered.
+    next_token: u32,
+    next_score: f32,
+    /// That child's probability given the root: `prob × softmax(next_score)` (0 when none).
+    next_prob: f32,
+}
+
+/// `f32`s of one node's bookkeeping.
+const NODE_F32: usize = core::mem::size_of::<Node>() / 4;
+const _: () =
+    assert!(core::mem::size_of::<Node>().is_multiple_of(4) && core::mem::align_of::<Node>() == 4);
+
+/// Cached prefixes with their model states, in caller memory; see the module docs. The node
+/// the cache calls its root holds the predictor's current state; a search starts there.
+pub struct WordCache<'b> {
+    nodes: &'b mut [Node],
+    states: &'b mut [f32],
+    /// One bit per token: set for the tokens whose character continues a word.
+    word_tokens: &'b mut [u32],
+    /// `f32` per state row (the predictor's snapshot length).
+    snap: usize,
+    root: u32,
+    generation: u32,
+}
+
+/// How much a search may do and show.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SearchLimits {
+    /// Longest completion, in characters.
+    pub max_len: usize,
+    /// A completion below this probability is not shown (and no prefix below it expanded).
+    pub floor: f32,
+    /// Model steps the search may take (`None`: as many as exactness needs). When it runs
+    /// out, the best completions found so far are returned as not exact.
+    pub max_steps: Option<u32>,
+}
+
+/// What a search did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SearchOutcome {
+    /// Completions written.
+    pub found: usize,
+    /// Model steps taken (prefixes not found in the cache).
+    pub steps: u32,
+    /// Prefixes expanded (stepped or found in the cache).
+    pub expanded: u32,
+    /// True when the completions are the exact top ones; false when the step budget or the
+    /// cache's capacity stopped the search first.
+    pub exact: bool,
+}
+
+impl<'b> WordCache<'b> {
+    /// `f32`s a cache of `nodes` prefixes needs for states of `snapshot_len` `f32` and a
+    /// vocabulary of `vocab` tokens (usable in a `const` to size a static buffer); `None` on
+    /// overflow.
+    pub const fn buffer_len(snapshot_len: usize, vocab: usize, nodes: usize) -> Option<usize> {
+        let Some(row) = snapshot_len.checked_add(NODE_F32) else {
+            return None;
+        };
+        let Some(rows) = row.checked_mul(nodes) else {
+            return None;
+        };
+        rows.checked_add(vocab.div_ceil(32))
+    }
+
+    /// A cache in `buffer` holding as many prefixes as fit for predictor `p` (at least two: a
+    /// root and one prefix).
+    pub fn new(p: &Predictor<'_, '_>, buffer: &'b mut [f32]) -> Result<Self, Error> {
+        let snap = p.snapshot_len();
+        let vocab = p.logits().len();
+        let mask_len = vocab.div_ceil(32);
+        let row = snap.checked_add(NODE_F32).ok_or(Error::ModelTooLarge)?;
+        let capacity = buffer
+            .len()
+            .saturating_sub(mask_len)
+            .checked_div(row)
+            .unwrap_or(0);
+        if capacity < 2 {
+            return Err(Error::BufferTooSmall {
+                needed: row.saturating_mul(2).saturating_add(mask_len),
+                provided: buffer.len(),
+            });
+        }
+        let (word_tokens, rest) = buffer.split_at_mut(mask_len);
+        let word_tokens: &mut [u32] = bytemuck::cast_slice_mut(word_tokens);
+        word_tokens.fill(0);
+        let v = p.model().vocab();
+        for t in 1..vocab {
+            let word = u32::try_from(t)
+                .ok()
+                .and_then(|t| v.char_at(t))
+                .is_some_and(is_word_char);
+            if word && let Some(w) = word_tokens.get_mut(t / 32) {
+                *w |= 1u32.wrapping_shl(t as u32);
+            }
+        }
+        let (nodes, states) = rest.split_at_mut(capacity.saturating_mul(NODE_F32));
+        let nodes: &mut [Node] = bytemuck::cast_slice_mut(nodes);
+        nodes.fill(Node::zeroed());
+        Ok(WordCache {
+            nodes,
+            states,
+            word_tokens,
+            snap,
+            root: NONE,
+            generation: 0,
+        })
+    }
+
+    /// Prefixes the cache holds at most.
+    pub fn capacity(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Prefixes held now (the root included).
+    pub fn len(&self) -> usize {
+        self.nodes.iter().filter(|n| n.live != 0).count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.root == NONE
+    }
+
+    /// Forgets everything (a new text, a cursor jump, a word boundary).
+    pub fn clear(&mut self) {
+        for n in self.nodes.iter_mut() {
+            n.live = 0;
+        }
+        self.root = NONE;
+    }
+
+    /// Makes `p`'s current state the only prefix: the root of the next search.
+    pub fn reset_to(&mut self, p: &Predictor<'_, '_>) -> Result<(), Error> {
+        self.clear();
+        let slot = 0u32;
+        p.snapshot(self.state_mut(slot)?)?;
+        self.set(slot, NONE, 0);
+        self.root = slot;
+        Ok(())
+    }
+
+    /// The person typed word character `c`, which the predictor has *not* been fed yet. If
+    /// the cache holds the root's child for it, that becomes the root and its state is
+    /// restored into `p` (a copy instead of a step): returns true. Otherwise nothing changes:
+    /// the caller feeds `c` and calls [`grow`](Self::grow).
+    pub fn descend(&mut self, p: &mut Predictor<'_, '_>, c: char) -> Result<bool, Error> {
+        let token = p.model().vocab().index_of(c);
+        let Some(child) = self.child(self.root, token) else {
+            return Ok(false);
+        };
+        p.restore_own(self.state(child)?)?;
+        self.root = child;
+        Ok(true)
+    }
+
+    /// After `p` was fed word character `c` from the root's state: the new state becomes the
+    /// root, a child of the old one (so Backspace can climb back).
+    pub fn grow(&mut self, p: &Predictor<'_, '_>, c: char) -> Result<(), Error> {
+        let token = p.model().vocab().index_of(c);
+        if self.root == NONE {
+            return self.reset_to(p);
+        }
+        let Some(slot) = self.allocate(false) else {
+            return self.reset_to(p);
+        };
+        p.snapshot(self.state_mut(slot)?)?;
+        self.set(slot, self.root, token);
+        self.root = slot;
+        Ok(())
+    }
+
+    /// Backspace: the root's parent becomes the root, when the cache still holds it (its
+    /// state is the predictor's after the exact Backspace). Returns false when it does not:
+    /// the caller resets the cache to the predictor's state.
+    pub fn ascend(&mut self) -> bool {
+        let parent = self.node(self.root).map_or(NONE, |n| n.parent);
+        if self.node(parent).is_some_and(|n| n.live != 0) {
+            self.root = parent;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The exact top completions from the root (see the module docs), most probable first,
+    /// into `out` (its length is how many are wanted); `p` is left in the root's state.
+    pub fn search<const L: usize>(
+        &mut self,
+        p: &mut Predictor<'_, '_>,
+        bias: Option<&[f32]>,
+        limits: SearchLimits,
+        out: &mut [Completion<L>],
+    ) -> Result<SearchOutcome, Error> {
+        if let Some(b) = bias {
+            scores::check_bias(p.logits().len(), b)?;
+        }
+        if self.root == NONE {
+            self.reset_to(p)?;
+        }
+        let max_len = limits.max_len.min(L);
+        let mut outcome = SearchOutcome {
+            exact: true,
+            ..SearchOutcome::default()
+        };
+        if out.is_empty() || max_len == 0 {
+            return Ok(outcome);
+        }
+        let generation = self.next_generation();
+        let root = self.root;
+        self.visit(p, root, 0, 1.0, 0, bias)?;
+        let mut order = 0u32;
+        let mut stepped = false;
+        let result = loop {
+            let Some((parent, prob)) = self.best_candidate(generation, max_len) else {
+                break Ok(());
+            };
+            let worst_kept = out
+                .get(outcome.found.wrapping_sub(1))
+                .filter(|_| outcome.found == out.len())
+                .map(|c| c.probability);
+            // (Also stops on a NaN: no comparison holds.)
+            let worth = prob > 0.0 && prob >= limits.floor;
+            if !worth || worst_kept.is_some_and(|w| prob <= w) {
+                break Ok(());
+            }
+            let token = self
+                .nodes
+                .get(parent as usize)
+                .map_or(NONE, |n| n.next_token);
+            self.offer_next(p, parent, bias);
+            let child = match self.child(parent, token) {
+                Some(c) => c,
+                None => {
+                    if limits.max_steps.is_some_and(|m| outcome.steps >= m) {
+                        outcome.exact = false;
+                        break Ok(());
+                    }
+                    let Some(slot) = self.allocate(true) else {
+                        outcome.exact = false;
+                        break Ok(());
+                    };
+                    if let Err(e) = self.step_into(p, parent, token, slot) {
+                        break Err(e);
+                    }
+                    stepped = true;
+                    outcome.steps = outcome.steps.saturating_add(1);
+                    slot
+                }
+            };
+            order = order.saturating_add(1);
+            outcome.expanded = outcome.expanded.saturating_add(1);
+            let depth = self
+                .nodes
+                .get(parent as usize)
+                .map_or(0, |n| n.depth)
+                .saturating_add(1);
+            let end = match self.visit(p, child, depth, prob, order, bias) {
+                Ok(end) => end,
+                Err(e) => break Err(e),
+            };
+            let word = prob * end;
+            if word > 0.0 && word >= limits.floor {
+                outcome.found = self.insert(p.model().vocab(), out, outcome.found, child, word)?;
+            }
+        };
+        // Leave the predictor as the caller had it, whatever happened.
+        if stepped {
+            p.restore_own(self.state(root)?)?;
+        }
+        result.map(|()| outcome)
+    }
+
+    /// Marks `node` reached by this search at `depth` with probability `prob`, computes its
+    /// softmax statistics and first child, and returns its chance of ending the word here
+    /// (the probability of every non-word character).
+    #[allow(clippy::too_many_arguments)]
+    fn visit(
+        &mut self,
+        p: &Predictor<'_, '_>,
+        node: u32,
+        depth: u32,
+        prob: f32,
+        order: u32,
+        bias: Option<&[f32]>,
+    ) -> Result<f32, Error> {
+        let generation = self.generation;
+        let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
+        // One pass for the max, one for the normaliser and the chance of a word's end.
+        let mut max = f32::NEG_INFINITY;
+        for t in 0..logits.len() {
+            max = max.max(scores::score(logits, bias, t));
+        }
+        let (mut sum, mut end) = (0f32, 0f32);
+        for t in 0..logits.len() {
+            let e = exp(scores::score(logits, bias, t) - max);
+            sum += e;
+            // Token 0 (unknown) neither continues nor ends a word.
+            if t > 0 && !is_word(self.word_tokens, t) && e > 0.0 {
+                end += e;
+            }
+        }
+        let end = end / sum;
+        let next = next_child(logits, bias, self.word_tokens, None);
+        let n = self
+            .nodes
+            .get_mut(node as usize)
+            .ok_or(Error::ModelTooLarge)?;
+        n.seen = generation;
+        n.depth = depth;
+        n.order = order;
+        n.prob = prob;
+        n.max = max;
+        n.sum = sum;
+        n.offer(next);
+        Ok(end)
+    }
+
+    /// The most probable prefix not yet expanded: the best next child over the nodes this
+    /// search reached (above `max_len`), as (parent, probability). Ties go to the parent
+    /// expanded first (its child was offered first in a search without a cache).
+    fn best_candidate(&self, generation: u32, max_len: usize) -> Option<(u32, f32)> {
+        let mut best: Option<(u32, f32, u32)> = None;
+        for (i, n) in self.nodes.iter().enumerate() {
+            if n.live == 0 || n.seen != generation || n.next_token == NONE {
+                continue;
+            }
+            if n.depth as usize >= max_len {
+                continue;
+            }
+            let prob = n.next_prob;
+            let better = match best {
+                None => true,
+                Some((_, bp, bo)) => prob > bp || (prob == bp && n.order < bo),
+            };
+            if better {
+                best = Some((u32::try_from(i).ok()?, prob, n.order));
+            }
+        }
+        best.map(|(i, p, _)| (i, p))
+    }
+
+    /// Moves `node`'s offer on to its next child (below the one just taken).
+    fn offer_next(&mut self, p: &Predictor<'_, '_>, node: u32, bias: Option<&[f32]>) {
+        let range = self.logits_range(p);
+        let Some(n) = self.nodes.get(node as usize).copied() else {
+            return;
+        };
+        let after = Some((n.next_score, n.next_token));
+        let next = self
+            .state(node)
+            .ok()
+            .and_then(|s| s.get(range))
+            .and_then(|logits| next_child(logits, bias, self.word_tokens, after));
+        if let Some(n) = self.nodes.get_mut(node as usize) {
+            n.offer(next);
+        }
+    }
+
+    /// Steps the model from `parent`'s state with `token` into free slot `slot`.
+    fn step_into(
+        &mut self,
+        p: &mut Predictor<'_, '_>,
+        parent: u32,
+        token: u32,
+        slot: u32,
+    ) -> Result<(), Error> {
+        p.restore_own(self.state(parent)?)?;
+        p.feed_token(token)?;
+        p.snapshot(self.state_mut(slot)?)?;
+        self.set(slot, parent, token);
+        Ok(())
+    }
+
+    /// Inserts the completion ending at `node` into `out[..len]` (descending probability,
+    /// earlier first on ties); returns the new length.
+    fn insert<const L: usize>(
+        &self,
+        vocab: &format::Vocab<'_>,
+        out: &mut [Completion<L>],
+        len: usize,
+        node: u32,
+        prob: f32,
+    ) -> Result<usize, Error> {
+        let pos = out
+            .iter()
+            .take(len)
+            .take_while(|e| e.probability >= prob)
+            .count();
+        if pos >= out.len() {
+            return Ok(len);
+        }
+        let new_len = len.saturating_add(1).min(out.len());
+        if let Some(tail) = out.get_mut(pos..new_len) {
+            tail.rotate_right(1);
+            if let Some(slot) = tail.first_mut() {
+                slot.probability = prob;
+                self.suffix_into(vocab, node, &mut slot.suffix)?;
+            }
+        }
+        Ok(new_len)
+    }
+
+    /// The characters from the root (exclusive) down to `node`.
+    fn suffix_into<const L: usize>(
+        &self,
+        vocab: &format::Vocab<'_>,
+        node: u32,
+        suffix: &mut heapless::Vec<char, L>,
+    ) -> Result<(), Error> {
+        let depth = self.nodes.get(node as usize).map_or(0, |n| n.depth) as usize;
+        // Walk up `depth` parents, filling from the end.
+        let mut chars = ['\0'; L];
+        let mut at = node;
+        for i in (0..depth.min(L)).rev() {
+            let n = self.nodes.get(at as usize).ok_or(Error::NoPrediction)?;
+            if let Some(c) = chars.get_mut(i) {
+                *c = vocab.char_at(n.token).ok_or(Error::NoPrediction)?;
+            }
+            at = n.parent;
+        }
+        suffix.clear();
+        for &c in chars.iter().take(depth) {
+            let _ = suffix.push(c);
+        }
+        Ok(())
+    }
+
+    fn child(&self, parent: u32, token: u32) -> Option<u32> {
+        if parent == NONE {
+            return None;
+        }
+        self.nodes
+            .iter()
+            .position(|n| n.live != 0 && n.parent == parent && n.token == token)
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// A free slot: an empty one, else the least recently used prefix other than the root
+    /// and (during a search, `in_search`) the prefixes this search reached, freed with
+    /// everything cached below it. `None` when every slot is in use.
+    fn allocate(&mut self, in_search: bool) -> Option<u32> {
+        if let Some(i) = self.nodes.iter().position(|n| n.live == 0) {
+            return u32::try_from(i).ok();
+        }
+        let generation = self.generation;
+        let root = self.root;
+        let victim = self
+            .nodes
+            .iter()
+            .enumerate()
+            .filter(|&(i, n)| !(in_search && n.seen == generation) && i as u32 != root)
+            .min_by_key(|&(_, n)| n.seen)
+            .map(|(i, _)| i as u32)?;
+        self.evict(victim);
+        Some(victim)
+    }
+
+    /// Frees `victim` and every prefix cached below it. If the root is below it, the root is
+    /// cut loose first (it stays, without the parent Backspace could climb to).
+    fn evict(&mut self, victim: u32) {
+        if self.is_ancestor(victim, self.root)
+            && let Some(r) = self.nodes.get_mut(self.root as usize)
+        {
+            r.parent = NONE;
+        }
+        if let Some(v) = self.nodes.get_mut(victim as usize) {
+            v.live = 0;
+        }
+        let cap = self.nodes.len();
+        for i in 0..cap {
+            let Some(&n) = self.nodes.get(i) else {
+                continue;
+            };
+            if n.live == 0 || i as u32 == self.root {
+                continue;
+            }
+            // Walk up to a root (kept) or to a freed node (freed with it). A chain longer than
+            // the cache cannot be (every parent was live when its child was made); treat it as
+            // broken.
+            let mut at = n.parent;
+            let mut dead = true;
+            for _ in 0..cap {
+                match self.nodes.get(at as usize) {
+                    None => {
+                        dead = false; // reached a root (parent NONE)
+                        break;
+                    }
+                    Some(a) if a.live == 0 => break,
+                    Some(_) if at == self.root => {
+                        dead = false;
+                        break;
+                    }
+                    Some(a) => at = a.parent,
+                }
+            }
+            if dead && let Some(m) = self.nodes.get_mut(i) {
+                m.live = 0;
+            }
+        }
+    }
+
+    /// Whether `a` is a proper ancestor of `b`.
+    fn is_ancestor(&self, a: u32, b: u32) -> bool {
+        let mut at = self.nodes.get(b as usize).map_or(NONE, |n| n.parent);
+        for _ in 0..self.nodes.len() {
+            if at == NONE {
+                return false;
+            }
+            if at == a {
+                return true;
+            }
+            at = self.nodes.get(at as usize).map_or(NONE, |n| n.parent);
+        }
+        false
+    }
+
+    fn set(&mut self, slot: u32, parent: u32, token: u32) {
+        if let Some(n) = self.nodes.get_mut(slot as usize) {
+            *n = Node {
+                live: 1,
+                parent,
+                token,
+                seen: self.generation,
+                ..Node::zeroed()
+            };
+        }
+    }
+
+    fn node(&self, i: u32) -> Option<&Node> {
+        self.nodes.get(i as usize)
+    }
+
+    fn next_generation(&mut self) -> u32 {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            // Wrapped: no node may look reached by the new search.
+            for n in self.nodes.iter_mut() {
+                n.seen = 0;
+            }
+            self.generation = 1;
+        }
+        self.generation
+    }
+
+    fn state(&self, i: u32) -> Result<&[f32], Error> {
+        let start = (i as usize)
+            .checked_mul(self.snap)
+            .ok_or(Error::ModelTooLarge)?;
+        let end = start.checked_add(self.snap).ok_or(Error::ModelTooLarge)?;
+        self.states.get(start..end).ok_or(Error::ModelTooLarge)
+    }
+
+    fn state_mut(&mut self, i: u32) -> Result<&mut [f32], Error> {
+        let start = (i as usize)
+            .checked_mul(self.snap)
+            .ok_or(Error::ModelTooLarge)?;
+        let end = start.checked_add(self.snap).ok_or(Error::ModelTooLarge)?;
+        self.states.get_mut(start..end).ok_or(Error::ModelTooLarge)
+    }
+
+    /// Where the logits sit in a state row (after the recurrent state).
+    fn logits_range(&self, p: &Predictor<'_, '_>) -> core::ops::Range<usize> {
+        let state = p.layout().state;
+        state..state.saturating_add(p.logits().len())
+    }
+}
+
+impl Node {
+    /// Offers `next` (token, score) as this node's next child, or nothing.
+    fn offer(&mut self, next: Option<(u32, f32)>) {
+        (self.next_token, self.next_score, self.next_prob) = match next {
+            Some((t, s)) => (t, s, self.prob * (exp(s - self.max) / self.sum)),
+            None => (NONE, f32::NEG_INFINITY, 0.0),
+        };
+    }
+}
+
+/// Whether token `t` continues a word (its bit in `mask`).
+fn is_word(mask: &[u32], t: usize) -> bool {
+    mask.get(t / 32)
+        .is_some_and(|w| w & 1u32.wrapping_shl(t as u32) != 0)
+}
+
+/// The best word-character token after `after` (score, token) in the order (score
+/// descending, token ascending), skipping NaN and −∞ scores; `None` when there is none.
+fn next_child(
+    logits: &[f32],
+    bias: Option<&[f32]>,
+    word_tokens: &[u32],
+    after: Option<(f32, u32)>,
+) -> Option<(u32, f32)> {
+    let mut best: Option<(u32, f32)> = None;
+    for t in 1..logits.len() {
+        let s = scores::score(logits, bias, t);
+        if s.is_nan() || s == f32::NEG_INFINITY {
+            continue;
+        }
+        let Ok(token) = u32::try_from(t) else {
+            continue;
+        };
+        if let Some((after_score, after_token)) = after
+            && !(s < after_score || (s == after_score && token > after_token))
+        {
+            continue;
+        }
+        if best.is_some_and(|(_, bs)| s <= bs) {
+            continue; // equal scores: the lower token, seen first, stays
+        }
+        if is_word(word_tokens, t) {
+            best = Some((token, s));
+        }
+    }
+    best
+}

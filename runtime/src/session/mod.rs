@@ -1,0 +1,348 @@
+//! [`Session`]: one keyboard, for every front end. It owns what a keyboard keeps between key
+//! presses — the predictor, the exact Backspace history, the end of the text, the word cache —
+//! and decides, once, what a key does and what is shown after it. The firmware example,
+//! `quill keyboard`, the C ABI (`quill_session_*`) and the web page all drive this one type.
+//!
+//! After every key the [`Panel`] holds the three most likely next characters and up to
+//! [`MAX_WORDS`] word completions (exact best-first search, see [`WordCache`]); Tab
+//! ([`Key::Accept`]) types exactly a completion that was shown, and nothing else.
+//!
+//! All memory is the caller's `f32` buffer, sized by the `const fn`
+//! [`SessionConfig::buffer_len`]; nothing is allocated.
+
+mod text;
+
+use format::Architecture;
+
+use crate::complete::{Completion, is_word_char};
+use crate::layout::Layout;
+use crate::search::{SearchLimits, SearchOutcome, WordCache};
+use crate::{Error, History, InputSide, Kernel, Model, Predictor};
+
+use text::TextTail;
+
+/// Most word completions a panel holds.
+pub const MAX_WORDS: usize = 4;
+/// Longest completion, in characters.
+pub const MAX_SUFFIX: usize = 24;
+/// Next characters a panel holds.
+pub const NEXT_CHARS: usize = 3;
+
+/// How a session is laid out in memory and what it shows.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SessionConfig {
+    /// The kernel (`None`: the fastest this CPU has, [`Kernel::detect`]).
+    pub kernel: Option<Kernel>,
+    /// The first layer's input side (see [`InputSide`]).
+    pub input: InputSide,
+    /// Characters Backspace undoes exactly (one model state each).
+    pub history: usize,
+    /// Characters of text kept to re-prime from when Backspace goes past the history.
+    pub text: usize,
+    /// Prefixes the word cache holds (one model state each); the search stops, not exact,
+    /// when it needs more.
+    pub cache: usize,
+    /// Word completions shown (at most [`MAX_WORDS`]).
+    pub words: usize,
+    /// Longest completion, in characters (at most [`MAX_SUFFIX`]).
+    pub max_suffix: usize,
+    /// A completion is shown only at or above this probability.
+    pub floor: f32,
+    /// Model steps one key's word search may take (`None`: as many as exactness needs).
+    pub max_steps: Option<u32>,
+}
+
+impl SessionConfig {
+    /// The settings every front end uses unless it has a reason not to: 64 characters of
+    /// exact Backspace and of re-prime context, 64 cached prefixes, three completions of up to
+    /// 24 characters shown from 5 % probability (chosen by measurement: see the README's
+    /// per-key table), no step budget.
+    pub const DEFAULT: SessionConfig = SessionConfig {
+        kernel: None,
+        input: InputSide::PerStep,
+        history: 64,
+        text: 64,
+        cache: 64,
+        words: 3,
+        max_suffix: MAX_SUFFIX,
+        floor: 0.05,
+        max_steps: None,
+    };
+
+    /// `f32`s of buffer a session for `arch` needs with this config, on this build's target
+    /// (usable in a `const` to size a static array); `None` on overflow.
+    pub const fn buffer_len(&self, arch: &Architecture) -> Option<usize> {
+        match self.parts(arch) {
+            Some(p) => Some(p.total),
+            None => None,
+        }
+    }
+
+    /// The buffer's parts: predictor, history, text, cache.
+    const fn parts(&self, arch: &Architecture) -> Option<Parts> {
+        let Some(layout) = Layout::with_input(arch, self.input) else {
+            return None;
+        };
+        let snap = layout.snapshot();
+        let Some(history) = snap.checked_mul(self.history) else {
+            return None;
+        };
+        let Some(cache) = WordCache::buffer_len(snap, layout.vocab, self.cache) else {
+            return None;
+        };
+        let Some(total) = layout.total.checked_add(history) else {
+            return None;
+        };
+        let Some(total) = total.checked_add(self.text) else {
+            return None;
+        };
+        let Some(total) = total.checked_add(cache) else {
+            return None;
+        };
+        Some(Parts {
+            predictor: layout.total,
+            history,
+            text: self.text,
+            cache,
+            total,
+        })
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Parts {
+    predictor: usize,
+    history: usize,
+    text: usize,
+    cache: usize,
+    total: usize,
+}
+
+/// A key the person pressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A character typed (a space, a newline and punctuation included).
+    Char(char),
+    /// Delete the character before the cursor.
+    Backspace,
+    /// Accept shown completion `n` (Tab is `Accept(0)`): type its characters. Nothing happens
+    /// when fewer completions are shown.
+    Accept(usize),
+}
+
+/// One word completion as shown: the characters that finish the word being typed.
+pub type Word = Completion<MAX_SUFFIX>;
+
+/// What is shown after a key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Panel {
+    /// The most likely next characters with their probabilities, most likely first.
+    pub next: heapless::Vec<(char, f32), NEXT_CHARS>,
+    /// Word completions at or above the floor, most probable first.
+    pub words: heapless::Vec<Word, MAX_WORDS>,
+}
+
+/// What the last key cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyCost {
+    /// Model steps: the typed characters not found in the word cache, any re-prime, and the
+    /// word search's.
+    pub steps: u32,
+    /// Whether the word search finished exactly (see [`SearchOutcome::exact`]).
+    pub exact: bool,
+}
+
+/// A keyboard session over caller memory; see the module docs.
+pub struct Session<'m, 'b> {
+    p: Predictor<'m, 'b>,
+    history: History<'b>,
+    text: TextTail<'b>,
+    cache: WordCache<'b>,
+    config: SessionConfig,
+    panel: Panel,
+    cost: KeyCost,
+}
+
+impl<'m, 'b> Session<'m, 'b> {
+    /// A session for `model` in `buffer` (at least [`SessionConfig::buffer_len`] `f32`),
+    /// showing the suggestions for the start of a text.
+    pub fn new(
+        model: &'m Model<'m>,
+        buffer: &'b mut [f32],
+        config: SessionConfig,
+    ) -> Result<Self, Error> {
+        let mut config = config;
+        config.words = config.words.min(MAX_WORDS);
+        config.max_suffix = config.max_suffix.min(MAX_SUFFIX);
+        let parts = config.parts(model.arch()).ok_or(Error::ModelTooLarge)?;
+        let provided = buffer.len();
+        let buffer = buffer.get_mut(..parts.total).ok_or(Error::BufferTooSmall {
+            needed: parts.total,
+            provided,
+        })?;
+        let (predictor, rest) = buffer.split_at_mut(parts.predictor);
+        let (history, rest) = rest.split_at_mut(parts.history);
+        let (text, cache) = rest.split_at_mut(parts.text);
+        let kernel = config.kernel.unwrap_or_else(Kernel::detect);
+        let p = Predictor::with_options(model, predictor, kernel, config.input)?;
+        let history = History::new(&p, history)?;
+        let cache = WordCache::new(&p, cache.get_mut(..parts.cache).unwrap_or_default())?;
+        let mut s = Session {
+            p,
+            history,
+            text: TextTail::new(bytemuck::cast_slice_mut(text)),
+            cache,
+            config,
+            panel: Panel::default(),
+            cost: KeyCost::default(),
+        };
+        s.start_over()?;
+        Ok(s)
+    }
+
+    /// What to show now.
+    pub fn panel(&self) -> &Panel {
+        &self.panel
+    }
+
+    /// What the last key (or re-prime) cost.
+    pub fn cost(&self) -> KeyCost {
+        self.cost
+    }
+
+    /// The predictor, in the state after the text typed so far.
+    pub fn predictor(&self) -> &Predictor<'m, 'b> {
+        &self.p
+    }
+
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The end of the text before the cursor (the last [`SessionConfig::text`] characters).
+    pub fn text(&self) -> impl DoubleEndedIterator<Item = char> + '_ {
+        self.text.chars()
+    }
+
+    /// The part of the word being typed that is already typed (what a completion finishes).
+    pub fn typed_word(&self) -> impl Iterator<Item = char> + '_ {
+        let n = self
+            .text
+            .chars()
+            .rev()
+            .take_while(|&c| is_word_char(c))
+            .count();
+        self.text.chars().skip(self.text.len().saturating_sub(n))
+    }
+
+    /// Applies one key and updates the panel.
+    pub fn press(&mut self, key: Key) -> Result<(), Error> {
+        self.cost = KeyCost::default();
+        match key {
+            Key::Char(c) => self.type_char(c)?,
+            Key::Backspace => self.backspace()?,
+            Key::Accept(n) => {
+                let Some(word) = self.panel.words.get(n).cloned() else {
+                    return Ok(());
+                };
+                for &c in &word.suffix {
+                    self.type_char(c)?;
+                }
+            }
+        }
+        self.refresh()
+    }
+
+    /// Starts over from `context`, the text before the cursor (a new field: empty; a cursor
+    /// jump, a paste, a deletion past what Backspace undoes): its last
+    /// [`SessionConfig::text`] characters are typed afresh, so Backspace works over them too.
+    pub fn reprime(&mut self, context: &str) -> Result<(), Error> {
+        self.cost = KeyCost::default();
+        let skip = context.chars().count().saturating_sub(self.config.text);
+        self.p.reset();
+        self.history.clear();
+        self.text.clear();
+        for c in context.chars().skip(skip) {
+            self.history.type_char(&mut self.p, c)?;
+            self.text.push(c);
+            self.cost.steps = self.cost.steps.saturating_add(1);
+        }
+        self.cache.reset_to(&self.p)?;
+        self.refresh()
+    }
+
+    /// Back to an empty text.
+    fn start_over(&mut self) -> Result<(), Error> {
+        self.reprime("")
+    }
+
+    fn type_char(&mut self, c: char) -> Result<(), Error> {
+        self.history.save(&self.p)?;
+        self.text.push(c);
+        if is_word_char(c) {
+            if !self.cache.descend(&mut self.p, c)? {
+                self.p.feed_char(c);
+                self.cost.steps = self.cost.steps.saturating_add(1);
+                self.cache.grow(&self.p, c)?;
+            }
+        } else {
+            // A word ends: nothing cached continues the next one.
+            self.p.feed_char(c);
+            self.cost.steps = self.cost.steps.saturating_add(1);
+            self.cache.reset_to(&self.p)?;
+        }
+        Ok(())
+    }
+
+    fn backspace(&mut self) -> Result<(), Error> {
+        if self.text.pop().is_none() {
+            return Ok(()); // nothing typed that this session knows of
+        }
+        match self.history.backspace(&mut self.p) {
+            Ok(()) => {
+                if !self.cache.ascend() {
+                    self.cache.reset_to(&self.p)?;
+                }
+                Ok(())
+            }
+            Err(Error::HistoryEmpty) => {
+                // Past the exact history: re-prime from the text this session still holds.
+                self.p.reset();
+                self.history.clear();
+                let mut steps = 0u32;
+                for c in self.text.chars() {
+                    self.history.type_char(&mut self.p, c)?;
+                    steps = steps.saturating_add(1);
+                }
+                self.cost.steps = self.cost.steps.saturating_add(steps);
+                self.cache.reset_to(&self.p)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The panel for the current state.
+    fn refresh(&mut self) -> Result<(), Error> {
+        let mut next = [('\0', 0f32); NEXT_CHARS];
+        let n = self.p.top_k_into(&mut next);
+        self.panel.next = next.iter().take(n).copied().collect();
+        let mut words: [Word; MAX_WORDS] = Default::default();
+        let shown = words.get_mut(..self.config.words).unwrap_or_default();
+        let limits = SearchLimits {
+            max_len: self.config.max_suffix,
+            floor: self.config.floor,
+            max_steps: self.config.max_steps,
+        };
+        let outcome: SearchOutcome = self.cache.search(&mut self.p, None, limits, shown)?;
+        self.panel.words = words.into_iter().take(outcome.found).collect();
+        self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
+        self.cost.exact = outcome.exact;
+        Ok(())
+    }
+}
