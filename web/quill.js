@@ -1,21 +1,25 @@
 // Quill in the browser: the runtime's C ABI (runtime/include/quill.h), exported by quill.wasm,
-// wrapped for JavaScript. No allocator runs inside the module: this file lays out everything in
-// the module's memory itself, from `__heap_base` up (model bytes, predictor block, Backspace
-// history, completion scratch, a few I/O slots), and grows the memory once to fit.
+// wrapped for JavaScript. The typing goes through the runtime's keyboard session
+// (`quill_session_*`: the same code as the firmware, the C example and `quill keyboard`). No
+// allocator runs inside the module: this file lays out everything in the module's memory
+// itself, from `__heap_base` up (model bytes, the session's block, a predictor for the speed
+// test, a few I/O slots), and grows the memory once to fit.
 //
 //   const wasm = await Quill.compile(fetch('pkg/quill-simd.wasm'));   // or loadWasm() below
 //   const q = await Quill.open(wasm, modelBytes);                      // throws the runtime's message
-//   q.type('hel'); q.topK(3);       // [{char: 'l', p: 0.91}, …]
-//   q.words(3);                     // [{suffix: 'lo', p: 0.41}, …]
-//   q.backspace('he');              // exact, through the history; the text left before the cursor
+//   q.type('hel'); q.topK();        // [{char: 'l', p: 0.91}, …]
+//   q.words();                      // [{suffix: 'lo', p: 0.41}, …]  (the session's panel)
+//   q.backspace(2);                 // exact, through the session's history
 //   q.reprime('any text before the cursor');
 
 const OK = 0;
 const INPUT_TABLE = 1; // QUILL_INPUT_TABLE
-const HISTORY_EMPTY = 10; // QUILL_ERR_HISTORY_EMPTY
+const KEY_BACKSPACE = 1; // QUILL_KEY_BACKSPACE
+const KEY_ACCEPT = 2; // QUILL_KEY_ACCEPT
 const WORD_BYTES = 108; // sizeof(QuillWord): char suffix[100]; uint32_t suffix_len; float p
-const MAX_K = 16; // QUILL_MAX_WORDS (top-k asks for fewer)
-const TEXT_BYTES = 1024; // the context handed to re-prime (its last `context` chars are used)
+const CONFIG_BYTES = 32; // sizeof(QuillSessionConfig): 7 uint32_t and a float
+const MAX_K = 4; // QUILL_SESSION_MAX_WORDS (the next characters are 3)
+const TEXT_BYTES = 1024; // text handed over per call (longer text goes in pieces)
 const MSG_BYTES = 512;
 
 const utf8 = new TextEncoder();
@@ -62,20 +66,21 @@ export class Quill {
   }
 
   /**
-   * A predictor for `modelBytes` (Uint8Array) in a fresh instance of `module`.
-   * Options: `history` (characters Backspace undoes exactly, default 64), `beam` (word
-   * completion beam width, 1..8, default 4), `context` (characters re-primed from the text
-   * when the cursor moves or Backspace goes past the history, default 64), `table` (the first
-   * layer's input side from a per-character table: faster, more memory; default true).
+   * A keyboard session for `modelBytes` (Uint8Array) in a fresh instance of `module`.
+   * Options: `history` (characters Backspace undoes exactly, default 64), `context`
+   * (characters re-primed from the text when the cursor moves or a deletion goes past the
+   * history, default 64), `table` (the first layer's input side from a per-character table:
+   * faster, more memory; default true). The rest are the session's defaults
+   * (`quill_session_default_config`).
    */
   static async open(module, modelBytes, options = {}) {
     const instance = await WebAssembly.instantiate(module, {});
     return new Quill(instance.exports, modelBytes, options);
   }
 
-  constructor(exports, modelBytes, { history = 64, beam = 4, context = 64, table = true } = {}) {
+  constructor(exports, modelBytes, { history = 64, context = 64, table = true } = {}) {
     this.x = exports;
-    this.beam = beam;
+    this.history = history;
     this.context = context;
     const x = exports;
     let top = x.__heap_base.value;
@@ -92,6 +97,7 @@ export class Quill {
     this.chars = take(4 * MAX_K);
     this.probs = take(4 * MAX_K);
     this.wordsAt = take(WORD_BYTES * MAX_K, 4);
+    this.config = take(CONFIG_BYTES, 4);
     this.text = take(TEXT_BYTES);
     this.modelAt = take(modelBytes.length, 64);
     this.modelLen = modelBytes.length;
@@ -101,6 +107,21 @@ export class Quill {
       throw new QuillError(`not a usable model: ${this.#cstr(this.msg)}`);
     }
     const flags = table ? INPUT_TABLE : 0;
+    // The session: the defaults, with this page's history, context and input side.
+    this.#check(x.quill_session_default_config(this.config), 'session config');
+    const cfg = new DataView(x.memory.buffer, this.config, CONFIG_BYTES);
+    cfg.setUint32(0, flags, true);
+    cfg.setUint32(4, history, true);
+    cfg.setUint32(8, context, true);
+    this.#check(x.quill_session_size(this.modelAt, this.modelLen, this.config, this.out), 'sizing');
+    const sessionBytes = this.#size();
+    const sessionAt = take(sessionBytes, 16);
+    this.#check(
+      x.quill_session_init(sessionAt, sessionBytes, this.modelAt, this.modelLen, this.config, this.out),
+      'quill_session_init',
+    );
+    this.s = this.#u32(this.out);
+    // A predictor of its own for the speed test (feeding the session's would desynchronise it).
     this.#check(x.quill_memory_size_ex(this.modelAt, this.modelLen, flags, this.out), 'sizing');
     const block = this.#size();
     const blockAt = take(block, 16);
@@ -110,54 +131,43 @@ export class Quill {
     );
     this.p = this.#u32(this.out);
 
-    this.#check(x.quill_history_size(this.p, history, this.out), 'quill_history_size');
-    const histBytes = this.#size();
-    const histAt = take(histBytes, 16);
-    this.#check(x.quill_history_init(this.p, histAt, histBytes, this.out), 'quill_history_init');
-    this.h = this.#u32(this.out);
-
-    this.#check(x.quill_completion_scratch_size(this.p, beam, this.out), 'completion scratch');
-    this.scratchLen = this.#size();
-    this.scratch = take(this.scratchLen, 16);
-
     this.vocab = x.quill_vocab_size(this.p);
     this.description = this.#fill((o, n) => x.quill_web_describe(this.modelAt, this.modelLen, o, n));
     this.kernel = this.#fill((o, n) => x.quill_web_kernel(o, n));
   }
 
-  /** Types text (every character through the Backspace history). */
+  /** Types text: each character a key of the session (the panel is updated once, at the end). */
   type(text) {
-    const n = this.#put(text);
-    this.#check(this.x.quill_history_type_utf8(this.h, this.p, this.text, n), 'typing');
+    for (const piece of this.#pieces(text)) {
+      const n = this.#put(piece);
+      this.#check(this.x.quill_session_type_utf8(this.s, this.text, n), 'typing');
+    }
   }
 
-  /** Undoes the last character: exact from the history, else re-primed from `remaining`
-   * (the text left before the cursor). */
-  backspace(remaining) {
-    const n = this.#put(this.#tail(remaining));
-    this.#check(
-      this.x.quill_history_backspace_or_reprime(this.h, this.p, this.text, n, this.context),
-      'Backspace',
-    );
+  /** Deletes the `n` characters before the cursor: exact, through the session's history, for
+   * up to `history` characters (`reprime` with the text left for more). */
+  backspace(n = 1) {
+    if (n === 1) this.#check(this.x.quill_session_press(this.s, KEY_BACKSPACE, 0), 'Backspace');
+    else this.#check(this.x.quill_session_delete(this.s, n), 'deleting');
   }
 
-  /** Starts over from `before` (the text before the cursor; '' for a new field). */
+  /** Types the `n`-th completion shown (0: what Tab accepts); returns its suffix. */
+  accept(n = 0) {
+    const word = this.words()[n];
+    this.#check(this.x.quill_session_press(this.s, KEY_ACCEPT, n), 'accepting a word');
+    return word?.suffix ?? '';
+  }
+
+  /** Starts over from `before` (the text before the cursor; '' for a new field): its last
+   * `context` characters are typed afresh. */
   reprime(before) {
     const n = this.#put(this.#tail(before));
-    this.#check(
-      this.x.quill_history_reprime(this.h, this.p, this.text, n, this.context),
-      're-prime',
-    );
+    this.#check(this.x.quill_session_reprime(this.s, this.text, n), 're-prime');
   }
 
-  /** Feeds text without recording it for Backspace (benchmarks, priming). */
-  feed(text) {
-    const n = this.#put(text);
-    this.#check(this.x.quill_feed_utf8(this.p, this.text, n), 'quill_feed_utf8');
-  }
-
-  /** Feeds `text` `count` times, one call each: the per-character path as a keyboard drives
-   * it, with the UTF-8 written once so no JS string work runs in the loop (benchmarks). */
+  /** Feeds `text` `count` times into the speed-test predictor, one call each: the
+   * per-character path as a keyboard drives it, with the UTF-8 written once so no JS string
+   * work runs in the loop. */
   feedRepeated(text, count) {
     const n = this.#put(text);
     const { x, p, text: at } = this;
@@ -168,26 +178,19 @@ export class Quill {
     this.reprime('');
   }
 
-  /** The k (≤ 16) most likely next characters, most likely first. */
-  topK(k = 3) {
-    k = Math.min(k, MAX_K);
-    this.#check(this.x.quill_top_k(this.p, this.chars, this.probs, k, this.out), 'quill_top_k');
+  /** The panel's next characters (3), most likely first. */
+  topK() {
+    this.#check(this.x.quill_session_next(this.s, this.chars, this.probs, 3, this.out), 'next');
     const n = this.#u32(this.out);
     const chars = new Uint32Array(this.x.memory.buffer, this.chars, n);
     const probs = new Float32Array(this.x.memory.buffer, this.probs, n);
     return Array.from(chars, (c, i) => ({ char: String.fromCodePoint(c), p: probs[i] }));
   }
 
-  /** Up to k (≤ 16) completions of the current word: the characters that finish it. */
-  words(k = 3) {
-    k = Math.min(k, MAX_K);
+  /** The panel's word completions: the characters that finish the current word. */
+  words() {
     const x = this.x;
-    this.#check(
-      x.quill_complete_words(
-        this.p, this.scratch, this.scratchLen, this.beam, 0, 0, this.wordsAt, k, this.out,
-      ),
-      'quill_complete_words',
-    );
+    this.#check(x.quill_session_words(this.s, this.wordsAt, MAX_K, this.out), 'words');
     const n = this.#u32(this.out);
     const view = new DataView(x.memory.buffer);
     const out = [];
@@ -200,6 +203,13 @@ export class Quill {
       });
     }
     return out;
+  }
+
+  /** Model steps the last call took, and whether its word search was exact. */
+  cost() {
+    this.#check(this.x.quill_session_cost(this.s, this.out, this.out + 4), 'cost');
+    const view = new DataView(this.x.memory.buffer);
+    return { steps: view.getUint32(this.out, true), exact: view.getInt32(this.out + 4, true) === 1 };
   }
 
   // ---- memory ----------------------------------------------------------------------------
@@ -229,10 +239,20 @@ export class Quill {
     return written;
   }
 
-  /** The last `context` characters of `s` (all that re-priming reads), whole code points. */
+  /** The last `context` characters of `s` (all that re-priming reads), whole code points;
+   * only the end of a long text is looked at. */
   #tail(s) {
-    const cps = Array.from(s);
+    const end = s.slice(-2 * this.context - 1); // UTF-16: at most 2 units per code point
+    const cps = Array.from(end);
+    const first = end.charCodeAt(0);
+    if (end.length < s.length && first >= 0xdc00 && first <= 0xdfff) cps.shift(); // half a pair
     return cps.slice(Math.max(0, cps.length - this.context)).join('');
+  }
+
+  /** `text` in pieces that fit the I/O slot as UTF-8, whole code points each. */
+  *#pieces(text) {
+    const cps = Array.from(text);
+    for (let i = 0; i < cps.length; i += TEXT_BYTES / 4) yield cps.slice(i, i + TEXT_BYTES / 4).join('');
   }
 
   #cstr(at) {
@@ -249,7 +269,6 @@ export class Quill {
 
   #check(code, what) {
     if (code === OK) return;
-    if (code === HISTORY_EMPTY) return; // Backspace with nothing to undo: nothing changes
     const msg = this.#cstr(this.x.quill_error_message(code));
     throw new QuillError(`${what}: ${msg}`);
   }

@@ -1,22 +1,14 @@
-//! `quill keyboard`: a live terminal demo of the runtime as a keyboard uses it — top-3 next
-//! characters and top-3 word completions after every key, Tab accepts the first completion,
-//! Backspace rolls back through the `History` ring, Esc quits. `--script` replays keys
+//! `quill keyboard`: a live terminal demo of the runtime's keyboard session
+//! (`runtime::Session`) — top-3 next characters and word completions after every key, Tab
+//! accepts the first completion, Backspace undoes exactly, Esc quits. `--script` replays keys
 //! non-interactively and prints the same panels (used by the tests).
 
 use std::io::{IsTerminal, Read, Write};
 use std::time::Instant;
 
-use runtime::{
-    Completion, History, InputSide, Kernel, Model, Predictor, complete_words,
-    completion_buffer_len, is_word_char,
-};
+use runtime::{InputSide, Model, Session, SessionConfig};
 
-/// Exact Backspace depth; deeper deletes re-prime from this many characters of context.
-const HISTORY: usize = 64;
-const CONTEXT: usize = 64;
-const BEAM: usize = 4;
-const MAX_WORD: usize = 16;
-
+/// What a key does in this demo: a session key, or quitting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Key {
     Char(char),
@@ -51,13 +43,10 @@ pub fn script_keys(script: &str) -> Vec<Key> {
     keys
 }
 
-/// The typing session: predictor, Backspace ring, completion scratch and the text so far.
-pub struct Keyboard<'a> {
-    p: Predictor<'a, 'a>,
-    history: History<'a>,
-    scratch: Vec<f32>,
-    text: String,
-    /// Microseconds the last key took (steps, restores, completion).
+/// The typing session and how long its keys take.
+pub struct Keyboard<'m, 'b> {
+    session: Session<'m, 'b>,
+    /// Microseconds the last key took (steps, restores, the word search).
     pub last_key_us: f64,
 }
 
@@ -68,103 +57,53 @@ pub struct Panel {
     /// Whole words (typed part + completion) with probabilities.
     pub words: Vec<(String, f32)>,
     pub key_us: f64,
+    /// Model steps the key took.
+    pub steps: u32,
 }
 
-impl<'a> Keyboard<'a> {
-    pub fn new(p: Predictor<'a, 'a>, ring: &'a mut [f32]) -> Result<Self, String> {
-        let history = History::new(&p, ring).map_err(|e| e.to_string())?;
-        let scratch = vec![0f32; completion_buffer_len(&p, BEAM).map_err(|e| e.to_string())?];
-        Ok(Keyboard {
-            p,
-            history,
-            scratch,
-            text: String::new(),
+/// The session settings of the demo: the runtime's defaults, with the per-token input table
+/// (a desktop has the memory).
+pub const CONFIG: SessionConfig = SessionConfig {
+    input: InputSide::Table,
+    ..SessionConfig::DEFAULT
+};
+
+impl<'m, 'b> Keyboard<'m, 'b> {
+    pub fn new(session: Session<'m, 'b>) -> Self {
+        Keyboard {
+            session,
             last_key_us: 0.0,
-        })
-    }
-
-    /// The word being typed: the text's trailing word characters.
-    fn partial_word(&self) -> &str {
-        let start = self
-            .text
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| is_word_char(*c))
-            .last()
-            .map_or(self.text.len(), |(i, _)| i);
-        &self.text[start..]
-    }
-
-    fn completions(&mut self) -> Result<Vec<(String, f32)>, String> {
-        let mut out: [Completion<MAX_WORD>; 3] = Default::default();
-        let n = complete_words::<BEAM, MAX_WORD>(&mut self.p, &mut self.scratch, None, &mut out)
-            .map_err(|e| e.to_string())?;
-        let typed = self.partial_word().to_string();
-        // Below 0.1 % a "completion" is noise (e.g. letters glued to a finished word).
-        Ok(out[..n]
-            .iter()
-            .filter(|c| c.probability >= 1e-3)
-            .map(|c| {
-                (
-                    format!("{typed}{}", c.suffix.iter().collect::<String>()),
-                    c.probability,
-                )
-            })
-            .collect())
-    }
-
-    fn type_char(&mut self, c: char) -> Result<(), String> {
-        self.text.push(c);
-        self.history
-            .type_char(&mut self.p, c)
-            .map_err(|e| e.to_string())
+        }
     }
 
     /// Applies one key; returns false on Esc.
     pub fn press(&mut self, key: Key) -> Result<bool, String> {
         let t = Instant::now();
-        match key {
+        let key = match key {
             Key::Esc => return Ok(false),
-            Key::Char(c) => self.type_char(c)?,
-            Key::Backspace => {
-                if self.text.pop().is_some() {
-                    let text = self.text.clone();
-                    self.history
-                        .backspace_or_reprime(&mut self.p, &text, CONTEXT)
-                        .map_err(|e| e.to_string())?;
-                }
-            }
-            Key::Tab => {
-                let mut out: [Completion<MAX_WORD>; 1] = Default::default();
-                let n = complete_words::<BEAM, MAX_WORD>(
-                    &mut self.p,
-                    &mut self.scratch,
-                    None,
-                    &mut out,
-                )
-                .map_err(|e| e.to_string())?;
-                if n > 0 {
-                    for c in out[0].suffix.clone() {
-                        self.type_char(c)?;
-                    }
-                    self.type_char(' ')?;
-                }
-            }
-        }
+            Key::Char(c) => runtime::Key::Char(c),
+            Key::Backspace => runtime::Key::Backspace,
+            Key::Tab => runtime::Key::Accept(0),
+        };
+        self.session.press(key).map_err(|e| e.to_string())?;
         self.last_key_us = t.elapsed().as_secs_f64() * 1e6;
         Ok(true)
     }
 
-    pub fn panel(&mut self) -> Result<Panel, String> {
-        let t = Instant::now();
-        let next = self.p.top_k::<3>().to_vec();
-        let words = self.completions()?;
-        Ok(Panel {
-            text: self.text.clone(),
-            next,
-            words,
-            key_us: self.last_key_us + t.elapsed().as_secs_f64() * 1e6,
-        })
+    pub fn panel(&self) -> Panel {
+        let p = self.session.panel();
+        let typed: String = self.session.typed_word().collect();
+        Panel {
+            text: self.session.text().collect(),
+            next: p.next.to_vec(),
+            words: p
+                .words
+                .iter()
+                .map(|w| (format!("{typed}{}", w.suffix.iter().collect::<String>()), w.probability))
+                .collect(),
+            key_us: self.last_key_us,
+            steps: self.session.cost().steps,
+        }
     }
 }
 
@@ -195,8 +134,9 @@ impl Panel {
         ];
         if timings {
             lines.push(format!(
-                "  ({:.0} µs for this key and its suggestions; Tab accepts, Backspace undoes, Esc quits)",
-                self.key_us
+                "  ({:.0} µs and {} model steps for this key and its suggestions; Tab accepts, \
+                 Backspace undoes, Esc quits)",
+                self.key_us, self.steps
             ));
         }
         lines
@@ -209,12 +149,12 @@ pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), Str
     let raw = crate::model_file::read(model_path)?;
     let bytes = format::AlignedBytes::new(&raw);
     let model = Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
-    let side = InputSide::Table;
-    let mut buf = vec![0f32; Predictor::buffer_len_for(&model, side).map_err(|e| e.to_string())?];
-    let p = Predictor::with_options(&model, &mut buf, Kernel::detect(), side)
-        .map_err(|e| e.to_string())?;
-    let mut ring = vec![0f32; History::buffer_len(&p, HISTORY).map_err(|e| e.to_string())?];
-    let mut kb = Keyboard::new(p, &mut ring)?;
+    let len = CONFIG
+        .buffer_len(model.arch())
+        .ok_or("the model's session does not fit in memory")?;
+    let mut buf = vec![0f32; len];
+    let session = Session::new(&model, &mut buf, CONFIG).map_err(|e| e.to_string())?;
+    let mut kb = Keyboard::new(session);
     match script {
         Some(s) => {
             let s = if s == "-" {
@@ -242,7 +182,7 @@ pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), Str
                 if !crate::say!("[{key:?}]") {
                     return Ok(());
                 }
-                for line in kb.panel()?.render(false) {
+                for line in kb.panel().render(false) {
                     crate::say!("{line}");
                 }
             }
@@ -260,7 +200,7 @@ impl Drop for RawMode {
     }
 }
 
-fn live(kb: &mut Keyboard<'_>) -> Result<(), String> {
+fn live(kb: &mut Keyboard<'_, '_>) -> Result<(), String> {
     use crossterm::event::{Event, KeyCode, KeyEventKind, KeyModifiers, read};
     use crossterm::{cursor, execute, terminal};
     if !std::io::stdin().is_terminal() {
@@ -279,8 +219,8 @@ fn live(kb: &mut Keyboard<'_>) -> Result<(), String> {
         std::process::exit(143);
     });
     let mut out = std::io::stdout();
-    let draw = |kb: &mut Keyboard<'_>, out: &mut std::io::Stdout| -> Result<(), String> {
-        let panel = kb.panel()?;
+    let draw = |kb: &Keyboard<'_, '_>, out: &mut std::io::Stdout| -> Result<(), String> {
+        let panel = kb.panel();
         execute!(
             out,
             cursor::MoveTo(0, 0),

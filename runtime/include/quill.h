@@ -151,6 +151,65 @@ int quill_history_reprime(QuillHistory *h, QuillPredictor *p, const uint8_t *con
 int quill_history_backspace_or_reprime(QuillHistory *h, QuillPredictor *p,
                                        const uint8_t *remaining, size_t len, size_t max_chars);
 
+/* ---- The keyboard session: what every front end uses ----------------------------------
+ *
+ * One call per key; after it, the panel (next characters and word completions) is read back.
+ * The session keeps the predictor, the exact Backspace history, the end of the text and a
+ * cache of word prefixes that makes completion cost a few model steps per key. Tab
+ * (QUILL_KEY_ACCEPT with 0) types exactly the first completion shown.
+ *
+ *     QuillSessionConfig cfg; quill_session_default_config(&cfg);
+ *     quill_session_size(model, model_len, &cfg, &bytes);
+ *     quill_session_init(memory, bytes, model, model_len, &cfg, &s);
+ *     quill_session_press(s, QUILL_KEY_CHAR, 'h');
+ *     quill_session_next(s, chars, probs, 3, &n);     quill_session_words(s, words, 3, &n);
+ *     quill_session_press(s, QUILL_KEY_ACCEPT, 0);    // Tab
+ *     quill_session_press(s, QUILL_KEY_BACKSPACE, 0);
+ *     quill_session_reprime(s, before_cursor, before_len);   // cursor moved, new field
+ */
+
+typedef struct QuillSession QuillSession;
+
+#define QUILL_KEY_CHAR 0
+#define QUILL_KEY_BACKSPACE 1
+#define QUILL_KEY_ACCEPT 2
+#define QUILL_SESSION_MAX_WORDS 4
+
+typedef struct {
+    uint32_t flags;      /* 0 or QUILL_INPUT_TABLE */
+    uint32_t history;    /* characters Backspace undoes exactly */
+    uint32_t text;       /* characters kept to re-prime from past the history */
+    uint32_t cache;      /* word prefixes cached across keys (one model state each) */
+    uint32_t words;      /* completions shown, <= QUILL_SESSION_MAX_WORDS */
+    uint32_t max_suffix; /* longest completion in characters, <= QUILL_MAX_WORD_CHARS */
+    float floor;         /* a completion is shown only at or above this probability */
+    uint32_t max_steps;  /* model steps one key's word search may take; 0: no limit */
+} QuillSessionConfig;
+
+int quill_session_default_config(QuillSessionConfig *out);
+int quill_session_size(const uint8_t *model, size_t model_len, const QuillSessionConfig *cfg,
+                       size_t *out_bytes);
+int quill_session_init(uint8_t *memory, size_t memory_len, const uint8_t *model,
+                       size_t model_len, const QuillSessionConfig *cfg, QuillSession **out);
+/* key: QUILL_KEY_CHAR (ch: a Unicode scalar value), QUILL_KEY_BACKSPACE, QUILL_KEY_ACCEPT
+ * (ch: which completion shown, 0 for Tab; nothing happens when fewer are shown). */
+int quill_session_press(QuillSession *s, uint32_t key, uint32_t ch);
+/* Deletes the n characters before the cursor, the panel updated once (as n Backspaces). Past
+ * cfg.history characters, call quill_session_reprime with the text left instead. */
+int quill_session_delete(QuillSession *s, size_t n);
+/* Types UTF-8 text (a paste), the panel updated once at the end. */
+int quill_session_type_utf8(QuillSession *s, const uint8_t *text, size_t len);
+/* Starts over from the UTF-8 text before the cursor (len 0: a new field). */
+int quill_session_reprime(QuillSession *s, const uint8_t *context, size_t len);
+int quill_session_next(QuillSession *s, uint32_t *chars, float *probs, size_t k,
+                       size_t *written);
+int quill_session_words(QuillSession *s, QuillWord *words, size_t k, size_t *written);
+/* The typed part of the current word (what a completion finishes), NUL-terminated UTF-8. */
+int quill_session_typed_word(QuillSession *s, char *out, size_t out_len, size_t *written);
+/* Model steps the last call took, and whether its word search was exact (1) or stopped by
+ * max_steps or the cache's size (0). */
+int quill_session_cost(QuillSession *s, uint32_t *steps, int *exact);
+
 /* If the library ever panics (a bug: no input reaches a panic), it calls this hook with a
  * NUL-terminated message, then executes an undefined instruction (HardFault on a Cortex-M,
  * SIGILL on Linux/Android) instead of hanging. NULL clears the hook. A hook that returns does

@@ -15,7 +15,9 @@ use core::ptr;
 use crate::{Error, InputSide, Kernel, Model, Predictor};
 
 mod keyboard;
+mod session;
 pub use keyboard::*;
+pub use session::*;
 
 /// Opaque handle; points into the caller's memory block.
 pub struct QuillPredictor {

@@ -1,22 +1,21 @@
-/* A keyboard from C: next-key hints, word completions, Tab to accept, exact Backspace.
+/* A keyboard from C: the runtime's keyboard session (next-key hints, word completions, Tab to
+ * accept what was shown, exact Backspace), one call per key.
  *
  *   cargo build --release --manifest-path runtime/capi/Cargo.toml
  *   gcc -O2 -I runtime/include runtime/examples/c/keyboard.c runtime/capi/target/release/libquill.a -o keyboard
  *   ./keyboard model.quill 'the c\tsat\b\b'
  *
  * KEYS is typed one character at a time: "\b" is Backspace, "\t" accepts the first completion
- * (its suffix, then a space), anything else is typed (UTF-8). After each key one line:
- * KEY <TAB> top-3 next chars "U+XXXX:p" <TAB> top-3 words "suffix:p" (p with 6 decimals).
- * Memory: everything in static/caller blocks sized by the library; nothing else is allocated
- * but the model file's buffer.
+ * shown, anything else is typed (UTF-8). After each key one line:
+ * KEY <TAB> top-3 next chars "U+XXXX:p" <TAB> the completions shown "suffix:p" (p with 6
+ * decimals) <TAB> model steps the key took.
+ * Memory: one static block sized by the library; nothing else is allocated but the model
+ * file's buffer.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "quill.h"
-
-#define BEAM 4
-#define DEPTH 16
 
 static unsigned char *read_file(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
@@ -36,78 +35,72 @@ static int check(int rc, const char *what) {
     return rc != QUILL_OK;
 }
 
-/* Bytes in the UTF-8 sequence led by byte b. */
-static size_t utf8_len(unsigned char b) {
-    return b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+/* Decodes one UTF-8 character at s (n bytes available); returns its length, 0 if invalid. */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ch) {
+    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC0 ? 2 : 0;
+    if (len == 0 || len > n) return 0;
+    uint32_t c = len == 1 ? s[0] : s[0] & (0x7F >> len);
+    for (size_t i = 1; i < len; i++) c = (c << 6) | (s[i] & 0x3F);
+    *ch = c;
+    return len;
 }
 
-static unsigned char state_mem[1 << 20], history_mem[1 << 16], scratch[1 << 16];
-static char text[4096]; /* what has been typed: the context a re-prime needs */
+static unsigned char memory[1 << 21];
 
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: %s MODEL KEYS\n", argv[0]);
         return 2;
     }
-    size_t model_len, need, scratch_len, len = 0;
+    size_t model_len, need;
     unsigned char *model = read_file(argv[1], &model_len);
     if (!model) { perror(argv[1]); return 1; }
-    QuillPredictor *p;
-    QuillHistory *h;
-    if (check(quill_memory_size_ex(model, model_len, QUILL_INPUT_TABLE, &need), "model")) return 1;
-    if (need > sizeof state_mem) { fprintf(stderr, "model needs %zu bytes\n", need); return 1; }
-    if (check(quill_init_ex(state_mem, sizeof state_mem, model, model_len, QUILL_INPUT_TABLE, &p), "init") ||
-        check(quill_self_test(p), "self-test") ||
-        check(quill_history_size(p, DEPTH, &need), "history size") ||
-        need > sizeof history_mem ||
-        check(quill_history_init(p, history_mem, need, &h), "history") ||
-        check(quill_completion_scratch_size(p, BEAM, &scratch_len), "scratch size") ||
-        scratch_len > sizeof scratch)
+    QuillSessionConfig cfg;
+    QuillSession *s;
+    if (check(quill_session_default_config(&cfg), "config")) return 1;
+    cfg.flags = QUILL_INPUT_TABLE;
+    cfg.history = 16;
+    if (check(quill_session_size(model, model_len, &cfg, &need), "model")) return 1;
+    if (need > sizeof memory) { fprintf(stderr, "the session needs %zu bytes\n", need); return 1; }
+    if (check(quill_session_init(memory, sizeof memory, model, model_len, &cfg, &s), "init"))
         return 1;
 
-    const char *k = argv[2];
-    while (*k) {
-        const char *key = k;
-        size_t n = 1;
+    const unsigned char *k = (const unsigned char *)argv[2];
+    size_t left = strlen(argv[2]);
+    while (left > 0) {
+        const unsigned char *key = k;
+        size_t n;
         int rc;
-        QuillWord w[3];
-        size_t words;
-        if (k[0] == '\\' && k[1] == 'b') {
+        if (k[0] == '\\' && left >= 2 && k[1] == 'b') {
             n = 2;
-            while (len > 0 && (text[len - 1] & 0xC0) == 0x80) len--; /* drop one UTF-8 char */
-            if (len > 0) len--;
-            rc = quill_history_backspace_or_reprime(h, p, (const uint8_t *)text, len, 64);
-        } else if (k[0] == '\\' && k[1] == 't') {
+            rc = quill_session_press(s, QUILL_KEY_BACKSPACE, 0);
+        } else if (k[0] == '\\' && left >= 2 && k[1] == 't') {
             n = 2;
-            rc = quill_complete_words(p, scratch, scratch_len, BEAM, NULL, 0, w, 1, &words);
-            if (rc == QUILL_OK && words == 1 && len + w[0].suffix_len + 1 < sizeof text) {
-                memcpy(text + len, w[0].suffix, w[0].suffix_len);
-                len += w[0].suffix_len;
-                text[len++] = ' ';
-                rc = quill_history_type_utf8(h, p, (const uint8_t *)w[0].suffix, w[0].suffix_len);
-                if (rc == QUILL_OK) rc = quill_history_type(h, p, ' ');
-            }
+            rc = quill_session_press(s, QUILL_KEY_ACCEPT, 0);
         } else {
-            n = utf8_len((unsigned char)k[0]);
-            if (strnlen(k, n) < n || len + n >= sizeof text) return 1;
-            memcpy(text + len, k, n);
-            len += n;
-            rc = quill_history_type_utf8(h, p, (const uint8_t *)k, n);
+            uint32_t ch;
+            n = utf8_decode(k, left, &ch);
+            if (n == 0) { fprintf(stderr, "KEYS is not UTF-8\n"); return 1; }
+            rc = quill_session_press(s, QUILL_KEY_CHAR, ch);
         }
         if (check(rc, "key")) return 1;
         k += n;
+        left -= n;
 
-        uint32_t c[3];
+        uint32_t c[3], steps;
         float pr[3];
-        size_t got;
-        if (check(quill_top_k(p, c, pr, 3, &got), "top-k")) return 1;
-        printf("%.*s\t", (int)n, key);
-        for (size_t i = 0; i < got; i++) printf("%sU+%04X:%.6f", i ? " " : "", (unsigned)c[i], pr[i]);
-        if (check(quill_complete_words(p, scratch, scratch_len, BEAM, NULL, 0, w, 3, &words), "words"))
+        QuillWord w[QUILL_SESSION_MAX_WORDS];
+        size_t got, words;
+        int exact;
+        if (check(quill_session_next(s, c, pr, 3, &got), "next") ||
+            check(quill_session_words(s, w, QUILL_SESSION_MAX_WORDS, &words), "words") ||
+            check(quill_session_cost(s, &steps, &exact), "cost"))
             return 1;
+        printf("%.*s\t", (int)n, (const char *)key);
+        for (size_t i = 0; i < got; i++) printf("%sU+%04X:%.6f", i ? " " : "", (unsigned)c[i], pr[i]);
         printf("\t");
         for (size_t i = 0; i < words; i++) printf("%s%s:%.6f", i ? " " : "", w[i].suffix, w[i].probability);
-        printf("\n");
+        printf("\t%u\n", (unsigned)steps);
     }
     free(model);
     return 0;

@@ -225,28 +225,37 @@ pub unsafe extern "C" fn quill_complete_words(
         Err(e) => return code(&e),
     };
     for (i, c) in out.iter().take(n).enumerate() {
-        let mut w = QuillWord {
-            suffix: [0; SUFFIX_BYTES],
-            suffix_len: 0,
-            probability: c.probability,
-        };
-        let mut len = 0usize;
-        for ch in &c.suffix {
-            let end = len.saturating_add(ch.len_utf8());
-            // 24 chars × 4 bytes always fit with the NUL; checked all the same.
-            let Some(dst) = w.suffix.get_mut(len..end) else {
-                break;
-            };
-            ch.encode_utf8(dst);
-            len = end;
-        }
-        w.suffix_len = u32::try_from(len).unwrap_or(0);
         // SAFETY: the caller provides k entries and i < n ≤ k.
-        unsafe { words.add(i).write(w) };
+        unsafe { write_word(words.add(i), &c.suffix, c.probability) };
     }
     // SAFETY: checked non-null above.
     unsafe { written.write(n) };
     QUILL_OK
+}
+
+/// Writes one completion to the caller's `QuillWord`: the suffix as NUL-terminated UTF-8.
+///
+/// # Safety
+/// `out` is writable.
+pub(super) unsafe fn write_word(out: *mut QuillWord, suffix: &[char], probability: f32) {
+    let mut w = QuillWord {
+        suffix: [0; SUFFIX_BYTES],
+        suffix_len: 0,
+        probability,
+    };
+    let mut len = 0usize;
+    for ch in suffix {
+        let end = len.saturating_add(ch.len_utf8());
+        // 24 chars × 4 bytes always fit with the NUL; checked all the same.
+        let Some(dst) = w.suffix.get_mut(len..end) else {
+            break;
+        };
+        ch.encode_utf8(dst);
+        len = end;
+    }
+    w.suffix_len = u32::try_from(len).unwrap_or(0);
+    // SAFETY: the caller's contract.
+    unsafe { out.write(w) };
 }
 
 /// Bytes of memory a history of `depth` characters needs for this predictor.

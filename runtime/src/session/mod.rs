@@ -259,6 +259,26 @@ impl<'m, 'b> Session<'m, 'b> {
         self.refresh()
     }
 
+    /// Deletes the `n` characters before the cursor (a selection deleted, a long press of
+    /// Backspace) and updates the panel once: the same state and panel as `n` Backspaces.
+    pub fn delete(&mut self, n: usize) -> Result<(), Error> {
+        self.cost = KeyCost::default();
+        for _ in 0..n.min(self.text.len()) {
+            self.backspace()?;
+        }
+        self.refresh()
+    }
+
+    /// Types every character of `text` (a paste, a word inserted by the app) and updates the
+    /// panel once, at the end.
+    pub fn type_text(&mut self, text: impl IntoIterator<Item = char>) -> Result<(), Error> {
+        self.cost = KeyCost::default();
+        for c in text {
+            self.type_char(c)?;
+        }
+        self.refresh()
+    }
+
     /// Starts over from `context`, the text before the cursor (a new field: empty; a cursor
     /// jump, a paste, a deletion past what Backspace undoes): its last
     /// [`SessionConfig::text`] characters are typed afresh, so Backspace works over them too.
