@@ -68,12 +68,17 @@ pub unsafe fn run(
     let model = Model::from_bytes(bytes)?;
     let mut p = match choice {
         Choice::Default => Predictor::new(&model, buffer)?,
-        Choice::Portable => Predictor::with_options(&model, buffer, Kernel::Portable, InputSide::PerStep)?,
+        Choice::Portable => {
+            Predictor::with_options(&model, buffer, Kernel::Portable, InputSide::PerStep)?
+        }
         // SAFETY: asked for by the measuring script, which runs on a CPU with the extension.
         #[cfg(target_arch = "aarch64")]
-        Choice::DotProd => {
-            Predictor::with_options(&model, buffer, unsafe { Kernel::neon_dotprod() }, InputSide::PerStep)?
-        }
+        Choice::DotProd => Predictor::with_options(
+            &model,
+            buffer,
+            unsafe { Kernel::neon_dotprod() },
+            InputSide::PerStep,
+        )?,
         #[cfg(not(target_arch = "aarch64"))]
         Choice::DotProd => Predictor::new(&model, buffer)?,
     };

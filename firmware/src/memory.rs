@@ -1,62 +1,75 @@
 //! All the RAM the keyboard uses, sized at compile time from the model's architecture.
 //!
-//! A firmware engineer sizing their own: `runtime::buffer_len(cell, layers, embed, hidden,
-//! vocab)` for the predictor, one snapshot (`Layout::snapshot`) per Backspace level for
-//! `History`, `2 × beam + 1` snapshots for word completion. Each is a `const`, so a model that
-//! does not fit fails the build (the linker's RAM region), not the device.
+//! A firmware engineer sizing their own: `SessionConfig::buffer_len(&arch)` for the whole
+//! keyboard session (predictor, Backspace history, the end of the text, the word cache), or
+//! `runtime::buffer_len(cell, layers, embed, hidden, vocab)` for a bare predictor. Each is a
+//! `const`, so a model that does not fit fails the build (the linker's RAM region), not the
+//! device.
 
-use runtime::{Layout, buffer_len};
+use runtime::{Architecture, Layout, SessionConfig, buffer_len};
 
 use crate::model::arch::{CELL, EMBED, HIDDEN, LAYERS, VOCAB};
 
-/// `f32`s of the predictor's buffer (state and scratch, input side per step).
+/// The model's architecture, from `build.rs`.
+pub const ARCH: Architecture = Architecture {
+    cell: CELL,
+    layers: LAYERS as u8,
+    embed: EMBED as u32,
+    hidden: HIDDEN as u32,
+    vocab: VOCAB as u32,
+};
+
+/// `f32`s of one model state (what the history and the word cache keep per entry).
+const STATE: usize = match Layout::new(CELL, LAYERS, EMBED, HIDDEN, VOCAB) {
+    Some(l) => l.snapshot(),
+    None => panic!("the model's sizes overflow usize"),
+};
+
+/// The keyboard's session: 4 characters of exact Backspace (older ones re-prime from the last
+/// 32 characters), 3 completions of up to 12 characters, and a word cache as large as a small
+/// part allows — 8 prefixes for a small model (the micro:bit's 16 KB of RAM), 48 for a larger
+/// one (a Cortex-M4F part with 64 KB or more). The same on every target, so the device prints
+/// exactly what the host prints.
+pub const CONFIG: SessionConfig = SessionConfig {
+    history: 4,
+    text: 32,
+    cache: if STATE <= 256 { 8 } else { 48 },
+    words: 3,
+    max_suffix: 12,
+    ..SessionConfig::DEFAULT
+};
+
+/// `f32`s of the session's buffer.
+pub const SESSION_LEN: usize = match CONFIG.buffer_len(&ARCH) {
+    Some(n) => n,
+    None => panic!("the model's sizes overflow usize"),
+};
+
+/// `f32`s of a bare predictor's buffer (state and scratch, input side per step): the
+/// measuring firmware's.
 pub const PREDICTOR_LEN: usize = match buffer_len(CELL, LAYERS, EMBED, HIDDEN, VOCAB) {
     Some(n) => n,
     None => panic!("the model's sizes overflow usize"),
 };
 
-/// `f32`s of one snapshot of the predictor's state.
-pub const SNAPSHOT_LEN: usize = match Layout::new(CELL, LAYERS, EMBED, HIDDEN, VOCAB) {
-    Some(l) => l.snapshot(),
-    None => panic!("the model's sizes overflow usize"),
-};
+static mut SESSION: [f32; SESSION_LEN] = [0.0; SESSION_LEN];
+static mut PREDICTOR: [f32; PREDICTOR_LEN] = [0.0; PREDICTOR_LEN];
 
-/// Characters Backspace can undo exactly (older ones re-prime from the text).
-pub const BACKSPACE_DEPTH: usize = 4;
-/// Word completion: beam width and longest suggested suffix.
-pub const BEAM: usize = 3;
-pub const MAX_SUFFIX: usize = 12;
-/// Completions shown per key.
-pub const SHOWN: usize = 3;
-
-pub const HISTORY_LEN: usize = SNAPSHOT_LEN * BACKSPACE_DEPTH;
-pub const COMPLETION_LEN: usize = SNAPSHOT_LEN * (2 * BEAM + 1);
-
-/// The keyboard's buffers.
-pub struct Memory {
-    pub predictor: &'static mut [f32; PREDICTOR_LEN],
-    pub history: &'static mut [f32; HISTORY_LEN],
-    pub completion: &'static mut [f32; COMPLETION_LEN],
+/// The session's buffer, zeroed by the start-up code (`.bss`). Only what a firmware calls is
+/// linked: the keyboard holds this one, a bare predictor the other.
+///
+/// # Safety
+/// Call once: each call hands out the same static.
+pub unsafe fn session() -> &'static mut [f32] {
+    // SAFETY: the caller guarantees a single call, so this is the only reference.
+    unsafe { &mut *core::ptr::addr_of_mut!(SESSION) }
 }
 
-static mut PREDICTOR: [f32; PREDICTOR_LEN] = [0.0; PREDICTOR_LEN];
-static mut HISTORY: [f32; HISTORY_LEN] = [0.0; HISTORY_LEN];
-static mut COMPLETION: [f32; COMPLETION_LEN] = [0.0; COMPLETION_LEN];
-
-impl Memory {
-    /// The buffers, zeroed by the start-up code (`.bss`).
-    ///
-    /// # Safety
-    /// Call once: each call hands out the same statics (the firmware calls it at the top of
-    /// `main`, before anything else could).
-    pub unsafe fn take() -> Memory {
-        // SAFETY: the caller guarantees a single call, so these are the only references.
-        unsafe {
-            Memory {
-                predictor: &mut *core::ptr::addr_of_mut!(PREDICTOR),
-                history: &mut *core::ptr::addr_of_mut!(HISTORY),
-                completion: &mut *core::ptr::addr_of_mut!(COMPLETION),
-            }
-        }
-    }
+/// A bare predictor's buffer, zeroed by the start-up code.
+///
+/// # Safety
+/// Call once: each call hands out the same static.
+pub unsafe fn predictor() -> &'static mut [f32] {
+    // SAFETY: the caller guarantees a single call, so this is the only reference.
+    unsafe { &mut *core::ptr::addr_of_mut!(PREDICTOR) }
 }

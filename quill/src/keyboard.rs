@@ -99,7 +99,12 @@ impl<'m, 'b> Keyboard<'m, 'b> {
             words: p
                 .words
                 .iter()
-                .map(|w| (format!("{typed}{}", w.suffix.iter().collect::<String>()), w.probability))
+                .map(|w| {
+                    (
+                        format!("{typed}{}", w.suffix.iter().collect::<String>()),
+                        w.probability,
+                    )
+                })
                 .collect(),
             key_us: self.last_key_us,
             steps: self.session.cost().steps,

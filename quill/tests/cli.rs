@@ -150,9 +150,9 @@ fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
         assert!(p.contains("next:") && p.contains("words:"), "{p}");
     }
     // The corpus is "the cat sat on mat N . …": after "the c" the best word is "cat", and Tab
-    // types it with a space.
+    // types exactly what was shown (no space: every front end's session does the same).
     assert!(panels[4].contains("words: cat "), "{}", panels[4]);
-    assert!(panels[5].starts_with("Tab]\n> the cat ▏"), "{}", panels[5]);
+    assert!(panels[5].starts_with("Tab]\n> the cat▏"), "{}", panels[5]);
     // Three Backspaces after "sat" restore exactly the panel shown after the Tab.
     let body = |p: &str| p.split_once('\n').unwrap().1.to_string();
     assert_eq!(body(panels[11]), body(panels[5]), "{out}");

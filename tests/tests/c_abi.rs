@@ -275,7 +275,13 @@ fn rust_keyboard(bytes: &[u8], keys: &str) -> String {
             .panel()
             .words
             .iter()
-            .map(|w| format!("{}:{:.6}", w.suffix.iter().collect::<String>(), w.probability))
+            .map(|w| {
+                format!(
+                    "{}:{:.6}",
+                    w.suffix.iter().collect::<String>(),
+                    w.probability
+                )
+            })
             .collect();
         out += &format!(
             "{label}\t{}\t{}\t{}\n",
@@ -293,12 +299,16 @@ fn c_keyboard_example_matches_the_rust_api_key_for_key() {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("c_keyboard");
     std::fs::create_dir_all(&dir).unwrap();
     // The English model: a random one suggests no word worth showing.
-    let model = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/english-gru-1x256-int8.quill");
+    let model =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../models/english-gru-1x256-int8.quill");
     let bytes = std::fs::read(&model).unwrap();
     let exe = build_c_example("keyboard", &lib, &dir);
     // Typing, Tab, Backspace within the history, then 20 Backspaces: past the 16-key history,
     // so the last ones re-prime from the text, which must give the Rust API's results too.
-    let keys = format!("I will meet you at the resta\\t to\\b\\bnight w\\t{}X", "\\b".repeat(20));
+    let keys = format!(
+        "I will meet you at the resta\\t to\\b\\bnight w\\t{}X",
+        "\\b".repeat(20)
+    );
     let out = quill_tests::under_valgrind(&exe, &[model.as_os_str(), keys.as_ref()]);
     assert!(
         out.status.success(),

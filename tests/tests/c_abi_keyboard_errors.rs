@@ -382,7 +382,10 @@ fn session_errors() {
     let mut need = 0usize;
     let mut s = std::ptr::null_mut();
     unsafe {
-        assert_eq!(quill_session_default_config(std::ptr::null_mut()), QUILL_ERR_NULL);
+        assert_eq!(
+            quill_session_default_config(std::ptr::null_mut()),
+            QUILL_ERR_NULL
+        );
         assert_eq!(quill_session_default_config(&mut cfg), QUILL_OK);
         assert_eq!((cfg.history, cfg.words, cfg.max_steps), (64, 3, 0));
         let bad = QuillSessionConfig { flags: 7, ..cfg };
@@ -412,27 +415,53 @@ fn session_errors() {
         );
         let mut mem = vec![0u8; need];
         assert_eq!(
-            quill_session_init(mem.as_mut_ptr(), need - 1, model.as_ptr(), model.len(), &cfg, &mut s),
+            quill_session_init(
+                mem.as_mut_ptr(),
+                need - 1,
+                model.as_ptr(),
+                model.len(),
+                &cfg,
+                &mut s
+            ),
             QUILL_ERR_MEMORY_TOO_SMALL
         );
         assert_eq!(
-            quill_session_init(mem.as_mut_ptr(), need, model.as_ptr(), model.len(), &cfg, &mut s),
+            quill_session_init(
+                mem.as_mut_ptr(),
+                need,
+                model.as_ptr(),
+                model.len(),
+                &cfg,
+                &mut s
+            ),
             QUILL_OK
         );
         let next = |s| {
             let (mut c, mut p, mut n) = ([0u32; 3], [0f32; 3], 0usize);
-            assert_eq!(quill_session_next(s, c.as_mut_ptr(), p.as_mut_ptr(), 3, &mut n), QUILL_OK);
+            assert_eq!(
+                quill_session_next(s, c.as_mut_ptr(), p.as_mut_ptr(), 3, &mut n),
+                QUILL_OK
+            );
             (c, p.map(f32::to_bits), n)
         };
         let before = next(s);
-        assert_eq!(quill_session_press(s, QUILL_KEY_CHAR, 0xD800), QUILL_ERR_CHAR);
+        assert_eq!(
+            quill_session_press(s, QUILL_KEY_CHAR, 0xD800),
+            QUILL_ERR_CHAR
+        );
         assert_eq!(quill_session_press(s, 9, 0), QUILL_ERR_FLAGS);
-        assert_eq!(quill_session_press(std::ptr::null_mut(), QUILL_KEY_CHAR, 65), QUILL_ERR_NULL);
+        assert_eq!(
+            quill_session_press(std::ptr::null_mut(), QUILL_KEY_CHAR, 65),
+            QUILL_ERR_NULL
+        );
         assert_eq!(
             quill_session_type_utf8(s, b"a\xffb".as_ptr(), 3),
             QUILL_ERR_CHAR
         );
-        assert_eq!(quill_session_reprime(s, std::ptr::null(), 3), QUILL_ERR_NULL);
+        assert_eq!(
+            quill_session_reprime(s, std::ptr::null(), 3),
+            QUILL_ERR_NULL
+        );
         assert_eq!(next(s), before, "a refused call changed the panel");
         // Accepting a completion that is not shown, or Backspace on nothing: no change.
         assert_eq!(quill_session_press(s, QUILL_KEY_ACCEPT, 3), QUILL_OK);
@@ -441,10 +470,19 @@ fn session_errors() {
         assert_eq!(quill_session_type_utf8(s, b"AB".as_ptr(), 2), QUILL_OK);
         let mut typed = [0 as std::ffi::c_char; 8];
         let mut n = 0usize;
-        assert_eq!(quill_session_typed_word(s, typed.as_mut_ptr(), 8, &mut n), QUILL_OK);
-        assert_eq!((n, typed[0] as u8, typed[1] as u8, typed[2]), (2, b'A', b'B', 0));
+        assert_eq!(
+            quill_session_typed_word(s, typed.as_mut_ptr(), 8, &mut n),
+            QUILL_OK
+        );
+        assert_eq!(
+            (n, typed[0] as u8, typed[1] as u8, typed[2]),
+            (2, b'A', b'B', 0)
+        );
         // Cut to the last characters that fit.
-        assert_eq!(quill_session_typed_word(s, typed.as_mut_ptr(), 2, &mut n), QUILL_OK);
+        assert_eq!(
+            quill_session_typed_word(s, typed.as_mut_ptr(), 2, &mut n),
+            QUILL_OK
+        );
         assert_eq!((n, typed[0] as u8, typed[1]), (1, b'B', 0));
         let (mut steps, mut exact) = (0u32, 0);
         assert_eq!(quill_session_cost(s, &mut steps, &mut exact), QUILL_OK);

@@ -11,8 +11,7 @@ mod device {
     use core::fmt::Write;
 
     use cortex_m_rt::entry;
-    use quill_firmware::memory::Memory;
-    use quill_firmware::{keyboard, mcu, model};
+    use quill_firmware::{keyboard, mcu, memory, model};
 
     #[entry]
     fn main() -> ! {
@@ -21,8 +20,8 @@ mod device {
             mcu::exit(false)
         };
         // SAFETY: the one call, before anything else runs.
-        let mem = unsafe { Memory::take() };
-        let result = keyboard::run(model::bytes(), mem, None, &mut out);
+        let buffer = unsafe { memory::session() };
+        let result = keyboard::run(model::bytes(), buffer, None, &mut out);
         let ram = mcu::ram_use();
         let _ = writeln!(
             out,
@@ -45,15 +44,14 @@ mod device {
 
 #[cfg(not(target_os = "none"))]
 fn main() -> std::process::ExitCode {
-    use quill_firmware::memory::Memory;
-    use quill_firmware::{keyboard, model};
+    use quill_firmware::{keyboard, memory, model};
 
     let mut out = String::new();
     // SAFETY: the one call, at the top of `main`.
-    let mem = unsafe { Memory::take() };
+    let buffer = unsafe { memory::session() };
     let result = keyboard::run(
         model::bytes(),
-        mem,
+        buffer,
         Some(runtime::Kernel::Portable),
         &mut out,
     );

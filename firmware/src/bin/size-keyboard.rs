@@ -1,5 +1,5 @@
-//! Code-size probe: a whole keyboard — `size-predict` plus Backspace through `History` and
-//! word completion.
+//! Code-size probe: a whole keyboard — `size-predict` plus the keyboard session (Backspace
+//! history, the end of the text, word completion over the word cache).
 #![cfg_attr(target_os = "none", no_std, no_main)]
 
 #[cfg(target_os = "none")]
@@ -7,28 +7,22 @@
 fn main() -> ! {
     use core::hint::black_box;
 
-    use quill_firmware::memory::{BEAM, MAX_SUFFIX, Memory, SHOWN};
+    use quill_firmware::memory::{self, CONFIG};
     use quill_firmware::{mcu, model};
-    use runtime::{Completion, History, Model, Predictor, complete_words};
+    use runtime::{Key, Model, Session};
 
     // SAFETY: the one call.
-    let mem = unsafe { Memory::take() };
+    let buffer = unsafe { memory::session() };
     let Ok(model) = Model::from_bytes(black_box(model::bytes())) else {
         mcu::exit(false)
     };
-    let Ok(mut p) = Predictor::new(&model, mem.predictor) else {
+    let Ok(mut s) = Session::new(&model, buffer, CONFIG) else {
         mcu::exit(false)
     };
-    let Ok(mut history) = History::new(&p, mem.history) else {
-        mcu::exit(false)
-    };
-    let ok = history.type_str(&mut p, black_box("one hundr")).is_ok()
-        && history.backspace(&mut p).is_ok();
-    let mut top = [('\0', 0f32); 3];
-    let n = p.top_k_into(&mut top);
-    let mut words: [Completion<MAX_SUFFIX>; SHOWN] = Default::default();
-    let found = complete_words::<BEAM, MAX_SUFFIX>(&mut p, mem.completion, None, &mut words);
-    black_box((ok, n, top, found.is_ok(), words));
+    let ok = s.type_text(black_box("one hundr").chars()).is_ok()
+        && s.press(Key::Backspace).is_ok()
+        && s.press(Key::Accept(0)).is_ok();
+    black_box((ok, s.panel()));
     mcu::exit(true)
 }
 

@@ -8,15 +8,15 @@
 fn main() -> ! {
     use core::hint::black_box;
 
-    use quill_firmware::{mcu, memory::Memory, model};
+    use quill_firmware::{mcu, memory, model};
     use runtime::{Model, Predictor};
 
     // SAFETY: the one call.
-    let mem = unsafe { Memory::take() };
+    let buffer = unsafe { memory::predictor() };
     let Ok(model) = Model::from_bytes(black_box(model::bytes())) else {
         mcu::exit(false)
     };
-    let Ok(mut p) = Predictor::new(&model, mem.predictor) else {
+    let Ok(mut p) = Predictor::new(&model, buffer) else {
         mcu::exit(false)
     };
     p.feed_bytes(black_box(b"one hundred"));

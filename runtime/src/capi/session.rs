@@ -114,7 +114,10 @@ fn layout(floats: usize) -> Option<(usize, usize, usize)> {
 }
 
 /// The model and the session's float count for `cfg`, or the error code.
-fn prepare(m: &[u8], cfg: *const QuillSessionConfig) -> Result<(Model<'_>, SessionConfig, usize), c_int> {
+fn prepare(
+    m: &[u8],
+    cfg: *const QuillSessionConfig,
+) -> Result<(Model<'_>, SessionConfig, usize), c_int> {
     // SAFETY: the caller promises a readable config when non-null.
     let cfg = unsafe { cfg.as_ref() }.ok_or(QUILL_ERR_NULL)?;
     let cfg = config(cfg).ok_or(QUILL_ERR_FLAGS)?;
@@ -178,7 +181,11 @@ pub unsafe extern "C" fn quill_session_init(
     let (parsed, cfg, floats) = match prepare(m, cfg) {
         // SAFETY: the caller keeps the model bytes valid for the session's whole use, which is
         // the lifetime this handle stands for.
-        Ok((p, c, f)) => (unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(p) }, c, f),
+        Ok((p, c, f)) => (
+            unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(p) },
+            c,
+            f,
+        ),
         Err(c) => return c,
     };
     let Some((session_off, buf_off, total)) = layout(floats) else {
@@ -271,7 +278,9 @@ pub unsafe extern "C" fn quill_session_type_utf8(
         return QUILL_ERR_NULL;
     };
     match unsafe { text(data, len) } {
-        Ok(t) => s.type_text(t.chars()).map_or_else(|e| code(&e), |()| QUILL_OK),
+        Ok(t) => s
+            .type_text(t.chars())
+            .map_or_else(|e| code(&e), |()| QUILL_OK),
         Err(c) => c,
     }
 }

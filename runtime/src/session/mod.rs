@@ -206,6 +206,14 @@ impl<'m, 'b> Session<'m, 'b> {
         Ok(s)
     }
 
+    /// Checks the model against the outputs recorded in its file at export (see
+    /// [`Predictor::self_test`]), then starts over from an empty text.
+    pub fn self_test(&mut self) -> Result<(), Error> {
+        let result = self.p.self_test();
+        self.start_over()?;
+        result
+    }
+
     /// What to show now.
     pub fn panel(&self) -> &Panel {
         &self.panel
