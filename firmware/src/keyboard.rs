@@ -57,8 +57,20 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<(), Failure> {
     let model = load(bytes)?;
+    type_script(&model, buffer, kernel, out)
+}
+
+/// The session itself, in a frame of its own (see [`load`]): the loader's frame and the
+/// session's are never on the stack together.
+#[inline(never)]
+fn type_script(
+    model: &Model<'_>,
+    buffer: &mut [f32],
+    kernel: Option<Kernel>,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     let config = runtime::SessionConfig { kernel, ..CONFIG };
-    let mut s = Session::new(&model, buffer, config)?;
+    let mut s = Session::new(model, buffer, config)?;
     let tested = match s.self_test() {
         Ok(()) => "passed",
         Err(runtime::Error::NoSelfTest) => "not recorded",
