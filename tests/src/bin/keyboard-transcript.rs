@@ -44,27 +44,39 @@ fn run(path: &str, keys: &str) -> Result<(), String> {
         .ok_or("the session does not fit in memory")?;
     let mut buf = vec![0f32; len];
     let mut s = Session::new(&model, &mut buf, CONFIG).map_err(|e| e.to_string())?;
-    line("start", &s)?;
+    // The text field, as a front end keeps it (the session holds only its end).
+    let mut text = String::new();
+    line("start", &text, &s)?;
     for key in keys.chars() {
         let (label, key) = match key {
-            '\u{8}' => ("Backspace".to_string(), Key::Backspace),
-            '\t' => ("Tab".to_string(), Key::Accept(0)),
-            c => (c.to_string(), Key::Char(c)),
+            '\u{8}' => {
+                text.pop();
+                ("Backspace".to_string(), Key::Backspace)
+            }
+            '\t' => {
+                if let Some(w) = s.panel().words.first() {
+                    text.extend(w.suffix.iter());
+                }
+                ("Tab".to_string(), Key::Accept(0))
+            }
+            c => {
+                text.push(c);
+                (c.to_string(), Key::Char(c))
+            }
         };
         s.press(key).map_err(|e| e.to_string())?;
-        line(&label, &s)?;
+        line(&label, &text, &s)?;
     }
     Ok(())
 }
 
 /// Prints one key's JSON line.
-fn line(key: &str, s: &Session<'_, '_>) -> Result<(), String> {
-    let text: String = s.text().collect();
+fn line(key: &str, text: &str, s: &Session<'_, '_>) -> Result<(), String> {
     let panel = s.panel();
     let mut out = format!(
         "{{\"key\":{},\"text\":{},\"next\":[",
         json(key),
-        json(&text)
+        json(text)
     );
     for (i, (c, prob)) in panel.next.iter().enumerate() {
         let sep = if i > 0 { "," } else { "" };
