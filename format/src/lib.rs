@@ -70,6 +70,9 @@ mod aligned;
 mod arch;
 mod error;
 mod header;
+mod lexicon;
+#[cfg(feature = "alloc")]
+mod lexicon_write;
 mod model;
 mod schema;
 mod tensor;
@@ -84,6 +87,9 @@ pub use error::Error;
 pub use header::{
     HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION, declared_payload_len,
 };
+pub use lexicon::{LEXICON_MAGIC, LEXICON_VERSION, LexState, Lexicon, LexiconError};
+#[cfg(feature = "alloc")]
+pub use lexicon_write::{build_lexicon, frequency_class, lexicon_words};
 pub use model::{Layer, Metadata, Model, SelfTest};
 pub use schema::DType;
 pub use tensor::{Matrix, TensorKind, TensorName, Vector, Weights};

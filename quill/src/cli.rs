@@ -106,6 +106,48 @@ pub struct EvalArgs {
     /// Print the figures as one JSON object.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub session: SessionArgs,
+}
+
+/// The keyboard session's settings (defaults: the runtime's `SessionConfig::DEFAULT`).
+#[derive(Args, Debug, Clone, Copy)]
+pub struct SessionArgs {
+    /// Show a completion only at or above this probability.
+    #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.floor)]
+    pub floor: f32,
+    /// Word prefixes cached across keys (one model state each).
+    #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.cache)]
+    pub cache: usize,
+    /// Model steps one key's word search may take (default: as many as exactness needs).
+    #[arg(long)]
+    pub max_steps: Option<u32>,
+}
+
+impl SessionArgs {
+    /// The session these flags describe, with the input table (a desktop has the memory);
+    /// refuses a floor outside [0, 1] and a cache of fewer than 2 prefixes.
+    pub fn config(&self) -> Result<runtime::SessionConfig, String> {
+        if !(0.0..=1.0).contains(&self.floor) {
+            return Err(format!(
+                "--floor must be a probability in [0, 1], got {}",
+                self.floor
+            ));
+        }
+        if self.cache < 2 {
+            return Err(format!(
+                "--cache must be at least 2 (a root and one prefix), got {}",
+                self.cache
+            ));
+        }
+        Ok(runtime::SessionConfig {
+            input: runtime::InputSide::Table,
+            floor: self.floor,
+            cache: self.cache,
+            max_steps: self.max_steps,
+            ..runtime::SessionConfig::DEFAULT
+        })
+    }
 }
 
 #[derive(Args, Debug)]
@@ -116,6 +158,8 @@ pub struct KeyboardArgs {
     /// Backspace, `\t` Tab, `\e` Esc, `\n` newline; `-` reads the keys from stdin.
     #[arg(long)]
     pub script: Option<String>,
+    #[command(flatten)]
+    pub session: SessionArgs,
 }
 
 #[derive(Args, Debug)]

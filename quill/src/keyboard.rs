@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::time::Instant;
 
-use runtime::{InputSide, Model, Session, SessionConfig};
+use runtime::{Model, Session, SessionConfig};
 
 /// What a key does in this demo: a session key, or quitting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,13 +60,6 @@ pub struct Panel {
     /// Model steps the key took.
     pub steps: u32,
 }
-
-/// The session settings of the demo: the runtime's defaults, with the per-token input table
-/// (a desktop has the memory).
-pub const CONFIG: SessionConfig = SessionConfig {
-    input: InputSide::Table,
-    ..SessionConfig::DEFAULT
-};
 
 impl<'m, 'b> Keyboard<'m, 'b> {
     pub fn new(session: Session<'m, 'b>) -> Self {
@@ -150,15 +143,19 @@ impl Panel {
 
 /// Loads a model file and runs the demo: `script` replays keys and prints a panel after each;
 /// without it the terminal is put in raw mode and keys are read live.
-pub fn run(model_path: &std::path::Path, script: Option<&str>) -> Result<(), String> {
+pub fn run(
+    model_path: &std::path::Path,
+    script: Option<&str>,
+    config: SessionConfig,
+) -> Result<(), String> {
     let raw = crate::model_file::read(model_path)?;
     let bytes = format::AlignedBytes::new(&raw);
     let model = Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
-    let len = CONFIG
+    let len = config
         .buffer_len(model.arch())
         .ok_or("the model's session does not fit in memory")?;
     let mut buf = vec![0f32; len];
-    let session = Session::new(&model, &mut buf, CONFIG).map_err(|e| e.to_string())?;
+    let session = Session::new(&model, &mut buf, config).map_err(|e| e.to_string())?;
     let mut kb = Keyboard::new(session);
     match script {
         Some(s) => {

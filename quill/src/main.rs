@@ -19,7 +19,10 @@ fn main() -> ExitCode {
         Command::Export(a) => export(a),
         Command::Sample(a) => sample(a),
         Command::Eval(a) => eval(a),
-        Command::Keyboard(a) => quill::keyboard::run(&a.model, a.script.as_deref()),
+        Command::Keyboard(a) => a
+            .session
+            .config()
+            .and_then(|c| quill::keyboard::run(&a.model, a.script.as_deref(), c)),
         Command::ImportTorch(a) => import_torch(a),
         Command::Inspect(a) => inspect(a),
     };
@@ -177,7 +180,8 @@ fn eval(a: EvalArgs) -> Result<(), String> {
         Some(n) => Box::new(chars.take(n)),
         None => Box::new(chars),
     };
-    let r = quill::text_eval::evaluate(&bytes, chars, |n| bar.set_position(n as u64))?;
+    let config = a.session.config()?;
+    let r = quill::text_eval::evaluate(&bytes, chars, config, |n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
     if let Some(w) = r.unknown_warning() {
         eprintln!("warning: {w}");

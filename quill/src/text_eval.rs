@@ -1,31 +1,35 @@
 //! `quill eval`: a model file measured on a text through the runtime, as a keyboard would use
-//! it — bits/char, next-char top-1/top-3 accuracy and the keystroke savings rate.
+//! it — bits/char, next-char top-1/top-3 accuracy, the keystroke savings rate, and what each
+//! key costs in the keyboard session (time, model steps, step-equivalents).
 //!
-//! Keystroke savings (KSR) is defined for a simulated typist who writes the text exactly:
+//! Keystroke savings (KSR) is defined for a simulated typist who writes the text exactly
+//! through a `runtime::Session` (the keyboard every front end runs):
 //! - characters that are not word characters (`runtime::is_word_char`: space, punctuation,
 //!   newline) are typed, one keystroke each;
-//! - for each word, before each of its characters, the typist looks at the top-3 word
-//!   completions (`complete_words`, beam 4); if the rest of the intended word is among them,
-//!   one keystroke (Tab) accepts it and the word is done; otherwise the typist types the next
-//!   character (one keystroke) and looks again;
+//! - for each word, before each of its characters, the typist looks at the completions the
+//!   session shows; if the rest of the intended word is among them, one keystroke accepts it
+//!   and the word is done; otherwise the typist types the next character (one keystroke) and
+//!   looks again;
 //! - KSR = 1 − keystrokes / characters. 0 means no help; a word accepted after typing its
 //!   first letter saves (length − 2) keystrokes.
 //!
-//! Loss and accuracy are `scoring::Tally`'s, the definition `export` and training reports use.
+//! Loss and accuracy are `scoring::Tally`'s, the definition `export` and training reports use,
+//! on a predictor of their own.
 
 use std::collections::VecDeque;
+use std::time::Instant;
 
-use runtime::{
-    Completion, InputSide, Kernel, Model, Predictor, complete_words, completion_buffer_len,
-    is_word_char,
-};
+use runtime::{InputSide, Kernel, Key, Model, Predictor, Session, SessionConfig, is_word_char};
 use serde::Serialize;
 
 use crate::scoring::Tally;
 
-const BEAM: usize = 4;
-/// Longest completion looked for; longer words are typed out.
-const MAX_WORD: usize = 24;
+/// The session `eval` types through unless told otherwise: the runtime's defaults, with the
+/// input table (as the desktop and web front ends run).
+pub const CONFIG: SessionConfig = SessionConfig {
+    input: InputSide::Table,
+    ..SessionConfig::DEFAULT
+};
 /// Progress is reported every this many characters.
 const PROGRESS_EVERY: usize = 1 << 14;
 
@@ -42,36 +46,53 @@ pub struct TextEval {
     pub words_completed: usize,
     pub keystrokes: usize,
     pub keystroke_savings_rate: f64,
+    /// Completions shown, over all keys, and how many keys showed at least one.
+    pub completions_shown: usize,
+    pub keys_with_completions: usize,
+    /// Mean time per keystroke in the session: the key, the state, every suggestion.
+    pub us_per_key: f64,
+    /// Mean and largest model steps per keystroke (typed characters not in the word cache, the
+    /// word search's steps).
+    pub steps_per_key: f64,
+    pub worst_key_steps: u32,
+    /// Keystrokes whose word search stopped at the step budget or the cache's size.
+    pub inexact_keys: usize,
+    /// One plain model step on the same machine and input side (the scoring predictor's).
+    pub us_per_step: f64,
+    /// `us_per_key / us_per_step`: a key's cost in plain steps.
+    pub step_equivalents_per_key: f64,
 }
 
 /// Evaluates the model on `text`, streamed: memory stays flat whatever its length (a word's
-/// lookahead is at most `MAX_WORD + 1` characters). `progress` is called with the characters
+/// lookahead is at most `MAX_SUFFIX + 1` characters). `progress` is called with the characters
 /// done so far every few thousand characters.
 pub fn evaluate(
     model_bytes: &[u8],
     text: impl Iterator<Item = Result<char, String>>,
+    config: SessionConfig,
     mut progress: impl FnMut(usize),
 ) -> Result<TextEval, String> {
+    let err = |e: runtime::Error| e.to_string();
     let aligned = format::AlignedBytes::new(model_bytes);
     let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
-    let mut buf = vec![
-        0f32;
-        Predictor::buffer_len_for(&m, runtime::InputSide::Table)
-            .map_err(|e| e.to_string())?
-    ];
-    let mut p = Predictor::with_options(&m, &mut buf, Kernel::detect(), InputSide::Table)
-        .map_err(|e| e.to_string())?;
-    let mut scratch = vec![0f32; completion_buffer_len(&p, BEAM).map_err(|e| e.to_string())?];
+    let len = config
+        .buffer_len(m.arch())
+        .ok_or("the model's session does not fit in memory")?;
+    let mut session_buf = vec![0f32; len];
+    let mut session = Session::new(&m, &mut session_buf, config).map_err(err)?;
+    let mut buf = vec![0f32; Predictor::buffer_len_for(&m, config.input).map_err(err)?];
+    let mut p = Predictor::with_options(&m, &mut buf, Kernel::detect(), config.input).map_err(err)?;
+    let max_word = config.max_suffix;
     let mut probs = vec![0f32; m.arch().vocab()];
     let mut text = text.fuse();
-    let mut ahead: VecDeque<char> = VecDeque::with_capacity(MAX_WORD + 2);
+    let mut ahead: VecDeque<char> = VecDeque::with_capacity(max_word + 2);
     let mut tally = Tally::default();
-    let (mut chars, mut words, mut completed, mut keystrokes) = (0usize, 0usize, 0usize, 0usize);
+    let mut r = Counts::default();
     let mut prev: Option<char> = None;
-    // Within a word: whether it was accepted, so its remaining characters cost nothing.
-    let mut accepted = false;
+    // Characters of an accepted word still to come: the session has typed them already.
+    let mut accepted = 0usize;
     loop {
-        while ahead.len() < MAX_WORD + 2 {
+        while ahead.len() < max_word + 2 {
             match text.next() {
                 Some(c) => ahead.push_back(c?),
                 None => break,
@@ -81,48 +102,91 @@ pub fn evaluate(
         if prev.is_some() {
             tally.add(&p, c, &mut probs)?;
         }
-        if !is_word_char(c) {
-            keystrokes += 1;
-            accepted = false;
-        } else if !accepted {
-            words += usize::from(prev.is_none_or(|q| !is_word_char(q)));
+        let t = Instant::now();
+        p.feed_char(c);
+        r.step_secs += t.elapsed().as_secs_f64();
+        prev = Some(c);
+        r.chars += 1;
+        if r.chars % PROGRESS_EVERY == 0 {
+            progress(r.chars);
+        }
+        if accepted > 0 {
+            accepted -= 1;
+            continue;
+        }
+        let mut key = Key::Char(c);
+        if is_word_char(c) {
+            r.words += usize::from(r.chars == 1 || !r.last_was_word);
             // The rest of the intended word, from the lookahead (no allocation per character).
             let rest =
                 || std::iter::once(c).chain(ahead.iter().copied().take_while(|&w| is_word_char(w)));
-            keystrokes += 1;
-            // A completion is at most MAX_WORD characters: a longer rest cannot be one.
-            if rest().nth(MAX_WORD).is_none() {
-                let mut out: [Completion<MAX_WORD>; 3] = Default::default();
-                let n = complete_words::<BEAM, MAX_WORD>(&mut p, &mut scratch, None, &mut out)
-                    .map_err(|e| e.to_string())?;
-                if out[..n].iter().any(|w| w.suffix.iter().copied().eq(rest())) {
-                    accepted = true;
-                    completed += 1;
-                }
+            let shown = &session.panel().words;
+            if let Some(i) = shown
+                .iter()
+                .position(|w| w.suffix.iter().copied().eq(rest()))
+            {
+                key = Key::Accept(i);
+                accepted = rest().count() - 1;
+                r.completed += 1;
             }
         }
-        p.feed_char(c);
-        prev = Some(c);
-        chars += 1;
-        if chars % PROGRESS_EVERY == 0 {
-            progress(chars);
-        }
+        r.last_was_word = is_word_char(c) || accepted > 0;
+        let t = Instant::now();
+        session.press(key).map_err(err)?;
+        r.key_secs += t.elapsed().as_secs_f64();
+        let cost = session.cost();
+        r.keystrokes += 1;
+        r.steps += u64::from(cost.steps);
+        r.worst = r.worst.max(cost.steps);
+        r.inexact += usize::from(!cost.exact);
+        let shown = session.panel().words.len();
+        r.shown += shown;
+        r.keys_with_completions += usize::from(shown > 0);
     }
-    if chars < 2 {
+    if r.chars < 2 {
         return Err("the text needs at least 2 characters".into());
     }
+    let keys = r.keystrokes.max(1) as f64;
+    let us_per_key = r.key_secs * 1e6 / keys;
+    let us_per_step = r.step_secs * 1e6 / r.chars as f64;
     Ok(TextEval {
-        chars,
+        chars: r.chars,
         unknown_chars: tally.unknown,
         nats_per_char: tally.nats_per_char(),
         bits_per_char: tally.nats_per_char() / std::f64::consts::LN_2,
         top1_accuracy: tally.top1_accuracy(),
         top3_accuracy: tally.top3_accuracy(),
-        words,
-        words_completed: completed,
-        keystrokes,
-        keystroke_savings_rate: 1.0 - keystrokes as f64 / chars as f64,
+        words: r.words,
+        words_completed: r.completed,
+        keystrokes: r.keystrokes,
+        keystroke_savings_rate: 1.0 - r.keystrokes as f64 / r.chars as f64,
+        completions_shown: r.shown,
+        keys_with_completions: r.keys_with_completions,
+        us_per_key,
+        steps_per_key: r.steps as f64 / keys,
+        worst_key_steps: r.worst,
+        inexact_keys: r.inexact,
+        us_per_step,
+        step_equivalents_per_key: us_per_key / us_per_step.max(1e-9),
     })
+}
+
+/// Running totals of [`evaluate`].
+#[derive(Default)]
+struct Counts {
+    chars: usize,
+    words: usize,
+    completed: usize,
+    keystrokes: usize,
+    shown: usize,
+    keys_with_completions: usize,
+    steps: u64,
+    worst: u32,
+    inexact: usize,
+    key_secs: f64,
+    step_secs: f64,
+    /// Whether the last character typed or accepted continued a word.
+    last_was_word: bool,
 }
 
 impl TextEval {
@@ -140,7 +204,9 @@ impl TextEval {
     pub fn table(&self) -> String {
         format!(
             "chars {} ({} outside the vocabulary)  bits/char {:.4} ({:.4} nats)  next-char top-1 {:.2}%  top-3 {:.2}%\n\
-             words {}  completed from the top-3 {} ({:.1}%)  keystrokes {}  keystroke savings {:.2}%",
+             words {}  completed from the suggestions {} ({:.1}%)  keystrokes {}  keystroke savings {:.2}%\n\
+             per key: {:.1} µs, {:.2} model steps (worst {}), {:.2} step-equivalents (a plain step {:.2} µs); \
+             completions on {:.1}% of keys, {:.2} per key; search exact on {:.2}% of keys",
             self.chars,
             self.unknown_chars,
             self.bits_per_char,
@@ -151,7 +217,15 @@ impl TextEval {
             self.words_completed,
             self.words_completed as f64 * 100.0 / self.words.max(1) as f64,
             self.keystrokes,
-            self.keystroke_savings_rate * 100.0
+            self.keystroke_savings_rate * 100.0,
+            self.us_per_key,
+            self.steps_per_key,
+            self.worst_key_steps,
+            self.step_equivalents_per_key,
+            self.us_per_step,
+            self.keys_with_completions as f64 * 100.0 / self.keystrokes.max(1) as f64,
+            self.completions_shown as f64 / self.keystrokes.max(1) as f64,
+            100.0 - self.inexact_keys as f64 * 100.0 / self.keystrokes.max(1) as f64,
         )
     }
 }

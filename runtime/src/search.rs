@@ -49,13 +49,21 @@ struct Node {
     /// Softmax statistics of the node's (biased) logits: max and sum of `exp(score − max)`.
     max: f32,
     sum: f32,
-    /// The next child to offer (the best word character not yet offered) and its score, or
-    /// `NONE` when every child was offered.
-    next_token: u32,
-    next_score: f32,
-    /// That child's probability given the root: `prob × softmax(next_score)` (0 when none).
+    /// The next children to offer, best first (word characters by score, then token), found
+    /// in one pass over the logits: `kids[kids_at..kids_len]` are still to offer. When they run
+    /// out, the next ones are looked for below the last.
+    kids: [u32; KIDS],
+    kid_scores: [f32; KIDS],
+    kids_len: u32,
+    kids_at: u32,
+    /// The next child's probability given the root: `prob × softmax(its score)` (0 when every
+    /// child was offered).
     next_prob: f32,
 }
+
+/// Children a node finds per pass over its logits: most searches offer a node's best one to
+/// three before they stop.
+const KIDS: usize = 4;
 
 /// `f32`s of one node's bookkeeping.
 const NODE_F32: usize = core::mem::size_of::<Node>() / 4;
@@ -275,10 +283,7 @@ impl<'b> WordCache<'b> {
             if !worth || worst_kept.is_some_and(|w| prob <= w) {
                 break Ok(());
             }
-            let token = self
-                .nodes
-                .get(parent as usize)
-                .map_or(NONE, |n| n.next_token);
+            let token = self.nodes.get(parent as usize).map_or(NONE, Node::next_kid);
             self.offer_next(p, parent, bias);
             let child = match self.child(parent, token) {
                 Some(c) => c,
@@ -337,22 +342,9 @@ impl<'b> WordCache<'b> {
     ) -> Result<f32, Error> {
         let generation = self.generation;
         let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
-        // One pass for the max, one for the normaliser and the chance of a word's end.
-        let mut max = f32::NEG_INFINITY;
-        for t in 0..logits.len() {
-            max = max.max(scores::score(logits, bias, t));
-        }
-        let (mut sum, mut end) = (0f32, 0f32);
-        for t in 0..logits.len() {
-            let e = exp(scores::score(logits, bias, t) - max);
-            sum += e;
-            // Token 0 (unknown) neither continues nor ends a word.
-            if t > 0 && !is_word(self.word_tokens, t) && e > 0.0 {
-                end += e;
-            }
-        }
-        let end = end / sum;
-        let next = next_child(logits, bias, self.word_tokens, None);
+        let (max, sum, end) = stats(logits, bias, self.word_tokens);
+        let mut kids = Kids::default();
+        kids.fill(logits, bias, self.word_tokens, None);
         let n = self
             .nodes
             .get_mut(node as usize)
@@ -363,7 +355,7 @@ impl<'b> WordCache<'b> {
         n.prob = prob;
         n.max = max;
         n.sum = sum;
-        n.offer(next);
+        n.take(kids);
         Ok(end)
     }
 
@@ -373,7 +365,7 @@ impl<'b> WordCache<'b> {
     fn best_candidate(&self, generation: u32, max_len: usize) -> Option<(u32, f32)> {
         let mut best: Option<(u32, f32, u32)> = None;
         for (i, n) in self.nodes.iter().enumerate() {
-            if n.live == 0 || n.seen != generation || n.next_token == NONE {
+            if n.live == 0 || n.seen != generation || n.kids_at >= n.kids_len {
                 continue;
             }
             if n.depth as usize >= max_len {
@@ -391,20 +383,28 @@ impl<'b> WordCache<'b> {
         best.map(|(i, p, _)| (i, p))
     }
 
-    /// Moves `node`'s offer on to its next child (below the one just taken).
+    /// Moves `node`'s offer on to its next child (below the one just taken), looking for more
+    /// in its logits when the list runs out.
     fn offer_next(&mut self, p: &Predictor<'_, '_>, node: u32, bias: Option<&[f32]>) {
         let range = self.logits_range(p);
-        let Some(n) = self.nodes.get(node as usize).copied() else {
+        let Some(mut n) = self.nodes.get(node as usize).copied() else {
             return;
         };
-        let after = Some((n.next_score, n.next_token));
-        let next = self
-            .state(node)
-            .ok()
-            .and_then(|s| s.get(range))
-            .and_then(|logits| next_child(logits, bias, self.word_tokens, after));
-        if let Some(n) = self.nodes.get_mut(node as usize) {
-            n.offer(next);
+        n.kids_at = n.kids_at.saturating_add(1);
+        if n.kids_at >= n.kids_len && n.kids_len as usize == KIDS {
+            // The list ran out with children possibly left: the next best after its last.
+            let last = KIDS.saturating_sub(1);
+            let after = n.kid_scores.get(last).copied().zip(n.kids.get(last).copied());
+            let mut kids = Kids::default();
+            if let Some(logits) = self.state(node).ok().and_then(|s| s.get(range)) {
+                kids.fill(logits, bias, self.word_tokens, after);
+            }
+            n.take(kids);
+        } else {
+            n.update_next_prob();
+        }
+        if let Some(slot) = self.nodes.get_mut(node as usize) {
+            *slot = n;
         }
     }
 
@@ -618,49 +618,134 @@ impl<'b> WordCache<'b> {
 }
 
 impl Node {
-    /// Offers `next` (token, score) as this node's next child, or nothing.
-    fn offer(&mut self, next: Option<(u32, f32)>) {
-        (self.next_token, self.next_score, self.next_prob) = match next {
-            Some((t, s)) => (t, s, self.prob * (exp(s - self.max) / self.sum)),
-            None => (NONE, f32::NEG_INFINITY, 0.0),
+    /// Takes `kids` as the children to offer next.
+    fn take(&mut self, kids: Kids) {
+        self.kids = kids.tokens;
+        self.kid_scores = kids.scores;
+        self.kids_len = kids.len;
+        self.kids_at = 0;
+        self.update_next_prob();
+    }
+
+    fn update_next_prob(&mut self) {
+        let at = self.kids_at as usize;
+        self.next_prob = match self.kid_scores.get(at) {
+            Some(&s) if at < self.kids_len as usize => self.prob * (exp(s - self.max) / self.sum),
+            _ => 0.0,
         };
     }
+
+    /// The child offered now (`NONE` when none).
+    fn next_kid(&self) -> u32 {
+        let at = self.kids_at as usize;
+        if at < self.kids_len as usize {
+            self.kids.get(at).copied().unwrap_or(NONE)
+        } else {
+            NONE
+        }
+    }
+}
+
+/// Up to [`KIDS`] children, best first.
+#[derive(Clone, Copy)]
+struct Kids {
+    tokens: [u32; KIDS],
+    scores: [f32; KIDS],
+    len: u32,
+}
+
+impl Default for Kids {
+    fn default() -> Self {
+        Kids {
+            tokens: [NONE; KIDS],
+            scores: [f32::NEG_INFINITY; KIDS],
+            len: 0,
+        }
+    }
+}
+
+impl Kids {
+    /// The best word-character tokens after `after` (score, token) in the order (score
+    /// descending, token ascending), skipping NaN and −∞ scores.
+    fn fill(
+        &mut self,
+        logits: &[f32],
+        bias: Option<&[f32]>,
+        word_tokens: &[u32],
+        after: Option<(f32, u32)>,
+    ) {
+        for t in 1..logits.len() {
+            if !is_word(word_tokens, t) {
+                continue;
+            }
+            let s = scores::score(logits, bias, t);
+            if s.is_nan() || s == f32::NEG_INFINITY {
+                continue;
+            }
+            let Ok(token) = u32::try_from(t) else {
+                continue;
+            };
+            if let Some((after_score, after_token)) = after
+                && !(s < after_score || (s == after_score && token > after_token))
+            {
+                continue;
+            }
+            self.insert(token, s);
+        }
+    }
+
+    /// Inserts in order; equal scores keep the lower token (seen first) ahead.
+    fn insert(&mut self, token: u32, score: f32) {
+        let len = self.len as usize;
+        let pos = self
+            .scores
+            .iter()
+            .take(len)
+            .take_while(|&&s| s >= score)
+            .count();
+        if pos >= KIDS {
+            return;
+        }
+        let mut carry = (token, score);
+        for i in pos..len.saturating_add(1).min(KIDS) {
+            if let (Some(t), Some(s)) = (self.tokens.get_mut(i), self.scores.get_mut(i)) {
+                carry = (core::mem::replace(t, carry.0), core::mem::replace(s, carry.1));
+            }
+        }
+        self.len = u32::try_from(len.saturating_add(1).min(KIDS)).unwrap_or(0);
+    }
+}
+
+/// Max, sum of `exp(score − max)`, and the chance that the word ends here (the probability of
+/// every non-word character; token 0, unknown, neither continues nor ends one), in two passes
+/// over plain slices. Sums run in token order on every target, so results agree bit for bit.
+fn stats(logits: &[f32], bias: Option<&[f32]>, word_tokens: &[u32]) -> (f32, f32, f32) {
+    let mut max = f32::NEG_INFINITY;
+    match bias {
+        None => logits.iter().for_each(|&l| max = max.max(l)),
+        Some(b) => logits.iter().zip(b).for_each(|(&l, &b)| max = max.max(l + b)),
+    }
+    let (mut sum, mut end) = (0f32, 0f32);
+    let mut add = |t: usize, score: f32| {
+        let e = exp(score - max);
+        sum += e;
+        if t > 0 && e > 0.0 && !is_word(word_tokens, t) {
+            end += e;
+        }
+    };
+    match bias {
+        None => logits.iter().enumerate().for_each(|(t, &l)| add(t, l)),
+        Some(b) => logits
+            .iter()
+            .zip(b)
+            .enumerate()
+            .for_each(|(t, (&l, &b))| add(t, l + b)),
+    }
+    (max, sum, end / sum)
 }
 
 /// Whether token `t` continues a word (its bit in `mask`).
 fn is_word(mask: &[u32], t: usize) -> bool {
     mask.get(t / 32)
         .is_some_and(|w| w & 1u32.wrapping_shl(t as u32) != 0)
-}
-
-/// The best word-character token after `after` (score, token) in the order (score
-/// descending, token ascending), skipping NaN and −∞ scores; `None` when there is none.
-fn next_child(
-    logits: &[f32],
-    bias: Option<&[f32]>,
-    word_tokens: &[u32],
-    after: Option<(f32, u32)>,
-) -> Option<(u32, f32)> {
-    let mut best: Option<(u32, f32)> = None;
-    for t in 1..logits.len() {
-        let s = scores::score(logits, bias, t);
-        if s.is_nan() || s == f32::NEG_INFINITY {
-            continue;
-        }
-        let Ok(token) = u32::try_from(t) else {
-            continue;
-        };
-        if let Some((after_score, after_token)) = after
-            && !(s < after_score || (s == after_score && token > after_token))
-        {
-            continue;
-        }
-        if best.is_some_and(|(_, bs)| s <= bs) {
-            continue; // equal scores: the lower token, seen first, stays
-        }
-        if is_word(word_tokens, t) {
-            best = Some((token, s));
-        }
-    }
-    best
 }

@@ -15,17 +15,14 @@ impl Predictor<'_, '_> {
     /// `out`, which must hold exactly [`snapshot_len`](Self::snapshot_len) `f32`.
     pub fn snapshot(&self, out: &mut [f32]) -> Result<(), Error> {
         self.check_snapshot(out.len())?;
-        // The decoder's words travel as f32 bit patterns: plain copies, never arithmetic,
-        // so every bit survives.
+        // Copied part by part (memcpy each). The decoder's words travel as f32 bit patterns:
+        // plain copies, never arithmetic, so every bit survives.
         let decoder = self.utf8.to_words().map(f32::from_bits);
-        let parts = self
-            .h
-            .iter()
-            .chain(self.c.iter())
-            .chain(self.logits.iter())
-            .chain(decoder.iter());
-        for (o, v) in out.iter_mut().zip(parts) {
-            *o = *v;
+        let mut rest = out;
+        for part in [&*self.h, &*self.c, &*self.logits, &decoder[..]] {
+            let (dst, tail) = rest.split_at_mut(part.len().min(rest.len()));
+            dst.copy_from_slice(part.get(..dst.len()).unwrap_or_default());
+            rest = tail;
         }
         Ok(())
     }
@@ -54,13 +51,11 @@ impl Predictor<'_, '_> {
     pub(crate) fn restore_own(&mut self, snap: &[f32]) -> Result<(), Error> {
         self.check_snapshot(snap.len())?;
         let (state, decoder) = snap.split_at(snap.len().saturating_sub(SNAPSHOT_DECODER_WORDS));
-        let parts = self
-            .h
-            .iter_mut()
-            .chain(self.c.iter_mut())
-            .chain(self.logits.iter_mut());
-        for (d, v) in parts.zip(state) {
-            *d = *v;
+        let mut rest = state;
+        for part in [&mut *self.h, &mut *self.c, &mut *self.logits] {
+            let (src, tail) = rest.split_at(part.len().min(rest.len()));
+            part.get_mut(..src.len()).unwrap_or_default().copy_from_slice(src);
+            rest = tail;
         }
         self.utf8 = Utf8Decoder::from_words(decoder_words(decoder));
         Ok(())
