@@ -26,6 +26,12 @@ pub(crate) const CRC: crc::Crc<u32, crc::Table<16>> =
 #[cfg(not(target_pointer_width = "64"))]
 pub(crate) const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
 
+/// The CRC-32 (ISO-HDLC) every Quill file ends with, for the runtime's own saved bytes (user
+/// words) to be checked the same way.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    CRC.checksum(bytes)
+}
+
 /// Checks a file's first [`HEADER_LEN`] bytes (magic, version, reserved) and returns the
 /// payload length they declare. A reader of a file or stream calls this before reading the
 /// rest, so that a wrong file is refused after 12 bytes and the read is bounded.

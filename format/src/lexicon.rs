@@ -42,15 +42,30 @@ const LAST: u32 = 1 << 7;
 #[non_exhaustive]
 pub enum LexiconError {
     /// Shorter than header and checksum.
-    TooShort { len: usize },
+    TooShort {
+        len: usize,
+    },
     /// Not a lexicon file (the first four bytes are not `QLEX`).
-    BadMagic { found: [u8; 4] },
-    UnsupportedVersion { found: u16 },
+    BadMagic {
+        found: [u8; 4],
+    },
+    UnsupportedVersion {
+        found: u16,
+    },
     /// The header's length does not match the bytes.
-    LengthMismatch { declared_payload: u32, len: usize },
-    ChecksumMismatch { stored: u32, computed: u32 },
+    LengthMismatch {
+        declared_payload: u32,
+        len: usize,
+    },
+    ChecksumMismatch {
+        stored: u32,
+        computed: u32,
+    },
     /// The payload's structure is inconsistent at byte `offset`: `what`.
-    Invalid { offset: usize, what: &'static str },
+    Invalid {
+        offset: usize,
+        what: &'static str,
+    },
 }
 
 impl fmt::Display for LexiconError {
@@ -58,7 +73,10 @@ impl fmt::Display for LexiconError {
         const AGAIN: &str = "build it again with `quill lexicon`, or copy the file again";
         match self {
             LexiconError::TooShort { len } => {
-                write!(f, "lexicon file is {len} bytes, shorter than its 16-byte frame; {AGAIN}")
+                write!(
+                    f,
+                    "lexicon file is {len} bytes, shorter than its 16-byte frame; {AGAIN}"
+                )
             }
             LexiconError::BadMagic { found } => {
                 let [a, b, c, d] = *found;
@@ -89,7 +107,10 @@ impl fmt::Display for LexiconError {
                  the file is damaged; {AGAIN}"
             ),
             LexiconError::Invalid { offset, what } => {
-                write!(f, "lexicon payload invalid at byte {offset}: {what}; {AGAIN}")
+                write!(
+                    f,
+                    "lexicon payload invalid at byte {offset}: {what}; {AGAIN}"
+                )
             }
         }
     }
@@ -133,6 +154,20 @@ impl LexState {
     /// Whether any longer word continues it.
     pub fn continues(&self) -> bool {
         self.list != NO_LIST
+    }
+
+    /// The state as one number, for a caller that keeps states in plain memory (the word
+    /// cache's records). [`from_bits`](Self::from_bits) gives it back; a number no lexicon
+    /// wrote only ever walks into `None`, never out of bounds.
+    pub fn to_bits(self) -> u64 {
+        u64::from(self.list) | (u64::from(self.class) << 32)
+    }
+
+    pub fn from_bits(bits: u64) -> Self {
+        LexState {
+            list: bits as u32,
+            class: (bits >> 32) as u8,
+        }
     }
 }
 
@@ -215,7 +250,8 @@ impl<'a> Lexicon<'a> {
             }
             previous = Some(v);
         }
-        let words = u32_at(payload, letters_end).ok_or(invalid(letters_end, "the word count is missing"))?;
+        let words = u32_at(payload, letters_end)
+            .ok_or(invalid(letters_end, "the word count is missing"))?;
         let e_at = letters_end.saturating_add(4);
         let e = u32_at(payload, e_at).ok_or(invalid(e_at, "the edge count is missing"))? as usize;
         if e == 0 || e > MAX_EDGES {
@@ -248,7 +284,8 @@ impl<'a> Lexicon<'a> {
             }
         }
         // Every list ends: the last edge closes one.
-        if u32_at(edges, e.saturating_sub(1).saturating_mul(4)).is_none_or(|last| last & LAST == 0) {
+        if u32_at(edges, e.saturating_sub(1).saturating_mul(4)).is_none_or(|last| last & LAST == 0)
+        {
             return Err(invalid(edges_end, "the last edge does not close its list"));
         }
         Ok(Lexicon {
@@ -312,7 +349,11 @@ impl<'a> Lexicon<'a> {
         core::iter::from_fn(move || {
             let i = at?;
             let edge = u32_at(self.edges, i.checked_mul(4)?)?;
-            at = if edge & LAST != 0 { None } else { i.checked_add(1) };
+            at = if edge & LAST != 0 {
+                None
+            } else {
+                i.checked_add(1)
+            };
             let letter = u32_at(self.letters, ((edge & 0x7f) as usize).checked_mul(4)?)?;
             char::from_u32(letter)
         })

@@ -189,7 +189,8 @@ pub fn build_lexicon<'w>(
 /// Every word of a lexicon with its class, in the automaton's order (for tests and tools).
 pub fn lexicon_words(lex: &crate::lexicon::Lexicon<'_>) -> Vec<(String, u8)> {
     let mut out = Vec::new();
-    let mut stack: Vec<(String, crate::lexicon::LexState)> = alloc::vec![(String::new(), lex.root())];
+    let mut stack: Vec<(String, crate::lexicon::LexState)> =
+        alloc::vec![(String::new(), lex.root())];
     while let Some((prefix, state)) = stack.pop() {
         let mut next: Vec<(String, crate::lexicon::LexState)> = Vec::new();
         for c in lex.next_letters(state) {

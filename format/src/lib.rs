@@ -85,7 +85,7 @@ pub use aligned::AlignedBytes;
 pub use arch::{Architecture, CellKind, MAX_DIM, MAX_LAYERS, MAX_TENSORS};
 pub use error::Error;
 pub use header::{
-    HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION, declared_payload_len,
+    HEADER_LEN, MAGIC, SUPPORTED_VERSIONS, TRAILER_LEN, VERSION, crc32, declared_payload_len,
 };
 pub use lexicon::{LEXICON_MAGIC, LEXICON_VERSION, LexState, Lexicon, LexiconError};
 #[cfg(feature = "alloc")]

@@ -48,12 +48,23 @@ fn words_come_back_with_their_classes() {
 #[test]
 fn equal_subtrees_are_stored_once() {
     // "walk"/"talk" + {ing, ed} with equal classes share their endings.
-    let shared = build_lexicon([("walking", 9), ("talking", 9), ("walked", 9), ("talked", 9)]).unwrap();
-    let apart = build_lexicon([("walking", 9), ("talking", 1), ("walked", 9), ("talked", 1)]).unwrap();
-    assert!(shared.len() < apart.len(), "{} vs {}", shared.len(), apart.len());
+    let shared =
+        build_lexicon([("walking", 9), ("talking", 9), ("walked", 9), ("talked", 9)]).unwrap();
+    let apart =
+        build_lexicon([("walking", 9), ("talking", 1), ("walked", 9), ("talked", 1)]).unwrap();
+    assert!(
+        shared.len() < apart.len(),
+        "{} vs {}",
+        shared.len(),
+        apart.len()
+    );
     // A larger list: about 6,000 words of three parts; the automaton is far smaller than a trie.
-    let stems = ["re", "un", "pre", "over", "under", "out", "mis", "de", "dis", "in"];
-    let roots = ["play", "walk", "talk", "work", "load", "build", "turn", "fold", "pack", "set"];
+    let stems = [
+        "re", "un", "pre", "over", "under", "out", "mis", "de", "dis", "in",
+    ];
+    let roots = [
+        "play", "walk", "talk", "work", "load", "build", "turn", "fold", "pack", "set",
+    ];
     let ends = ["", "s", "ed", "ing", "er", "ers", "able"];
     let mut list = Vec::new();
     for a in stems {
@@ -67,7 +78,11 @@ fn equal_subtrees_are_stored_once() {
     let lex = Lexicon::from_bytes(&bytes).unwrap();
     assert_eq!(lex.word_count() as usize, list.len());
     let letters: usize = list.iter().map(|w| w.len()).sum();
-    assert!(bytes.len() * 4 < letters, "{} bytes for {letters} letters", bytes.len());
+    assert!(
+        bytes.len() * 4 < letters,
+        "{} bytes for {letters} letters",
+        bytes.len()
+    );
     for w in &list {
         assert_eq!(lex.class_of(w), frequency_class(5), "{w}");
     }
@@ -119,13 +134,15 @@ fn damaged_and_foreign_bytes_are_refused() {
     assert!(payload_edit(&|p| p[edges_at + 3] = 0xff).is_err());
     assert!(payload_edit(&|p| p[edges_at] = 0x7f).is_err());
     // No edge closes a list: a walk could run off the end.
-    assert!(payload_edit(&|p| {
-        let n = u32::from_le_bytes(p[edges_at - 4..edges_at].try_into().unwrap()) as usize;
-        for k in 0..n {
-            p[edges_at + 4 * k] &= 0x7f;
-        }
-    })
-    .is_err());
+    assert!(
+        payload_edit(&|p| {
+            let n = u32::from_le_bytes(p[edges_at - 4..edges_at].try_into().unwrap()) as usize;
+            for k in 0..n {
+                p[edges_at + 4 * k] &= 0x7f;
+            }
+        })
+        .is_err()
+    );
     assert!(payload_edit(&|p| p.truncate(p.len() - 1)).is_err());
     assert!(payload_edit(&|p| p[4..8].copy_from_slice(&0xD800u32.to_le_bytes())).is_err());
     // An empty list: nothing to build.

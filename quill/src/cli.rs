@@ -37,6 +37,29 @@ pub enum Command {
     /// Describe a model file: architecture, vocabulary, sizes, metadata, self-test result and
     /// the memory a device needs for it.
     Inspect(InspectArgs),
+    /// Build a lexicon file (QLEX) from word lists, with frequencies counted in a text: the
+    /// words completion offers (`--lexicon`), or a block list (`--block`).
+    Lexicon(LexiconArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct LexiconArgs {
+    /// A word list: one word per line (e.g. /usr/share/dict/american-english) or a JSON array
+    /// of strings; repeatable.
+    #[arg(long, required = true)]
+    pub words: Vec<PathBuf>,
+    /// A UTF-8 text whose word counts set the words' frequency classes (e.g. the training
+    /// corpus); without it every word has the lowest class.
+    #[arg(long)]
+    pub counts: Option<PathBuf>,
+    /// Keep only the N most frequent words (a small lexicon for a microcontroller).
+    #[arg(long)]
+    pub top: Option<usize>,
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Write over a FIFO, device or symbolic link at --out.
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Args, Debug)]
@@ -110,8 +133,31 @@ pub struct EvalArgs {
     pub session: SessionArgs,
 }
 
+/// The bytes of a lexicon and a block list, checked; [`lists`](Self::lists) borrows them.
+#[derive(Debug, Default)]
+pub struct WordListFiles {
+    pub lexicon: Option<Vec<u8>>,
+    pub blocked: Option<Vec<u8>>,
+}
+
+impl WordListFiles {
+    pub fn lists(&self) -> Result<runtime::WordLists<'_>, String> {
+        Ok(runtime::WordLists {
+            lexicon: parse_lexicon(self.lexicon.as_deref())?,
+            blocked: parse_lexicon(self.blocked.as_deref())?,
+        })
+    }
+}
+
+fn parse_lexicon(bytes: Option<&[u8]>) -> Result<Option<format::Lexicon<'_>>, String> {
+    bytes
+        .map(format::Lexicon::from_bytes)
+        .transpose()
+        .map_err(|e| e.to_string())
+}
+
 /// The keyboard session's settings (defaults: the runtime's `SessionConfig::DEFAULT`).
-#[derive(Args, Debug, Clone, Copy)]
+#[derive(Args, Debug, Clone)]
 pub struct SessionArgs {
     /// Show a completion only at or above this probability.
     #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.floor)]
@@ -122,6 +168,15 @@ pub struct SessionArgs {
     /// Model steps one key's word search may take (default: as many as exactness needs).
     #[arg(long)]
     pub max_steps: Option<u32>,
+    /// Complete only the words of this lexicon (QLEX, from `quill lexicon`) and learned words.
+    #[arg(long)]
+    pub lexicon: Option<PathBuf>,
+    /// Never complete (or learn) the words of this block list (QLEX).
+    #[arg(long)]
+    pub block: Option<PathBuf>,
+    /// Learn the words typed, as a keyboard does (0 turns learning off).
+    #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.user_words)]
+    pub learn: usize,
 }
 
 impl SessionArgs {
@@ -145,7 +200,24 @@ impl SessionArgs {
             floor: self.floor,
             cache: self.cache,
             max_steps: self.max_steps,
+            user_words: self.learn,
             ..runtime::SessionConfig::DEFAULT
+        })
+    }
+
+    /// The lexicon and block list files, read and checked.
+    pub fn word_list_files(&self) -> Result<WordListFiles, String> {
+        let read = |flag: &str, p: &Option<PathBuf>| -> Result<Option<Vec<u8>>, String> {
+            let Some(p) = p else { return Ok(None) };
+            let bytes =
+                std::fs::read(p).map_err(|e| format!("cannot read {flag} {}: {e}", p.display()))?;
+            format::Lexicon::from_bytes(&bytes)
+                .map_err(|e| format!("{flag} {}: {e}", p.display()))?;
+            Ok(Some(bytes))
+        };
+        Ok(WordListFiles {
+            lexicon: read("--lexicon", &self.lexicon)?,
+            blocked: read("--block", &self.block)?,
         })
     }
 }

@@ -6,7 +6,7 @@
 use std::io::{IsTerminal, Read, Write};
 use std::time::Instant;
 
-use runtime::{Model, Session, SessionConfig};
+use runtime::{Model, Session, SessionConfig, WordLists};
 
 /// What a key does in this demo: a session key, or quitting.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -147,6 +147,7 @@ pub fn run(
     model_path: &std::path::Path,
     script: Option<&str>,
     config: SessionConfig,
+    lists: WordLists<'_>,
 ) -> Result<(), String> {
     let raw = crate::model_file::read(model_path)?;
     let bytes = format::AlignedBytes::new(&raw);
@@ -155,7 +156,8 @@ pub fn run(
         .buffer_len(model.arch())
         .ok_or("the model's session does not fit in memory")?;
     let mut buf = vec![0f32; len];
-    let session = Session::new(&model, &mut buf, config).map_err(|e| e.to_string())?;
+    let mut session = Session::new(&model, &mut buf, config).map_err(|e| e.to_string())?;
+    session.set_word_lists(lists).map_err(|e| e.to_string())?;
     let mut kb = Keyboard::new(session);
     match script {
         Some(s) => {

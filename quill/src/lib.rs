@@ -11,6 +11,7 @@ pub mod files;
 pub mod import_torch;
 pub mod inspect;
 pub mod keyboard;
+pub mod lexicon;
 pub mod model_file;
 pub mod runnable;
 pub mod sample;

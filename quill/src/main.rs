@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use quill::cli::{
-    Cli, Command, EvalArgs, ExportArgs, ImportTorchArgs, InspectArgs, Quant, SampleArgs,
+    Cli, Command, EvalArgs, ExportArgs, ImportTorchArgs, InspectArgs, KeyboardArgs, LexiconArgs,
+    Quant, SampleArgs,
 };
 use quill::model_file;
 use quill::text_stream::TextSource;
@@ -19,10 +20,8 @@ fn main() -> ExitCode {
         Command::Export(a) => export(a),
         Command::Sample(a) => sample(a),
         Command::Eval(a) => eval(a),
-        Command::Keyboard(a) => a
-            .session
-            .config()
-            .and_then(|c| quill::keyboard::run(&a.model, a.script.as_deref(), c)),
+        Command::Keyboard(a) => keyboard(a),
+        Command::Lexicon(a) => lexicon(a),
         Command::ImportTorch(a) => import_torch(a),
         Command::Inspect(a) => inspect(a),
     };
@@ -34,6 +33,45 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn keyboard(a: KeyboardArgs) -> Result<(), String> {
+    let config = a.session.config()?;
+    let files = a.session.word_list_files()?;
+    quill::keyboard::run(&a.model, a.script.as_deref(), config, files.lists()?)
+}
+
+fn lexicon(a: LexiconArgs) -> Result<(), String> {
+    let mut entries = Vec::new();
+    for p in &a.words {
+        entries.extend(quill::lexicon::read_words(p)?);
+    }
+    let counts = match &a.counts {
+        Some(p) => Some(
+            quill::corpus::load(p).map_err(|e| e.to_string().replace("corpus", "--counts text"))?,
+        ),
+        None => None,
+    };
+    let built = quill::lexicon::build(&entries, counts.as_deref(), a.top)?;
+    let mut inputs: Vec<(&str, &std::path::Path)> =
+        a.words.iter().map(|p| ("--words", p.as_path())).collect();
+    inputs.extend(a.counts.as_deref().map(|p| ("--counts", p)));
+    quill::files::refuse_own_input(&a.out, &inputs)?;
+    quill::files::write_output(&a.out, &built.bytes, a.force)
+        .map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
+    quill::say!(
+        "wrote {}: {} words in {} bytes ({} entries that are not one word left out{})",
+        a.out.display(),
+        built.words,
+        built.bytes.len(),
+        built.skipped,
+        if a.counts.is_some() {
+            format!("; frequencies from {} words of text", built.counted)
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
 }
 
 fn inspect(a: InspectArgs) -> Result<(), String> {
@@ -181,7 +219,10 @@ fn eval(a: EvalArgs) -> Result<(), String> {
         None => Box::new(chars),
     };
     let config = a.session.config()?;
-    let r = quill::text_eval::evaluate(&bytes, chars, config, |n| bar.set_position(n as u64))?;
+    let files = a.session.word_list_files()?;
+    let lists = files.lists()?;
+    let r =
+        quill::text_eval::evaluate(&bytes, chars, config, lists, |n| bar.set_position(n as u64))?;
     bar.finish_and_clear();
     if let Some(w) = r.unknown_warning() {
         eprintln!("warning: {w}");

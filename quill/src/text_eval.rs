@@ -19,7 +19,9 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use runtime::{InputSide, Kernel, Key, Model, Predictor, Session, SessionConfig, is_word_char};
+use runtime::{
+    InputSide, Kernel, Key, Model, Predictor, Session, SessionConfig, WordLists, is_word_char,
+};
 use serde::Serialize;
 
 use crate::scoring::Tally;
@@ -70,6 +72,7 @@ pub fn evaluate(
     model_bytes: &[u8],
     text: impl Iterator<Item = Result<char, String>>,
     config: SessionConfig,
+    lists: WordLists<'_>,
     mut progress: impl FnMut(usize),
 ) -> Result<TextEval, String> {
     let err = |e: runtime::Error| e.to_string();
@@ -80,8 +83,10 @@ pub fn evaluate(
         .ok_or("the model's session does not fit in memory")?;
     let mut session_buf = vec![0f32; len];
     let mut session = Session::new(&m, &mut session_buf, config).map_err(err)?;
+    session.set_word_lists(lists).map_err(err)?;
     let mut buf = vec![0f32; Predictor::buffer_len_for(&m, config.input).map_err(err)?];
-    let mut p = Predictor::with_options(&m, &mut buf, Kernel::detect(), config.input).map_err(err)?;
+    let mut p =
+        Predictor::with_options(&m, &mut buf, Kernel::detect(), config.input).map_err(err)?;
     let max_word = config.max_suffix;
     let mut probs = vec![0f32; m.arch().vocab()];
     let mut text = text.fuse();

@@ -47,6 +47,8 @@ extern "C" {
 #define QUILL_ERR_HISTORY_TOO_SMALL 18 /* history block < quill_history_size for depth 1 */
 #define QUILL_ERR_HISTORY_DEPTH 19     /* quill_history_size with depth 0 */
 #define QUILL_ERR_SNAPSHOT_INVALID 20  /* snapshot contents no predictor state has (predictor untouched) */
+#define QUILL_ERR_USER_WORDS 21        /* bytes that are not a save of these user words (unchanged) */
+#define QUILL_ERR_LEXICON 22           /* lexicon bytes that are not a valid QLEX file */
 
 /* quill_init_ex flag: compute the first layer's input side W_ih·emb[c] + b_ih for every
  * character once, into the memory block (vocab × gates × hidden floats more), instead of
@@ -184,6 +186,8 @@ typedef struct {
     uint32_t max_suffix; /* longest completion in characters, <= QUILL_MAX_WORD_CHARS */
     float floor;         /* a completion is shown only at or above this probability */
     uint32_t max_steps;  /* model steps one key's word search may take; 0: no limit */
+    uint32_t user_words; /* words learned from the text typed (0: none; 64 take 2 KB) */
+    float user_weight;   /* learned words' own frequency against the model's, 0..1 */
 } QuillSessionConfig;
 
 int quill_session_default_config(QuillSessionConfig *out);
@@ -209,6 +213,21 @@ int quill_session_typed_word(QuillSession *s, char *out, size_t out_len, size_t 
 /* Model steps the last call took, and whether its word search was exact (1) or stopped by
  * max_steps or the cache's size (0). */
 int quill_session_cost(QuillSession *s, uint32_t *steps, int *exact);
+/* Completes only the words of `lexicon` (a QLEX file from `quill lexicon`; NULL for none) and
+ * the learned words, never those of `blocked` (a QLEX file; NULL for none). Both stay valid
+ * and unmoved while used; bad bytes: QUILL_ERR_LEXICON, nothing changed. */
+int quill_session_set_word_lists(QuillSession *s, const uint8_t *lexicon, size_t lexicon_len,
+                                 const uint8_t *blocked, size_t blocked_len);
+/* The learned words: persist them with save/restore (damaged bytes: QUILL_ERR_USER_WORDS, the
+ * words unchanged), list them (index 0.. until QUILL_ERR_TOKEN; a word is suggested from 2
+ * uses), forget one or all. */
+size_t quill_session_user_words_size(QuillSession *s);
+int quill_session_save_user_words(QuillSession *s, uint8_t *out, size_t len, size_t *written);
+int quill_session_restore_user_words(QuillSession *s, const uint8_t *data, size_t len);
+int quill_session_user_word(QuillSession *s, size_t index, char *out, size_t out_len,
+                            uint32_t *uses);
+int quill_session_forget_word(QuillSession *s, const uint8_t *word, size_t len);
+int quill_session_clear_user_words(QuillSession *s);
 
 /* If the library ever panics (a bug: no input reaches a panic), it calls this hook with a
  * NUL-terminated message, then executes an undefined instruction (HardFault on a Cortex-M,

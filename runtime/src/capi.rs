@@ -45,6 +45,8 @@ pub const QUILL_ERR_SCRATCH_TOO_SMALL: c_int = 17;
 pub const QUILL_ERR_HISTORY_TOO_SMALL: c_int = 18;
 pub const QUILL_ERR_HISTORY_DEPTH: c_int = 19;
 pub const QUILL_ERR_SNAPSHOT_INVALID: c_int = 20;
+pub const QUILL_ERR_USER_WORDS: c_int = 21;
+pub const QUILL_ERR_LEXICON: c_int = 22;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;
 /// Most entries one `quill_top_k` call fills.
@@ -70,6 +72,8 @@ fn code(e: &Error) -> c_int {
         Error::SelfTestTop1 { .. } | Error::SelfTestLogit { .. } => QUILL_ERR_SELF_TEST_FAILED,
         Error::InvalidBias { .. } => QUILL_ERR_BIAS,
         Error::HistoryEmpty => QUILL_ERR_HISTORY_EMPTY,
+        Error::InvalidUserWords { .. } => QUILL_ERR_USER_WORDS,
+        Error::Lexicon(_) => QUILL_ERR_LEXICON,
     }
 }
 
@@ -406,6 +410,8 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_HISTORY_TOO_SMALL => c"the history block is smaller than quill_history_size reports for one character (a depth of 1)",
         QUILL_ERR_HISTORY_DEPTH => c"a history must hold at least one character: pass a depth of 1 or more to quill_history_size",
         QUILL_ERR_SNAPSHOT_INVALID => c"the snapshot's contents are not a state this predictor can be in (a non-finite value or a corrupt UTF-8 decoder state): pass bytes written by quill_snapshot",
+        QUILL_ERR_USER_WORDS => c"the bytes are not a save of this session's user words (another capacity, damaged, or not a save at all); the learned words are unchanged",
+        QUILL_ERR_LEXICON => c"the lexicon bytes are not a valid Quill lexicon (QLEX): build it again with `quill lexicon` or copy it again",
         _ => c"unknown error code",
     };
     s.as_ptr()

@@ -7,6 +7,8 @@ use core::fmt;
 pub enum Error {
     /// The model file is invalid.
     Format(format::Error),
+    /// A lexicon (or block list) file is invalid.
+    Lexicon(format::LexiconError),
     /// The caller's buffer is smaller than the model needs.
     BufferTooSmall { needed: usize, provided: usize },
     /// The model's buffers would not fit in this target's address space.
@@ -30,6 +32,8 @@ pub enum Error {
     InvalidBias { expected: usize, found: usize },
     /// Backspace past the oldest state a [`crate::History`] holds.
     HistoryEmpty,
+    /// Bytes handed to restore the learned words are not a save of this store: `what`.
+    InvalidUserWords { what: &'static str },
     /// After prime char `step`, the most likely token differs from the one recorded at export.
     SelfTestTop1 {
         step: usize,
@@ -44,6 +48,12 @@ pub enum Error {
     },
 }
 
+impl From<format::LexiconError> for Error {
+    fn from(e: format::LexiconError) -> Self {
+        Error::Lexicon(e)
+    }
+}
+
 impl From<format::Error> for Error {
     fn from(e: format::Error) -> Self {
         Error::Format(e)
@@ -54,6 +64,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Format(e) => e.fmt(f),
+            Error::Lexicon(e) => e.fmt(f),
             Error::BufferTooSmall { needed, provided } => write!(
                 f,
                 "predictor buffer holds {provided} f32 but this model needs {needed} \
@@ -109,6 +120,11 @@ impl fmt::Display for Error {
                 f,
                 "no saved state left to undo; re-prime from the text before the cursor \
                  (History::reprime or History::backspace_or_reprime)"
+            ),
+            Error::InvalidUserWords { what } => write!(
+                f,
+                "the saved user words were refused: {what}; restore only what the same store's \
+                 save wrote (the learned words are kept as they were)"
             ),
             Error::SelfTestTop1 {
                 step,

@@ -68,7 +68,9 @@ mod rng;
 mod scores;
 mod search;
 mod session;
+mod user_words;
 mod utf8;
+mod words;
 
 #[cfg(feature = "capi")]
 pub mod capi;
@@ -86,7 +88,9 @@ pub use search::{SearchLimits, SearchOutcome, WordCache};
 pub use session::{
     Key, KeyCost, MAX_SUFFIX, MAX_WORDS, NEXT_CHARS, Panel, Session, SessionConfig, Word,
 };
+pub use user_words::{DECAY_EVERY, LEARN_AFTER, MAX_WORD_BYTES, UserWords};
 pub use utf8::Utf8Decoder;
+pub use words::WordLists;
 
 /// A validated model (re-exported from the `format` crate).
 pub type Model<'a> = format::Model<'a>;

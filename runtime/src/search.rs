@@ -21,6 +21,8 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::complete::{Completion, is_word_char};
 use crate::math::exp;
+use crate::user_words::{UserWords, fold};
+use crate::words::{TypedWord, WordLists, WordState};
 use crate::{Error, Predictor, scores};
 
 /// No node (a root's parent; an exhausted child list).
@@ -59,6 +61,37 @@ struct Node {
     /// The next child's probability given the root: `prob × softmax(its score)` (0 when every
     /// child was offered).
     next_prob: f32,
+    /// Where the prefix stands in the word lists (a [`WordState`] as plain numbers).
+    lex: [u32; 2],
+    blocked: [u32; 2],
+    word_len: u32,
+}
+
+impl Node {
+    fn word_state(&self) -> WordState {
+        let join = |w: [u32; 2]| u64::from(w[0]) | (u64::from(w[1]) << 32);
+        WordState {
+            lex: join(self.lex),
+            blocked: join(self.blocked),
+            len: self.word_len,
+        }
+    }
+
+    fn set_word_state(&mut self, s: WordState) {
+        let split = |v: u64| [v as u32, (v >> 32) as u32];
+        self.lex = split(s.lex);
+        self.blocked = split(s.blocked);
+        self.word_len = s.len;
+    }
+}
+
+/// What a search consults besides the model: the word lists, the learned words, and the part
+/// of the word typed before the root.
+#[derive(Clone, Copy)]
+pub(crate) struct Words<'s, 'a> {
+    pub lists: &'s WordLists<'a>,
+    pub users: Option<&'s UserWords<'s>>,
+    pub typed: &'s TypedWord,
 }
 
 /// Children a node finds per pass over its logits: most searches offer a node's best one to
@@ -189,21 +222,31 @@ impl<'b> WordCache<'b> {
         self.root = NONE;
     }
 
-    /// Makes `p`'s current state the only prefix: the root of the next search.
-    pub fn reset_to(&mut self, p: &Predictor<'_, '_>) -> Result<(), Error> {
+    /// Makes `p`'s current state the only prefix: the root of the next search, standing at
+    /// `words` in the word lists (the walk of the word typed so far).
+    pub(crate) fn reset_to(
+        &mut self,
+        p: &Predictor<'_, '_>,
+        words: WordState,
+    ) -> Result<(), Error> {
         self.clear();
         let slot = 0u32;
         p.snapshot(self.state_mut(slot)?)?;
-        self.set(slot, NONE, 0);
+        self.set(slot, NONE, 0, words);
         self.root = slot;
         Ok(())
+    }
+
+    /// Where the root stands in the word lists.
+    pub(crate) fn root_words(&self) -> Option<WordState> {
+        self.node(self.root).map(Node::word_state)
     }
 
     /// The person typed word character `c`, which the predictor has *not* been fed yet. If
     /// the cache holds the root's child for it, that becomes the root and its state is
     /// restored into `p` (a copy instead of a step): returns true. Otherwise nothing changes:
     /// the caller feeds `c` and calls [`grow`](Self::grow).
-    pub fn descend(&mut self, p: &mut Predictor<'_, '_>, c: char) -> Result<bool, Error> {
+    pub(crate) fn descend(&mut self, p: &mut Predictor<'_, '_>, c: char) -> Result<bool, Error> {
         let token = p.model().vocab().index_of(c);
         let Some(child) = self.child(self.root, token) else {
             return Ok(false);
@@ -215,16 +258,22 @@ impl<'b> WordCache<'b> {
 
     /// After `p` was fed word character `c` from the root's state: the new state becomes the
     /// root, a child of the old one (so Backspace can climb back).
-    pub fn grow(&mut self, p: &Predictor<'_, '_>, c: char) -> Result<(), Error> {
+    pub(crate) fn grow(
+        &mut self,
+        p: &Predictor<'_, '_>,
+        c: char,
+        lists: &WordLists<'_>,
+    ) -> Result<(), Error> {
         let token = p.model().vocab().index_of(c);
+        let words = lists.step(self.root_words().unwrap_or_else(|| lists.start()), c);
         if self.root == NONE {
-            return self.reset_to(p);
+            return self.reset_to(p, words);
         }
         let Some(slot) = self.allocate(false) else {
-            return self.reset_to(p);
+            return self.reset_to(p, words);
         };
         p.snapshot(self.state_mut(slot)?)?;
-        self.set(slot, self.root, token);
+        self.set(slot, self.root, token, words);
         self.root = slot;
         Ok(())
     }
@@ -232,7 +281,7 @@ impl<'b> WordCache<'b> {
     /// Backspace: the root's parent becomes the root, when the cache still holds it (its
     /// state is the predictor's after the exact Backspace). Returns false when it does not:
     /// the caller resets the cache to the predictor's state.
-    pub fn ascend(&mut self) -> bool {
+    pub(crate) fn ascend(&mut self) -> bool {
         let parent = self.node(self.root).map_or(NONE, |n| n.parent);
         if self.node(parent).is_some_and(|n| n.live != 0) {
             self.root = parent;
@@ -243,7 +292,9 @@ impl<'b> WordCache<'b> {
     }
 
     /// The exact top completions from the root (see the module docs), most probable first,
-    /// into `out` (its length is how many are wanted); `p` is left in the root's state.
+    /// into `out` (its length is how many are wanted); `p` is left in the root's state. The
+    /// root holds `p`'s state (see [`reset_to`](Self::reset_to)); with an empty cache, `p`'s
+    /// state becomes the root.
     pub fn search<const L: usize>(
         &mut self,
         p: &mut Predictor<'_, '_>,
@@ -251,11 +302,36 @@ impl<'b> WordCache<'b> {
         limits: SearchLimits,
         out: &mut [Completion<L>],
     ) -> Result<SearchOutcome, Error> {
+        let lists = WordLists::default();
+        let typed = TypedWord::default();
+        let words = Words {
+            lists: &lists,
+            users: None,
+            typed: &typed,
+        };
+        self.search_words(p, bias, words, limits, out)
+    }
+
+    /// [`search`](Self::search) consulting word lists and learned words: with a lexicon, only
+    /// its words and the learned ones are explored and shown.
+    pub(crate) fn search_words<const L: usize>(
+        &mut self,
+        p: &mut Predictor<'_, '_>,
+        bias: Option<&[f32]>,
+        words: Words<'_, '_>,
+        limits: SearchLimits,
+        out: &mut [Completion<L>],
+    ) -> Result<SearchOutcome, Error> {
         if let Some(b) = bias {
             scores::check_bias(p.logits().len(), b)?;
         }
         if self.root == NONE {
-            self.reset_to(p)?;
+            let start = words.lists.start();
+            let at = words
+                .typed
+                .chars()
+                .fold(start, |s, c| words.lists.step(s, c));
+            self.reset_to(p, at)?;
         }
         let max_len = limits.max_len.min(L);
         let mut outcome = SearchOutcome {
@@ -267,7 +343,7 @@ impl<'b> WordCache<'b> {
         }
         let generation = self.next_generation();
         let root = self.root;
-        self.visit(p, root, 0, 1.0, 0, bias)?;
+        self.visit(p, root, 0, 1.0, 0, bias, words)?;
         let mut order = 0u32;
         let mut stepped = false;
         let result = loop {
@@ -284,7 +360,7 @@ impl<'b> WordCache<'b> {
                 break Ok(());
             }
             let token = self.nodes.get(parent as usize).map_or(NONE, Node::next_kid);
-            self.offer_next(p, parent, bias);
+            self.offer_next(p, parent, bias, words);
             let child = match self.child(parent, token) {
                 Some(c) => c,
                 None => {
@@ -296,7 +372,7 @@ impl<'b> WordCache<'b> {
                         outcome.exact = false;
                         break Ok(());
                     };
-                    if let Err(e) = self.step_into(p, parent, token, slot) {
+                    if let Err(e) = self.step_into(p, parent, token, slot, words.lists) {
                         break Err(e);
                     }
                     stepped = true;
@@ -311,12 +387,12 @@ impl<'b> WordCache<'b> {
                 .get(parent as usize)
                 .map_or(0, |n| n.depth)
                 .saturating_add(1);
-            let end = match self.visit(p, child, depth, prob, order, bias) {
+            let end = match self.visit(p, child, depth, prob, order, bias, words) {
                 Ok(end) => end,
                 Err(e) => break Err(e),
             };
             let word = prob * end;
-            if word > 0.0 && word >= limits.floor {
+            if word > 0.0 && word >= limits.floor && self.allows(p, child, words) {
                 outcome.found = self.insert(p.model().vocab(), out, outcome.found, child, word)?;
             }
         };
@@ -339,12 +415,21 @@ impl<'b> WordCache<'b> {
         prob: f32,
         order: u32,
         bias: Option<&[f32]>,
+        words: Words<'_, '_>,
     ) -> Result<f32, Error> {
         let generation = self.generation;
+        let allowed = self.allowed(p, node, words)?;
         let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
         let (max, sum, end) = stats(logits, bias, self.word_tokens);
         let mut kids = Kids::default();
-        kids.fill(logits, bias, self.word_tokens, None);
+        kids.fill(
+            logits,
+            bias,
+            self.word_tokens,
+            &allowed,
+            p.model().vocab(),
+            None,
+        );
         let n = self
             .nodes
             .get_mut(node as usize)
@@ -385,7 +470,13 @@ impl<'b> WordCache<'b> {
 
     /// Moves `node`'s offer on to its next child (below the one just taken), looking for more
     /// in its logits when the list runs out.
-    fn offer_next(&mut self, p: &Predictor<'_, '_>, node: u32, bias: Option<&[f32]>) {
+    fn offer_next(
+        &mut self,
+        p: &Predictor<'_, '_>,
+        node: u32,
+        bias: Option<&[f32]>,
+        words: Words<'_, '_>,
+    ) {
         let range = self.logits_range(p);
         let Some(mut n) = self.nodes.get(node as usize).copied() else {
             return;
@@ -394,10 +485,22 @@ impl<'b> WordCache<'b> {
         if n.kids_at >= n.kids_len && n.kids_len as usize == KIDS {
             // The list ran out with children possibly left: the next best after its last.
             let last = KIDS.saturating_sub(1);
-            let after = n.kid_scores.get(last).copied().zip(n.kids.get(last).copied());
+            let after = n
+                .kid_scores
+                .get(last)
+                .copied()
+                .zip(n.kids.get(last).copied());
             let mut kids = Kids::default();
+            let allowed = self.allowed(p, node, words).unwrap_or_default();
             if let Some(logits) = self.state(node).ok().and_then(|s| s.get(range)) {
-                kids.fill(logits, bias, self.word_tokens, after);
+                kids.fill(
+                    logits,
+                    bias,
+                    self.word_tokens,
+                    &allowed,
+                    p.model().vocab(),
+                    after,
+                );
             }
             n.take(kids);
         } else {
@@ -415,12 +518,62 @@ impl<'b> WordCache<'b> {
         parent: u32,
         token: u32,
         slot: u32,
+        lists: &WordLists<'_>,
     ) -> Result<(), Error> {
         p.restore_own(self.state(parent)?)?;
         p.feed_token(token)?;
         p.snapshot(self.state_mut(slot)?)?;
-        self.set(slot, parent, token);
+        let c = p.model().vocab().char_at(token).unwrap_or('\0');
+        let words = lists.step(
+            self.node(parent).map(Node::word_state).unwrap_or_default(),
+            c,
+        );
+        self.set(slot, parent, token, words);
         Ok(())
+    }
+
+    /// Which characters may follow `node` in the search: every word character without a
+    /// lexicon; with one, the letters a lexicon word or a learned word continues with.
+    fn allowed(
+        &self,
+        p: &Predictor<'_, '_>,
+        node: u32,
+        words: Words<'_, '_>,
+    ) -> Result<Allowed, Error> {
+        let Some(lex) = words.lists.lexicon else {
+            return Ok(Allowed::Any);
+        };
+        let state = self.node(node).map(Node::word_state).unwrap_or_default();
+        let mut allowed = Allowed::Letters(heapless::Vec::new());
+        if let Some(s) = state.lexicon_state() {
+            for c in lex.next_letters(s) {
+                allowed.add(c);
+            }
+        }
+        if let Some(users) = words.users {
+            let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
+            self.suffix_into(p.model().vocab(), node, &mut suffix)?;
+            for c in users.next_letters(words.typed.chars(), &suffix) {
+                allowed.add(c);
+            }
+        }
+        Ok(allowed)
+    }
+
+    /// Whether the word ending at `node` may be shown (see [`WordLists::allows`]).
+    fn allows(&self, p: &Predictor<'_, '_>, node: u32, words: Words<'_, '_>) -> bool {
+        let state = self.node(node).map(Node::word_state).unwrap_or_default();
+        let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
+        if words.users.is_some()
+            && self
+                .suffix_into(p.model().vocab(), node, &mut suffix)
+                .is_err()
+        {
+            return false;
+        }
+        words
+            .lists
+            .allows(&state, words.users, words.typed, &suffix)
     }
 
     /// Inserts the completion ending at `node` into `out[..len]` (descending probability,
@@ -566,7 +719,7 @@ impl<'b> WordCache<'b> {
         false
     }
 
-    fn set(&mut self, slot: u32, parent: u32, token: u32) {
+    fn set(&mut self, slot: u32, parent: u32, token: u32, words: WordState) {
         if let Some(n) = self.nodes.get_mut(slot as usize) {
             *n = Node {
                 live: 1,
@@ -575,6 +728,7 @@ impl<'b> WordCache<'b> {
                 seen: self.generation,
                 ..Node::zeroed()
             };
+            n.set_word_state(words);
         }
     }
 
@@ -646,6 +800,30 @@ impl Node {
     }
 }
 
+/// The longest suffix a search builds (the session's longest completion).
+const MAX_DEPTH: usize = crate::session::MAX_SUFFIX;
+
+/// The characters a node may be continued with (folded to lower case). A few hundred bytes on
+/// the stack during one search step, never stored.
+#[derive(Clone, Debug, Default)]
+#[allow(clippy::large_enum_variant)]
+enum Allowed {
+    /// Every word character (no lexicon).
+    #[default]
+    Any,
+    Letters(heapless::Vec<char, 64>),
+}
+
+impl Allowed {
+    fn add(&mut self, c: char) {
+        if let Allowed::Letters(l) = self
+            && !l.contains(&c)
+        {
+            let _ = l.push(c);
+        }
+    }
+}
+
 /// Up to [`KIDS`] children, best first.
 #[derive(Clone, Copy)]
 struct Kids {
@@ -672,11 +850,19 @@ impl Kids {
         logits: &[f32],
         bias: Option<&[f32]>,
         word_tokens: &[u32],
+        allowed: &Allowed,
+        vocab: &format::Vocab<'_>,
         after: Option<(f32, u32)>,
     ) {
         for t in 1..logits.len() {
             if !is_word(word_tokens, t) {
                 continue;
+            }
+            if let Allowed::Letters(letters) = allowed {
+                let c = u32::try_from(t).ok().and_then(|t| vocab.char_at(t));
+                if !c.is_some_and(|c| letters.contains(&fold(c))) {
+                    continue;
+                }
             }
             let s = scores::score(logits, bias, t);
             if s.is_nan() || s == f32::NEG_INFINITY {
@@ -709,7 +895,10 @@ impl Kids {
         let mut carry = (token, score);
         for i in pos..len.saturating_add(1).min(KIDS) {
             if let (Some(t), Some(s)) = (self.tokens.get_mut(i), self.scores.get_mut(i)) {
-                carry = (core::mem::replace(t, carry.0), core::mem::replace(s, carry.1));
+                carry = (
+                    core::mem::replace(t, carry.0),
+                    core::mem::replace(s, carry.1),
+                );
             }
         }
         self.len = u32::try_from(len.saturating_add(1).min(KIDS)).unwrap_or(0);
@@ -723,7 +912,10 @@ fn stats(logits: &[f32], bias: Option<&[f32]>, word_tokens: &[u32]) -> (f32, f32
     let mut max = f32::NEG_INFINITY;
     match bias {
         None => logits.iter().for_each(|&l| max = max.max(l)),
-        Some(b) => logits.iter().zip(b).for_each(|(&l, &b)| max = max.max(l + b)),
+        Some(b) => logits
+            .iter()
+            .zip(b)
+            .for_each(|(&l, &b)| max = max.max(l + b)),
     }
     let (mut sum, mut end) = (0f32, 0f32);
     let mut add = |t: usize, score: f32| {

@@ -6,12 +6,17 @@ use core::ffi::c_int;
 use core::mem::{align_of, size_of};
 use core::ptr;
 
+use format::Lexicon;
+
 use super::{
-    ALIGN, QUILL_ERR_CHAR, QUILL_ERR_FLAGS, QUILL_ERR_MEMORY_TOO_SMALL, QUILL_ERR_MODEL,
-    QUILL_ERR_MODEL_TOO_LARGE, QUILL_ERR_NULL, QUILL_OK, QuillWord, bytes, code, input_side,
+    ALIGN, QUILL_ERR_CHAR, QUILL_ERR_FLAGS, QUILL_ERR_LEXICON, QUILL_ERR_MEMORY_TOO_SMALL,
+    QUILL_ERR_MODEL, QUILL_ERR_MODEL_TOO_LARGE, QUILL_ERR_NULL, QUILL_ERR_OUTPUT_TOO_SMALL,
+    QUILL_ERR_TOKEN, QUILL_ERR_USER_WORDS, QUILL_OK, QuillWord, bytes, code, input_side,
     write_ranked, write_word,
 };
-use crate::{Key, MAX_SUFFIX, MAX_WORDS, Model, NEXT_CHARS, Session, SessionConfig};
+use crate::{
+    Key, MAX_SUFFIX, MAX_WORDS, Model, NEXT_CHARS, Session, SessionConfig, UserWords, WordLists,
+};
 
 /// Opaque handle; points into the caller's memory block.
 pub struct QuillSession {
@@ -45,6 +50,10 @@ pub struct QuillSessionConfig {
     pub floor: f32,
     /// Model steps one key's word search may take; 0 for no limit.
     pub max_steps: u32,
+    /// Words learned from the text typed (0: none).
+    pub user_words: u32,
+    /// Weight of the learned words' own frequency against the model's (0..=1).
+    pub user_weight: f32,
 }
 
 type S = Session<'static, 'static>;
@@ -52,7 +61,7 @@ type S = Session<'static, 'static>;
 /// The runtime's config for `c`; `None` for unknown flags or a floor that is not a number in
 /// [0, 1].
 fn config(c: &QuillSessionConfig) -> Option<SessionConfig> {
-    if !(0.0..=1.0).contains(&c.floor) {
+    if !(0.0..=1.0).contains(&c.floor) || !(0.0..=1.0).contains(&c.user_weight) {
         return None;
     }
     Some(SessionConfig {
@@ -65,6 +74,8 @@ fn config(c: &QuillSessionConfig) -> Option<SessionConfig> {
         max_suffix: c.max_suffix as usize,
         floor: c.floor,
         max_steps: (c.max_steps > 0).then_some(c.max_steps),
+        user_words: c.user_words as usize,
+        user_weight: c.user_weight,
     })
 }
 
@@ -88,6 +99,8 @@ pub unsafe extern "C" fn quill_session_default_config(out: *mut QuillSessionConf
         max_suffix: narrow(d.max_suffix),
         floor: d.floor,
         max_steps: d.max_steps.unwrap_or(0),
+        user_words: narrow(d.user_words),
+        user_weight: d.user_weight,
     };
     // SAFETY: checked non-null; the caller promises it is writable.
     unsafe { out.write(c) };
@@ -435,3 +448,174 @@ pub unsafe extern "C" fn quill_session_cost(
 }
 
 const _: () = assert!(MAX_SUFFIX <= super::QUILL_MAX_WORD_CHARS);
+
+/// Completes only the words of the lexicon (`lexicon`, a QLEX file; NULL for none) and the
+/// learned ones, and never those of the block list (`blocked`, a QLEX file; NULL for none). Both
+/// stay valid and unmoved while the session uses them. Refused bytes leave the lists as they
+/// were (`QUILL_ERR_LEXICON`).
+///
+/// # Safety
+/// `s` came from `quill_session_init`; `lexicon` and `blocked` are NULL or point to their
+/// lengths of readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_set_word_lists(
+    s: *mut QuillSession,
+    lexicon: *const u8,
+    lexicon_len: usize,
+    blocked: *const u8,
+    blocked_len: usize,
+) -> c_int {
+    let Some(s) = (unsafe { session(s) }) else {
+        return QUILL_ERR_NULL;
+    };
+    // SAFETY: the caller keeps both valid for the session's whole use (documented).
+    let (lex, blk) = unsafe { (bytes(lexicon, lexicon_len), bytes(blocked, blocked_len)) };
+    let parse = |b: Option<&'static [u8]>| b.map(Lexicon::from_bytes).transpose();
+    let (lexicon, blocked) = match (parse(lex), parse(blk)) {
+        (Ok(l), Ok(b)) => (l, b),
+        _ => return QUILL_ERR_LEXICON,
+    };
+    s.set_word_lists(WordLists { lexicon, blocked })
+        .map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// Bytes `quill_session_save_user_words` writes (0 when the config learns no words).
+///
+/// # Safety
+/// `s` came from `quill_session_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_user_words_size(s: *mut QuillSession) -> usize {
+    unsafe { session(s) }
+        .and_then(|s| s.user_words())
+        .map_or(0, UserWords::saved_size)
+}
+
+/// Saves the learned words into `out` (`quill_session_user_words_size` bytes) for the app to
+/// persist; `*written` is the bytes written.
+///
+/// # Safety
+/// `s` came from `quill_session_init`; `out` points to `len` writable bytes; `written` is
+/// writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_save_user_words(
+    s: *mut QuillSession,
+    out: *mut u8,
+    len: usize,
+    written: *mut usize,
+) -> c_int {
+    let Some(s) = (unsafe { session(s) }) else {
+        return QUILL_ERR_NULL;
+    };
+    if out.is_null() || written.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    let Some(users) = s.user_words() else {
+        return QUILL_ERR_USER_WORDS;
+    };
+    // SAFETY: len writable bytes, checked non-null.
+    let dst = unsafe { core::slice::from_raw_parts_mut(out, len) };
+    match users.save(dst) {
+        Ok(n) => {
+            // SAFETY: checked non-null above.
+            unsafe { written.write(n) };
+            QUILL_OK
+        }
+        Err(e) => code(&e),
+    }
+}
+
+/// Restores learned words a save wrote; damaged or foreign bytes are refused
+/// (`QUILL_ERR_USER_WORDS`) and the learned words stay as they were.
+///
+/// # Safety
+/// `s` came from `quill_session_init`; `data` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_restore_user_words(
+    s: *mut QuillSession,
+    data: *const u8,
+    len: usize,
+) -> c_int {
+    let (Some(s), Some(b)) = (unsafe { session(s) }, unsafe { bytes(data, len) }) else {
+        return QUILL_ERR_NULL;
+    };
+    let Some(users) = s.user_words_mut() else {
+        return QUILL_ERR_USER_WORDS;
+    };
+    match users.restore(b) {
+        Ok(()) => s.refresh_panel().map_or_else(|e| code(&e), |()| QUILL_OK),
+        Err(e) => code(&e),
+    }
+}
+
+/// Forgets one learned word (UTF-8, any case); QUILL_OK whether or not it was held.
+///
+/// # Safety
+/// `s` came from `quill_session_init`; `word` points to `len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_forget_word(
+    s: *mut QuillSession,
+    word: *const u8,
+    len: usize,
+) -> c_int {
+    let Some(s) = (unsafe { session(s) }) else {
+        return QUILL_ERR_NULL;
+    };
+    let w = match unsafe { text(word, len) } {
+        Ok(w) => w,
+        Err(c) => return c,
+    };
+    if let Some(users) = s.user_words_mut() {
+        users.forget(w);
+    }
+    s.refresh_panel().map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// Forgets every learned word.
+///
+/// # Safety
+/// `s` came from `quill_session_init`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_clear_user_words(s: *mut QuillSession) -> c_int {
+    let Some(s) = (unsafe { session(s) }) else {
+        return QUILL_ERR_NULL;
+    };
+    if let Some(users) = s.user_words_mut() {
+        users.clear();
+    }
+    s.refresh_panel().map_or_else(|e| code(&e), |()| QUILL_OK)
+}
+
+/// Word number `index` of those held (learned or still counting), as NUL-terminated UTF-8 in
+/// `out`, with its uses (a word is suggested from 2 uses); `QUILL_ERR_TOKEN` past the last.
+///
+/// # Safety
+/// `s` came from `quill_session_init`; `out` points to `out_len` (≥ 25) writable bytes; `uses`
+/// is writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_session_user_word(
+    s: *mut QuillSession,
+    index: usize,
+    out: *mut core::ffi::c_char,
+    out_len: usize,
+    uses: *mut u32,
+) -> c_int {
+    let Some(s) = (unsafe { session(s) }) else {
+        return QUILL_ERR_NULL;
+    };
+    if out.is_null() || uses.is_null() {
+        return QUILL_ERR_NULL;
+    }
+    let Some((word, n)) = s.user_words().and_then(|u| u.words().nth(index)) else {
+        return QUILL_ERR_TOKEN;
+    };
+    if out_len <= word.len() {
+        return QUILL_ERR_OUTPUT_TOO_SMALL;
+    }
+    // SAFETY: out_len > word.len() writable bytes, checked non-null; uses checked non-null.
+    unsafe {
+        core::ptr::copy_nonoverlapping(word.as_ptr(), out.cast::<u8>(), word.len());
+        out.add(word.len()).write(0);
+        uses.write(u32::from(n));
+    }
+    QUILL_OK
+}

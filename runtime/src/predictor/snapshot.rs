@@ -54,7 +54,9 @@ impl Predictor<'_, '_> {
         let mut rest = state;
         for part in [&mut *self.h, &mut *self.c, &mut *self.logits] {
             let (src, tail) = rest.split_at(part.len().min(rest.len()));
-            part.get_mut(..src.len()).unwrap_or_default().copy_from_slice(src);
+            part.get_mut(..src.len())
+                .unwrap_or_default()
+                .copy_from_slice(src);
             rest = tail;
         }
         self.utf8 = Utf8Decoder::from_words(decoder_words(decoder));

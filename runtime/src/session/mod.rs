@@ -16,7 +16,9 @@ use format::Architecture;
 
 use crate::complete::{Completion, is_word_char};
 use crate::layout::Layout;
-use crate::search::{SearchLimits, SearchOutcome, WordCache};
+use crate::search::{SearchLimits, SearchOutcome, WordCache, Words};
+use crate::user_words::UserWords;
+use crate::words::{TypedWord, WordLists, WordState};
 use crate::{Error, History, InputSide, Kernel, Model, Predictor};
 
 use text::TextTail;
@@ -50,6 +52,11 @@ pub struct SessionConfig {
     pub floor: f32,
     /// Model steps one key's word search may take (`None`: as many as exactness needs).
     pub max_steps: Option<u32>,
+    /// Words the session learns from the text typed (0: none; 64 take 2 KB).
+    pub user_words: usize,
+    /// The weight of the learned words' own frequency against the model's probability when a
+    /// learned word is offered (0: the model alone; 1: the learned words alone).
+    pub user_weight: f32,
 }
 
 impl SessionConfig {
@@ -67,6 +74,8 @@ impl SessionConfig {
         max_suffix: MAX_SUFFIX,
         floor: 0.05,
         max_steps: None,
+        user_words: 64,
+        user_weight: 0.3,
     };
 
     /// `f32`s of buffer a session for `arch` needs with this config, on this build's target
@@ -99,11 +108,18 @@ impl SessionConfig {
         let Some(total) = total.checked_add(cache) else {
             return None;
         };
+        let Some(users) = UserWords::buffer_len(self.user_words) else {
+            return None;
+        };
+        let Some(total) = total.checked_add(users) else {
+            return None;
+        };
         Some(Parts {
             predictor: layout.total,
             history,
             text: self.text,
             cache,
+            users,
             total,
         })
     }
@@ -121,6 +137,7 @@ struct Parts {
     history: usize,
     text: usize,
     cache: usize,
+    users: usize,
     total: usize,
 }
 
@@ -164,6 +181,8 @@ pub struct Session<'m, 'b> {
     history: History<'b>,
     text: TextTail<'b>,
     cache: WordCache<'b>,
+    users: Option<UserWords<'b>>,
+    lists: WordLists<'m>,
     config: SessionConfig,
     panel: Panel,
     cost: KeyCost,
@@ -188,16 +207,20 @@ impl<'m, 'b> Session<'m, 'b> {
         })?;
         let (predictor, rest) = buffer.split_at_mut(parts.predictor);
         let (history, rest) = rest.split_at_mut(parts.history);
-        let (text, cache) = rest.split_at_mut(parts.text);
+        let (text, rest) = rest.split_at_mut(parts.text);
+        let (cache, users) = rest.split_at_mut(parts.cache);
         let kernel = config.kernel.unwrap_or_else(Kernel::detect);
         let p = Predictor::with_options(model, predictor, kernel, config.input)?;
         let history = History::new(&p, history)?;
-        let cache = WordCache::new(&p, cache.get_mut(..parts.cache).unwrap_or_default())?;
+        let cache = WordCache::new(&p, cache)?;
         let mut s = Session {
             p,
             history,
             text: TextTail::new(bytemuck::cast_slice_mut(text)),
             cache,
+            users: (config.user_words > 0)
+                .then(|| UserWords::new(users.get_mut(..parts.users).unwrap_or_default())),
+            lists: WordLists::default(),
             config,
             panel: Panel::default(),
             cost: KeyCost::default(),
@@ -212,6 +235,38 @@ impl<'m, 'b> Session<'m, 'b> {
         let result = self.p.self_test();
         self.start_over()?;
         result
+    }
+
+    /// Completes only the words of `lexicon` (and the learned ones) and never the words of
+    /// `blocked`, from now on (both optional; `WordLists::default()` for neither). The panel
+    /// is computed again.
+    pub fn set_word_lists(&mut self, lists: WordLists<'m>) -> Result<(), Error> {
+        self.lists = lists;
+        let at = self.typed_state();
+        self.cache.reset_to(&self.p, at)?;
+        self.cost = KeyCost::default();
+        self.refresh()
+    }
+
+    pub fn word_lists(&self) -> &WordLists<'m> {
+        &self.lists
+    }
+
+    /// The learned words (`None` when the config learns none).
+    pub fn user_words(&self) -> Option<&UserWords<'b>> {
+        self.users.as_ref()
+    }
+
+    /// The learned words, to forget some, clear them, or restore a save; the panel is
+    /// computed again by the next key (or [`refresh_panel`](Self::refresh_panel)).
+    pub fn user_words_mut(&mut self) -> Option<&mut UserWords<'b>> {
+        self.users.as_mut()
+    }
+
+    /// Computes the panel again (after the learned words changed).
+    pub fn refresh_panel(&mut self) -> Result<(), Error> {
+        self.cost = KeyCost::default();
+        self.refresh()
     }
 
     /// What to show now.
@@ -301,8 +356,15 @@ impl<'m, 'b> Session<'m, 'b> {
             self.text.push(c);
             self.cost.steps = self.cost.steps.saturating_add(1);
         }
-        self.cache.reset_to(&self.p)?;
+        let at = self.typed_state();
+        self.cache.reset_to(&self.p, at)?;
         self.refresh()
+    }
+
+    /// The word lists' state after the word typed so far.
+    fn typed_state(&self) -> WordState {
+        self.typed_word()
+            .fold(self.lists.start(), |s, c| self.lists.step(s, c))
     }
 
     /// Back to an empty text.
@@ -312,20 +374,46 @@ impl<'m, 'b> Session<'m, 'b> {
 
     fn type_char(&mut self, c: char) -> Result<(), Error> {
         self.history.save(&self.p)?;
-        self.text.push(c);
         if is_word_char(c) {
+            self.text.push(c);
             if !self.cache.descend(&mut self.p, c)? {
                 self.p.feed_char(c);
                 self.cost.steps = self.cost.steps.saturating_add(1);
-                self.cache.grow(&self.p, c)?;
+                self.cache.grow(&self.p, c, &self.lists)?;
             }
         } else {
-            // A word ends: nothing cached continues the next one.
+            // A word ends: it is learned, and nothing cached continues the next one.
+            self.learn_typed_word();
+            self.text.push(c);
             self.p.feed_char(c);
             self.cost.steps = self.cost.steps.saturating_add(1);
-            self.cache.reset_to(&self.p)?;
+            self.cache.reset_to(&self.p, self.lists.start())?;
         }
         Ok(())
+    }
+
+    /// One use of the word just finished, unless the lexicon knows it or it is blocked.
+    fn learn_typed_word(&mut self) {
+        let Some(users) = self.users.as_mut() else {
+            return;
+        };
+        let mut word: heapless::String<{ crate::user_words::MAX_WORD_BYTES }> =
+            heapless::String::new();
+        let n = self
+            .text
+            .chars()
+            .rev()
+            .take_while(|&c| is_word_char(c))
+            .count();
+        for c in self.text.chars().skip(self.text.len().saturating_sub(n)) {
+            if word.push(c).is_err() {
+                return; // longer than a learned word can be
+            }
+        }
+        if word.is_empty() || self.lists.knows(&word) || self.lists.is_blocked(&word) {
+            return;
+        }
+        users.learn(&word);
     }
 
     fn backspace(&mut self) -> Result<(), Error> {
@@ -335,7 +423,8 @@ impl<'m, 'b> Session<'m, 'b> {
         match self.history.backspace(&mut self.p) {
             Ok(()) => {
                 if !self.cache.ascend() {
-                    self.cache.reset_to(&self.p)?;
+                    let at = self.typed_state();
+                    self.cache.reset_to(&self.p, at)?;
                 }
                 Ok(())
             }
@@ -349,7 +438,8 @@ impl<'m, 'b> Session<'m, 'b> {
                     steps = steps.saturating_add(1);
                 }
                 self.cost.steps = self.cost.steps.saturating_add(steps);
-                self.cache.reset_to(&self.p)
+                let at = self.typed_state();
+                self.cache.reset_to(&self.p, at)
             }
             Err(e) => Err(e),
         }
@@ -367,10 +457,90 @@ impl<'m, 'b> Session<'m, 'b> {
             floor: self.config.floor,
             max_steps: self.config.max_steps,
         };
-        let outcome: SearchOutcome = self.cache.search(&mut self.p, None, limits, shown)?;
-        self.panel.words = words.into_iter().take(outcome.found).collect();
+        let typed = TypedWord::from_chars(self.typed_word());
+        let ctx = Words {
+            lists: &self.lists,
+            users: self.users.as_ref().filter(|u| u.learned().next().is_some()),
+            typed: &typed,
+        };
+        let outcome: SearchOutcome =
+            self.cache
+                .search_words(&mut self.p, None, ctx, limits, shown)?;
+        let mut found = outcome.found;
+        if let Some(users) = ctx.users
+            && !typed.too_long
+        {
+            found = mix_learned(users, &typed, &self.config, shown, found);
+        }
+        self.panel.words = words.into_iter().take(found).collect();
         self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
         self.cost.exact = outcome.exact;
         Ok(())
     }
+}
+
+/// Mixes the learned words that continue `typed` into the model's completions `shown[..found]`:
+/// each gets `(1 − w)·P_model + w·P_learned`, `P_learned` being its share of the uses among the
+/// learned words that continue the same letters (a learned word the search did not reach has
+/// `P_model` 0). The list is ranked again and cut at the floor; returns its new length.
+fn mix_learned(
+    users: &UserWords<'_>,
+    typed: &TypedWord,
+    config: &SessionConfig,
+    shown: &mut [Word],
+    found: usize,
+) -> usize {
+    let typed_str: heapless::String<{ crate::words::TYPED_MAX * 4 }> = typed.chars().collect();
+    if users.continuing(&typed_str).next().is_none() {
+        return found; // no learned word continues these letters: the model's list stands
+    }
+    let w = config.user_weight.clamp(0.0, 1.0);
+    let mut all: heapless::Vec<Word, { MAX_WORDS * 2 }> = heapless::Vec::new();
+    for word in shown.iter().take(found) {
+        let mut word = word.clone();
+        word.probability *= 1.0 - w;
+        let _ = all.push(word);
+    }
+    for (rest, share) in users.continuing(&typed_str) {
+        if rest.chars().count() > config.max_suffix {
+            continue;
+        }
+        let same = |c: &Word| c.suffix.iter().copied().eq(rest.chars());
+        match all.iter_mut().find(|c| same(c)) {
+            Some(c) => c.probability += w * share,
+            None => {
+                let suffix = rest.chars().collect();
+                let word = Completion {
+                    suffix,
+                    probability: w * share,
+                };
+                if all.push(word).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    // Stable sort by probability, most probable first (a handful of entries).
+    let mut n = all.len();
+    while n > 1 {
+        for i in 1..n {
+            let swap = match (all.get(i.saturating_sub(1)), all.get(i)) {
+                (Some(a), Some(b)) => b.probability > a.probability,
+                _ => false,
+            };
+            if swap {
+                all.swap(i.saturating_sub(1), i);
+            }
+        }
+        n = n.saturating_sub(1);
+    }
+    let mut kept = 0usize;
+    for (slot, word) in shown
+        .iter_mut()
+        .zip(all.into_iter().filter(|c| c.probability >= config.floor))
+    {
+        *slot = word;
+        kept = kept.saturating_add(1);
+    }
+    kept
 }

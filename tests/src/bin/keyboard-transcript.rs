@@ -73,11 +73,7 @@ fn run(path: &str, keys: &str) -> Result<(), String> {
 /// Prints one key's JSON line.
 fn line(key: &str, text: &str, s: &Session<'_, '_>) -> Result<(), String> {
     let panel = s.panel();
-    let mut out = format!(
-        "{{\"key\":{},\"text\":{},\"next\":[",
-        json(key),
-        json(text)
-    );
+    let mut out = format!("{{\"key\":{},\"text\":{},\"next\":[", json(key), json(text));
     for (i, (c, prob)) in panel.next.iter().enumerate() {
         let sep = if i > 0 { "," } else { "" };
         let _ = write!(out, "{sep}[{},{}]", json(&c.to_string()), prob.to_bits());
