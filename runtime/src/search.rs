@@ -544,17 +544,18 @@ impl<'b> WordCache<'b> {
             return Ok(Allowed::Any);
         };
         let state = self.node(node).map(Node::word_state).unwrap_or_default();
-        let mut allowed = Allowed::Letters(heapless::Vec::new());
+        let vocab = p.model().vocab();
+        let mut allowed = Allowed::none();
         if let Some(s) = state.lexicon_state() {
             for c in lex.next_letters(s) {
-                allowed.add(c);
+                allowed.add(vocab, c);
             }
         }
         if let Some(users) = words.users {
             let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
-            self.suffix_into(p.model().vocab(), node, &mut suffix)?;
+            self.suffix_into(vocab, node, &mut suffix)?;
             for c in users.next_letters(words.typed.chars(), &suffix) {
-                allowed.add(c);
+                allowed.add(vocab, c);
             }
         }
         Ok(allowed)
@@ -803,23 +804,61 @@ impl Node {
 /// The longest suffix a search builds (the session's longest completion).
 const MAX_DEPTH: usize = crate::session::MAX_SUFFIX;
 
-/// The characters a node may be continued with (folded to lower case). A few hundred bytes on
-/// the stack during one search step, never stored.
+/// The tokens a node may be continued with: a bit per token for the first 256 (found from the
+/// allowed letters by the vocabulary's binary search, lower and upper case), the letters
+/// themselves for the rest.
 #[derive(Clone, Debug, Default)]
-#[allow(clippy::large_enum_variant)]
 enum Allowed {
     /// Every word character (no lexicon).
     #[default]
     Any,
-    Letters(heapless::Vec<char, 64>),
+    Some {
+        mask: [u32; 8],
+        letters: heapless::Vec<char, 32>,
+    },
 }
 
 impl Allowed {
-    fn add(&mut self, c: char) {
-        if let Allowed::Letters(l) = self
-            && !l.contains(&c)
-        {
-            let _ = l.push(c);
+    fn none() -> Self {
+        Allowed::Some {
+            mask: [0; 8],
+            letters: heapless::Vec::new(),
+        }
+    }
+
+    /// Admits the tokens of `letter` (lower case) and of its upper case.
+    fn add(&mut self, vocab: &format::Vocab<'_>, letter: char) {
+        let Allowed::Some { mask, letters } = self else {
+            return;
+        };
+        let mut upper = letter.to_uppercase();
+        let up = match (upper.next(), upper.next()) {
+            (Some(u), None) => u,
+            _ => letter,
+        };
+        for c in [letter, up] {
+            let t = vocab.index_of(c) as usize;
+            if t == 0 {
+                continue;
+            }
+            match mask.get_mut(t / 32) {
+                Some(w) => *w |= 1u32.wrapping_shl(t as u32),
+                None if !letters.contains(&letter) => drop(letters.push(letter)),
+                None => {}
+            }
+        }
+    }
+
+    fn admits(&self, vocab: &format::Vocab<'_>, t: usize) -> bool {
+        match self {
+            Allowed::Any => true,
+            Allowed::Some { mask, letters } => match mask.get(t / 32) {
+                Some(w) => w & 1u32.wrapping_shl(t as u32) != 0,
+                None => u32::try_from(t)
+                    .ok()
+                    .and_then(|t| vocab.char_at(t))
+                    .is_some_and(|c| letters.contains(&fold(c))),
+            },
         }
     }
 }
@@ -858,11 +897,8 @@ impl Kids {
             if !is_word(word_tokens, t) {
                 continue;
             }
-            if let Allowed::Letters(letters) = allowed {
-                let c = u32::try_from(t).ok().and_then(|t| vocab.char_at(t));
-                if !c.is_some_and(|c| letters.contains(&fold(c))) {
-                    continue;
-                }
+            if !allowed.admits(vocab, t) {
+                continue;
             }
             let s = scores::score(logits, bias, t);
             if s.is_nan() || s == f32::NEG_INFINITY {
