@@ -49,6 +49,28 @@ fn main() {
     });
     fs::write(out.join("model.quill"), &bytes).expect("copy the model into OUT_DIR");
     fs::write(out.join("arch.rs"), arch_constants(&model, &bytes)).expect("write arch.rs");
+
+    // The lexicon completion is restricted to (`QUILL_LEXICON`, a QLEX file), if any: checked
+    // here with the same reader the firmware uses, embedded beside the model.
+    println!("cargo:rerun-if-env-changed=QUILL_LEXICON");
+    let lexicon = match env::var_os("QUILL_LEXICON").map(PathBuf::from) {
+        Some(p) => {
+            let p = if p.is_relative() { manifest.join(p) } else { p };
+            println!("cargo:rerun-if-changed={}", p.display());
+            let bytes = fs::read(&p).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read the lexicon {} ({e}); set QUILL_LEXICON to a .qlex file",
+                    p.display()
+                )
+            });
+            if let Err(e) = format::Lexicon::from_bytes(&bytes) {
+                panic!("the lexicon {} fails validation: {e}", p.display());
+            }
+            bytes
+        }
+        None => Vec::new(),
+    };
+    fs::write(out.join("lexicon.qlex"), lexicon).expect("copy the lexicon into OUT_DIR");
 }
 
 /// The model's architecture as Rust constants.

@@ -11,6 +11,11 @@
 import { Quill, QuillError, loadWasm } from './quill.js';
 
 const DEFAULT_MODEL = 'pkg/english-gru-1x256-int8.quill';
+/** The words completion offers, and the words it never offers (QLEX files, see web/build.sh). */
+const LEXICON = 'pkg/english.qlex';
+const BLOCKED = 'pkg/blocked-en.qlex';
+/** Where the learned words are kept between visits (they never leave the browser). */
+const USER_WORDS_KEY = 'quill.userWords.v1';
 const BENCH_CHARS = 2000;
 /** The speed test stops after this long, however slow the model (a 50 MB model takes ms per
  * character), and gives the page back between slices. */
@@ -25,6 +30,7 @@ let wasm = null;
 let q = null;
 let consumed = '';
 let words = [];
+let lists = { lexicon: null, blocked: null };
 /** The model load in progress: a newer one makes an older one give up. */
 let loading = 0;
 
@@ -76,7 +82,8 @@ async function openModel(bytes, name) {
   const id = ++loading;
   const stillWanted = () => id === loading;
   const t0 = performance.now();
-  const next = await Quill.open(wasm.module, bytes, { history: HISTORY });
+  const next = await Quill.open(wasm.module, bytes, { history: HISTORY, ...lists });
+  restoreUserWords(next);
   const loadMs = performance.now() - t0;
   await yieldToPage();
   if (!stillWanted()) return;
@@ -113,11 +120,56 @@ function sync(force = false) {
     consumed = before;
     render();
     showError(null);
+    if (/[^\p{L}\p{N}']$/u.test(before)) keepUserWords(); // a word just ended
   } catch (e) {
     showError(e);
   }
   const { steps } = q.cost();
   $('key-time').textContent = `${(performance.now() - t0).toFixed(1)} ms and ${steps} model steps for the state and all suggestions`;
+}
+
+/** The learned words from the browser's storage, if any (bad bytes are dropped, said once). */
+function restoreUserWords(session) {
+  const saved = localStorage.getItem(USER_WORDS_KEY);
+  if (!saved) return;
+  try {
+    session.restoreUserWords(Uint8Array.from(atob(saved), (c) => c.charCodeAt(0)));
+  } catch (e) {
+    localStorage.removeItem(USER_WORDS_KEY);
+    showError(new QuillError(`your saved words could not be read and were dropped (${e.message})`));
+  }
+  showUserWords();
+}
+
+/** Saves the learned words into the browser's storage and shows them. */
+function keepUserWords() {
+  const bytes = q?.saveUserWords();
+  if (!bytes) return;
+  localStorage.setItem(USER_WORDS_KEY, btoa(String.fromCharCode(...bytes)));
+  showUserWords();
+}
+
+function showUserWords() {
+  const learned = q ? q.userWords().filter((w) => w.uses >= 2) : [];
+  $('user-words').textContent = learned.length ? learned.map((w) => w.word).join(', ') : 'none yet';
+  $('forget').disabled = learned.length === 0;
+}
+
+$('forget').addEventListener('click', () => {
+  q?.clearUserWords();
+  localStorage.removeItem(USER_WORDS_KEY);
+  showUserWords();
+  sync(true);
+  area.focus();
+});
+
+/** The word lists, if this deployment has them (the page works without). */
+async function fetchLists() {
+  const get = async (url) => {
+    const r = await fetch(url);
+    return r.ok ? new Uint8Array(await r.arrayBuffer()) : null;
+  };
+  lists = { lexicon: await get(LEXICON), blocked: await get(BLOCKED) };
 }
 
 const visible = (c) => ({ ' ': '␣', '\n': '⏎', '\t': '⇥' })[c] ?? c;
@@ -193,6 +245,7 @@ async function main() {
   try {
     // ?wasm=quill-simd (or quill) runs that build instead of the fastest, for comparison.
     wasm = await loadWasm('pkg', new URLSearchParams(location.search).get('wasm'));
+    await fetchLists();
     const r = await fetch(DEFAULT_MODEL);
     if (!r.ok) throw new QuillError(`cannot load ${DEFAULT_MODEL}: HTTP ${r.status} (run bash web/build.sh)`);
     await openModel(new Uint8Array(await r.arrayBuffer()), DEFAULT_MODEL.split('/').pop());

@@ -5,6 +5,7 @@
 #   quill.wasm          without SIMD (engines without SIMD128)
 # The page takes the first of these that validates and passes Kernel::verify in the browser.
 #   *.quill          the model the page opens by default (models/english-gru-1x256-int8.quill)
+#   *.qlex           its word lists: the lexicon completion offers, the words it never offers
 # Then serve web/ as static files, e.g. `python3 -m http.server -d web 8000`, and open
 # http://localhost:8000/.
 #
@@ -25,7 +26,7 @@ build() { # name rustflags(0x1f-separated)
 build quill "$stack"
 build quill-simd "$stack"'\x1f-C\x1ftarget-feature=+simd128'
 build quill-relaxed "$stack"'\x1f-C\x1ftarget-feature=+simd128,+relaxed-simd'
-cp ../models/english-gru-1x256-int8.quill pkg/
+cp ../models/english-gru-1x256-int8.quill ../models/english.qlex ../models/blocked-en.qlex pkg/
 for f in pkg/quill.wasm pkg/quill-simd.wasm pkg/quill-relaxed.wasm; do
   printf '%-20s %6d bytes, %6d gzipped\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done

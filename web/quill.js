@@ -17,7 +17,8 @@ const INPUT_TABLE = 1; // QUILL_INPUT_TABLE
 const KEY_BACKSPACE = 1; // QUILL_KEY_BACKSPACE
 const KEY_ACCEPT = 2; // QUILL_KEY_ACCEPT
 const WORD_BYTES = 108; // sizeof(QuillWord): char suffix[100]; uint32_t suffix_len; float p
-const CONFIG_BYTES = 32; // sizeof(QuillSessionConfig): 7 uint32_t and a float
+const CONFIG_BYTES = 40; // sizeof(QuillSessionConfig): 8 uint32_t and 2 floats
+const TOKEN_PAST_END = 13; // QUILL_ERR_TOKEN: past the last learned word
 const MAX_K = 4; // QUILL_SESSION_MAX_WORDS (the next characters are 3)
 const TEXT_BYTES = 1024; // text handed over per call (longer text goes in pieces)
 const MSG_BYTES = 512;
@@ -70,15 +71,20 @@ export class Quill {
    * Options: `history` (characters Backspace undoes exactly, default 64), `context`
    * (characters re-primed from the text when the cursor moves or a deletion goes past the
    * history, default 64), `table` (the first layer's input side from a per-character table:
-   * faster, more memory; default true). The rest are the session's defaults
-   * (`quill_session_default_config`).
+   * faster, more memory; default true), `lexicon` and `blocked` (QLEX files' bytes: complete
+   * only the lexicon's words and the learned ones, never the blocked ones; default none). The
+   * rest are the session's defaults (`quill_session_default_config`).
    */
   static async open(module, modelBytes, options = {}) {
     const instance = await WebAssembly.instantiate(module, {});
     return new Quill(instance.exports, modelBytes, options);
   }
 
-  constructor(exports, modelBytes, { history = 64, context = 64, table = true } = {}) {
+  constructor(
+    exports,
+    modelBytes,
+    { history = 64, context = 64, table = true, lexicon = null, blocked = null } = {},
+  ) {
     this.x = exports;
     this.history = history;
     this.context = context;
@@ -102,6 +108,15 @@ export class Quill {
     this.modelAt = take(modelBytes.length, 64);
     this.modelLen = modelBytes.length;
     this.#u8().set(modelBytes, this.modelAt);
+    // The word lists stay in the module's memory for the session's life.
+    const place = (bytes) => {
+      if (!bytes) return [0, 0];
+      const at = take(bytes.length, 4);
+      this.#u8().set(bytes, at);
+      return [at, bytes.length];
+    };
+    const [lexAt, lexLen] = place(lexicon);
+    const [blkAt, blkLen] = place(blocked);
 
     if (x.quill_model_error(this.modelAt, this.modelLen, this.msg, MSG_BYTES) !== OK) {
       throw new QuillError(`not a usable model: ${this.#cstr(this.msg)}`);
@@ -121,6 +136,11 @@ export class Quill {
       'quill_session_init',
     );
     this.s = this.#u32(this.out);
+    if (lexLen || blkLen) {
+      this.#check(x.quill_session_set_word_lists(this.s, lexAt, lexLen, blkAt, blkLen), 'word lists');
+    }
+    this.userWordsLen = x.quill_session_user_words_size(this.s);
+    this.userWordsAt = take(Math.max(this.userWordsLen, 4), 4);
     // A predictor of its own for the speed test (feeding the session's would desynchronise it).
     this.#check(x.quill_memory_size_ex(this.modelAt, this.modelLen, flags, this.out), 'sizing');
     const block = this.#size();
@@ -203,6 +223,49 @@ export class Quill {
       });
     }
     return out;
+  }
+
+  /** The learned words as bytes to keep (localStorage), or null when none are learned. */
+  saveUserWords() {
+    if (!this.userWordsLen) return null;
+    this.#check(
+      this.x.quill_session_save_user_words(this.s, this.userWordsAt, this.userWordsLen, this.out),
+      'saving your words',
+    );
+    return new Uint8Array(this.x.memory.buffer, this.userWordsAt, this.#size()).slice();
+  }
+
+  /** Restores what saveUserWords returned; throws (the words unchanged) on damaged bytes. */
+  restoreUserWords(bytes) {
+    if (!this.userWordsLen || bytes.length > this.userWordsLen) {
+      throw new QuillError('these saved words belong to another session (another size)');
+    }
+    this.#u8().set(bytes, this.userWordsAt);
+    this.#check(
+      this.x.quill_session_restore_user_words(this.s, this.userWordsAt, bytes.length),
+      'restoring your words',
+    );
+  }
+
+  /** The words held: [{word, uses}] (suggested from 2 uses). */
+  userWords() {
+    const out = [];
+    for (let i = 0; ; i++) {
+      const code = this.x.quill_session_user_word(this.s, i, this.msg, MSG_BYTES, this.out);
+      if (code === TOKEN_PAST_END) break;
+      this.#check(code, 'listing your words');
+      out.push({ word: this.#cstr(this.msg), uses: this.#u32(this.out) });
+    }
+    return out;
+  }
+
+  forgetWord(word) {
+    const n = this.#put(word);
+    this.#check(this.x.quill_session_forget_word(this.s, this.text, n), 'forgetting a word');
+  }
+
+  clearUserWords() {
+    this.#check(this.x.quill_session_clear_user_words(this.s), 'forgetting your words');
   }
 
   /** Model steps the last call took, and whether its word search was exact. */

@@ -25,17 +25,22 @@ const STATE: usize = match Layout::new(CELL, LAYERS, EMBED, HIDDEN, VOCAB) {
     None => panic!("the model's sizes overflow usize"),
 };
 
+/// A model small enough for a part with 16 KB of RAM (the micro:bit).
+const SMALL: bool = STATE <= 256;
+
 /// The keyboard's session: 4 characters of exact Backspace (older ones re-prime from the last
-/// 32 characters), 3 completions of up to 12 characters, and a word cache as large as a small
-/// part allows — 8 prefixes for a small model (the micro:bit's 16 KB of RAM), 48 for a larger
-/// one (a Cortex-M4F part with 64 KB or more). The same on every target, so the device prints
-/// exactly what the host prints.
+/// 32 characters), 3 completions of up to 12 characters, and a word cache and a store of
+/// learned words as large as the part allows — 6 prefixes and 16 words for a small model (the
+/// micro:bit's 16 KB of RAM), 48 prefixes and 64 words (2 KB) for a larger one (a Cortex-M4F
+/// part with 64 KB or more). The same on every target, so the device prints exactly what the
+/// host prints.
 pub const CONFIG: SessionConfig = SessionConfig {
     history: 4,
     text: 32,
-    cache: if STATE <= 256 { 8 } else { 48 },
+    cache: if SMALL { 6 } else { 48 },
     words: 3,
     max_suffix: 12,
+    user_words: if SMALL { 16 } else { 64 },
     ..SessionConfig::DEFAULT
 };
 

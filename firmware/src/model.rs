@@ -20,3 +20,12 @@ pub static MODEL: &Aligned<[u8]> =
 pub fn bytes() -> &'static [u8] {
     &MODEL.0
 }
+
+/// The lexicon embedded by `build.rs` from `QUILL_LEXICON` (empty without one), 4-byte aligned.
+pub static LEXICON: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/lexicon.qlex")));
+
+/// The lexicon's bytes, if the build has one.
+pub fn lexicon() -> Option<&'static [u8]> {
+    (!LEXICON.0.is_empty()).then_some(&LEXICON.0)
+}

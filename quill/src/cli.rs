@@ -129,6 +129,10 @@ pub struct EvalArgs {
     /// Print the figures as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Count the completions shown that are words of this lexicon (QLEX) or learned words,
+    /// without restricting completion to it (default: the --lexicon, if given).
+    #[arg(long)]
+    pub check: Option<PathBuf>,
     #[command(flatten)]
     pub session: SessionArgs,
 }

@@ -221,8 +221,19 @@ fn eval(a: EvalArgs) -> Result<(), String> {
     let config = a.session.config()?;
     let files = a.session.word_list_files()?;
     let lists = files.lists()?;
-    let r =
-        quill::text_eval::evaluate(&bytes, chars, config, lists, |n| bar.set_position(n as u64))?;
+    let check_bytes = match &a.check {
+        Some(p) => Some(
+            std::fs::read(p).map_err(|e| format!("cannot read --check {}: {e}", p.display()))?,
+        ),
+        None => None,
+    };
+    let check = match &check_bytes {
+        Some(b) => Some(format::Lexicon::from_bytes(b).map_err(|e| format!("--check: {e}"))?),
+        None => lists.lexicon,
+    };
+    let r = quill::text_eval::evaluate(&bytes, chars, config, lists, check, |n| {
+        bar.set_position(n as u64)
+    })?;
     bar.finish_and_clear();
     if let Some(w) = r.unknown_warning() {
         eprintln!("warning: {w}");

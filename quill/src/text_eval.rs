@@ -50,6 +50,9 @@ pub struct TextEval {
     pub keystroke_savings_rate: f64,
     /// Completions shown, over all keys, and how many keys showed at least one.
     pub completions_shown: usize,
+    /// Of those, the ones whose whole word (typed part and completion) is in the check lexicon
+    /// or among the learned words (`None` without a check lexicon).
+    pub completions_known: Option<usize>,
     pub keys_with_completions: usize,
     /// Mean time per keystroke in the session: the key, the state, every suggestion.
     pub us_per_key: f64,
@@ -73,6 +76,7 @@ pub fn evaluate(
     text: impl Iterator<Item = Result<char, String>>,
     config: SessionConfig,
     lists: WordLists<'_>,
+    check: Option<format::Lexicon<'_>>,
     mut progress: impl FnMut(usize),
 ) -> Result<TextEval, String> {
     let err = |e: runtime::Error| e.to_string();
@@ -147,6 +151,9 @@ pub fn evaluate(
         let shown = session.panel().words.len();
         r.shown += shown;
         r.keys_with_completions += usize::from(shown > 0);
+        if let Some(check) = check {
+            r.known += known_words(&session, check);
+        }
     }
     if r.chars < 2 {
         return Err("the text needs at least 2 characters".into());
@@ -166,6 +173,7 @@ pub fn evaluate(
         keystrokes: r.keystrokes,
         keystroke_savings_rate: 1.0 - r.keystrokes as f64 / r.chars as f64,
         completions_shown: r.shown,
+        completions_known: check.map(|_| r.known),
         keys_with_completions: r.keys_with_completions,
         us_per_key,
         steps_per_key: r.steps as f64 / keys,
@@ -188,10 +196,29 @@ struct Counts {
     steps: u64,
     worst: u32,
     inexact: usize,
+    known: usize,
     key_secs: f64,
     step_secs: f64,
     /// Whether the last character typed or accepted continued a word.
     last_was_word: bool,
+}
+
+/// How many of the completions shown spell a word of `check` or a learned word.
+fn known_words(session: &Session<'_, '_>, check: format::Lexicon<'_>) -> usize {
+    let typed: String = session.typed_word().collect();
+    session
+        .panel()
+        .words
+        .iter()
+        .filter(|w| {
+            let word: String = typed.chars().chain(w.suffix.iter().copied()).collect();
+            let folded = word.to_lowercase();
+            check.class_of(&folded) > 0
+                || session
+                    .user_words()
+                    .is_some_and(|u| u.learned().any(|(l, _)| l.to_lowercase() == folded))
+        })
+        .count()
 }
 
 impl TextEval {
@@ -211,7 +238,7 @@ impl TextEval {
             "chars {} ({} outside the vocabulary)  bits/char {:.4} ({:.4} nats)  next-char top-1 {:.2}%  top-3 {:.2}%\n\
              words {}  completed from the suggestions {} ({:.1}%)  keystrokes {}  keystroke savings {:.2}%\n\
              per key: {:.1} µs, {:.2} model steps (worst {}), {:.2} step-equivalents (a plain step {:.2} µs); \
-             completions on {:.1}% of keys, {:.2} per key; search exact on {:.2}% of keys",
+             completions on {:.1}% of keys, {:.2} per key{}; search exact on {:.2}% of keys",
             self.chars,
             self.unknown_chars,
             self.bits_per_char,
@@ -230,6 +257,10 @@ impl TextEval {
             self.us_per_step,
             self.keys_with_completions as f64 * 100.0 / self.keystrokes.max(1) as f64,
             self.completions_shown as f64 / self.keystrokes.max(1) as f64,
+            self.completions_known.map_or(String::new(), |k| format!(
+                ", {:.1}% of them words of the lexicon or learned",
+                k as f64 * 100.0 / self.completions_shown.max(1) as f64
+            )),
             100.0 - self.inexact_keys as f64 * 100.0 / self.keystrokes.max(1) as f64,
         )
     }

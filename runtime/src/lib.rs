@@ -78,7 +78,7 @@ pub mod capi;
 pub use cell::{CellShape, CellStep, ShapeMismatch};
 pub use complete::{Completion, complete_words, completion_buffer_len, is_word_char};
 pub use error::Error;
-pub use format::{Architecture, CellKind, DType};
+pub use format::{Architecture, CellKind, DType, LexState, Lexicon, LexiconError};
 pub use history::History;
 pub use kernels::{Kernel, Mismatch};
 pub use layout::{InputSide, Layout, Target, buffer_len};

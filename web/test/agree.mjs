@@ -13,6 +13,11 @@ import { KEYS, compare, readTranscript } from './transcript.mjs';
 const [model, transcript, ...wasms] = process.argv.slice(2);
 const expected = readTranscript(transcript);
 const bytes = new Uint8Array(readFileSync(model));
+// The word lists the page loads beside the model.
+const lists = {
+  lexicon: new Uint8Array(readFileSync(new URL('../pkg/english.qlex', import.meta.url))),
+  blocked: new Uint8Array(readFileSync(new URL('../pkg/blocked-en.qlex', import.meta.url))),
+};
 let failures = 0;
 for (const path of wasms) {
   const wasm = readFileSync(path);
@@ -25,7 +30,7 @@ for (const path of wasms) {
     console.log(`${path}: its kernel disagrees with the portable one in this engine; rejected, as the page would`);
     continue;
   }
-  const q = await Quill.open(module, bytes);
+  const q = await Quill.open(module, bytes, lists);
   let text = '';
   const shown = () => ({ text, next: q.topK(), words: q.words() });
   const problems = compare(0, expected[0], shown());

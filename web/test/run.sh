@@ -27,7 +27,8 @@ bash web/build.sh
 cargo build --release --quiet -p quill-tests --bin keyboard-transcript
 model=web/pkg/english-gru-1x256-int8.quill
 keys=$(cd web/test && node -e "import('./transcript.mjs').then(m => process.stdout.write(m.KEYS))")
-target/release/keyboard-transcript "$model" "$keys" > "$out/transcript.jsonl"
+target/release/keyboard-transcript "$model" "$keys" web/pkg/english.qlex web/pkg/blocked-en.qlex \
+  > "$out/transcript.jsonl"
 echo "-- quill.js in Node ($(node --version)), both builds, against the Rust API"
 (cd web/test && node agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill.wasm ../pkg/quill-simd.wasm ../pkg/quill-relaxed.wasm &&
   node --experimental-wasm-relaxed-simd agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill-relaxed.wasm)

@@ -5,6 +5,8 @@
 //! probabilities as their `f32` bit patterns so a front end can be compared bit for bit.
 //!
 //! Keys: a character types it, `\u{8}` is Backspace, `\t` accepts the first completion shown.
+//! With a lexicon and a block list (`LEXICON.qlex BLOCKED.qlex`) the session uses them, as the
+//! page does when its `pkg/` has them.
 //! The settings are the session's defaults (`SessionConfig::DEFAULT`) with the input table, as
 //! the web page runs them.
 
@@ -23,11 +25,18 @@ const CONFIG: SessionConfig = SessionConfig {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [model, keys] = args.as_slice() else {
-        eprintln!("usage: keyboard-transcript MODEL.quill KEYS   (\\u{{8}} Backspace, \\t Tab)");
-        return ExitCode::FAILURE;
+    let (model, keys, lists) = match args.as_slice() {
+        [model, keys] => (model, keys, None),
+        [model, keys, lexicon, blocked] => (model, keys, Some((lexicon, blocked))),
+        _ => {
+            eprintln!(
+                "usage: keyboard-transcript MODEL.quill KEYS [LEXICON.qlex BLOCKED.qlex]   \
+                 (\\u{{8}} Backspace, \\t Tab)"
+            );
+            return ExitCode::FAILURE;
+        }
     };
-    match run(model, keys) {
+    match run(model, keys, lists) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("keyboard-transcript: {e}");
@@ -36,14 +45,27 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(path: &str, keys: &str) -> Result<(), String> {
+fn run(path: &str, keys: &str, lists: Option<(&String, &String)>) -> Result<(), String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let read = |p: &str| std::fs::read(p).map_err(|e| format!("cannot read {p}: {e}"));
+    let list_bytes = match lists {
+        Some((l, b)) => Some((read(l)?, read(b)?)),
+        None => None,
+    };
     let model = Model::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
     let len = CONFIG
         .buffer_len(model.arch())
         .ok_or("the session does not fit in memory")?;
     let mut buf = vec![0f32; len];
     let mut s = Session::new(&model, &mut buf, CONFIG).map_err(|e| e.to_string())?;
+    if let Some((l, b)) = &list_bytes {
+        let parse = |b| format::Lexicon::from_bytes(b).map_err(|e| e.to_string());
+        s.set_word_lists(runtime::WordLists {
+            lexicon: Some(parse(l)?),
+            blocked: Some(parse(b)?),
+        })
+        .map_err(|e| e.to_string())?;
+    }
     // The text field, as a front end keeps it (the session holds only its end).
     let mut text = String::new();
     line("start", &text, &s)?;
