@@ -98,6 +98,7 @@ async function openModel(bytes, name) {
   document.body.dataset.usPerChar = us.toFixed(3);
   consumed = '';
   area.disabled = false;
+  showUserWords();
   sync(true);
 }
 
@@ -138,7 +139,6 @@ function restoreUserWords(session) {
     localStorage.removeItem(USER_WORDS_KEY);
     showError(new QuillError(`your saved words could not be read and were dropped (${e.message})`));
   }
-  showUserWords();
 }
 
 /** Saves the learned words into the browser's storage and shows them. */

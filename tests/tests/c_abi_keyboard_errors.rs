@@ -491,3 +491,90 @@ fn session_errors() {
         assert_eq!(next(s), before);
     }
 }
+
+/// The session's word lists and learned words through the C ABI: bad lexicon bytes refused
+/// with nothing changed; learned words listed, saved, restored (damaged saves refused),
+/// forgotten and cleared.
+#[test]
+fn session_word_lists_and_user_words() {
+    let model = random_model(CellKind::Gru, 1, 8, 16, 60, 5);
+    let model = model.to_bytes().unwrap();
+    let lexicon = format::build_lexicon([("alpha", 3), ("beta", 2)]).unwrap();
+    let mut cfg: QuillSessionConfig = unsafe { std::mem::zeroed() };
+    let mut need = 0usize;
+    let mut s = std::ptr::null_mut();
+    unsafe {
+        assert_eq!(quill_session_default_config(&mut cfg), QUILL_OK);
+        cfg.user_words = 4;
+        cfg.floor = 0.0;
+        assert_eq!(
+            quill_session_size(model.as_ptr(), model.len(), &cfg, &mut need),
+            QUILL_OK
+        );
+        let mut mem = vec![0u8; need];
+        assert_eq!(
+            quill_session_init(mem.as_mut_ptr(), need, model.as_ptr(), model.len(), &cfg, &mut s),
+            QUILL_OK
+        );
+        let mut bad = lexicon.clone();
+        bad[20] ^= 1;
+        assert_eq!(
+            quill_session_set_word_lists(s, bad.as_ptr(), bad.len(), std::ptr::null(), 0),
+            QUILL_ERR_LEXICON
+        );
+        assert_eq!(
+            quill_session_set_word_lists(s, lexicon.as_ptr(), lexicon.len(), std::ptr::null(), 0),
+            QUILL_OK
+        );
+        // Words the lexicon lacks are learned (two uses each); "alpha" is not.
+        for _ in 0..2 {
+            assert_eq!(quill_session_type_utf8(s, b"Qarx alpha ".as_ptr(), 11), QUILL_OK);
+        }
+        let mut word = [0 as std::ffi::c_char; 32];
+        let mut uses = 0u32;
+        assert_eq!(quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses), QUILL_OK);
+        let w = std::ffi::CStr::from_ptr(word.as_ptr()).to_str().unwrap();
+        assert_eq!((w, uses), ("Qarx", 2));
+        assert_eq!(
+            quill_session_user_word(s, 1, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_ERR_TOKEN
+        );
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 4, &mut uses),
+            QUILL_ERR_OUTPUT_TOO_SMALL
+        );
+        let size = quill_session_user_words_size(s);
+        assert_eq!(size, 12 + 4 * 32 + 4);
+        let mut saved = vec![0u8; size];
+        let mut written = 0usize;
+        assert_eq!(
+            quill_session_save_user_words(s, saved.as_mut_ptr(), size, &mut written),
+            QUILL_OK
+        );
+        assert_eq!(written, size);
+        assert_eq!(quill_session_clear_user_words(s), QUILL_OK);
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_ERR_TOKEN
+        );
+        let mut damaged = saved.clone();
+        damaged[40] ^= 0x10;
+        assert_eq!(
+            quill_session_restore_user_words(s, damaged.as_ptr(), size),
+            QUILL_ERR_USER_WORDS
+        );
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_ERR_TOKEN,
+            "a refused restore changed the words"
+        );
+        assert_eq!(quill_session_restore_user_words(s, saved.as_ptr(), size), QUILL_OK);
+        assert_eq!(quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses), QUILL_OK);
+        assert_eq!(quill_session_forget_word(s, b"QARX".as_ptr(), 4), QUILL_OK);
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_ERR_TOKEN
+        );
+        assert_eq!(quill_session_forget_word(s, b"\xff".as_ptr(), 1), QUILL_ERR_CHAR);
+    }
+}

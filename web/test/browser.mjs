@@ -6,7 +6,12 @@
 // Then the file picker: a damaged model must show the runtime's error and keep the old model;
 // another valid model must replace it.
 //
-//   node browser.mjs TRANSCRIPT.jsonl OTHER_MODEL.quill SCREENSHOT.png
+// The learned words: a new word typed twice is suggested, survives a reload (localStorage), and
+// "forget my words" removes it. The main thread's longest task (PerformanceObserver 'longtask')
+// while deleting a 100 KB text at once, and while opening a large model (BIG_MODEL, a
+// 52 MB f32 GRU 1x2048), is printed and held to its bound.
+//
+//   node browser.mjs TRANSCRIPT.jsonl OTHER_MODEL.quill SCREENSHOT.png [BIG_MODEL.quill]
 
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +21,9 @@ import { launchChromium } from './chromium.mjs';
 import { serve } from './serve.mjs';
 import { KEYS, compare, readTranscript } from './transcript.mjs';
 
-const [transcript, otherModel, screenshot] = process.argv.slice(2);
+const [transcript, otherModel, screenshot, bigModel] = process.argv.slice(2);
+/** The longest main-thread task allowed for any edit of a 100 KB text (ms). */
+const EDIT_TASK_MS = 100;
 const expected = readTranscript(transcript);
 const web = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SCREENSHOT_AT = KEYS.indexOf('more lov') + 'more lov'.length;
@@ -51,6 +58,13 @@ const shown = (page) =>
 async function open(build) {
   const page = await browser.newPage({ viewport: { width: 430, height: 860 }, deviceScaleFactor: 2 });
   page.on('pageerror', (e) => fail(`page error: ${e.message}`));
+  // Every main-thread task over 50 ms, from the start.
+  await page.addInitScript(() => {
+    window.__longest = 0;
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) window.__longest = Math.max(window.__longest, e.duration);
+    }).observe({ type: 'longtask', buffered: true });
+  });
   await page.goto(build ? `${url}?wasm=${build}` : url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
   return page;
@@ -110,6 +124,63 @@ for (const build of [null, 'quill-simd', 'quill']) {
     if (other.error) fail(`valid model: error ${other.error}`);
     if (other.next.length !== 3) fail(`valid model: ${other.next.length} next characters shown`);
     console.log(`  opened ${other.model}`);
+
+    // The learned words: "Quillsby" typed twice is suggested after "Qui", kept over a reload,
+    // and gone after "forget my words".
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    await page.click('#text');
+    await page.keyboard.type('Meet Quillsby at noon. Ask Quillsby why. Qui');
+    const learned = await shown(page);
+    const userWords = await page.textContent('#user-words');
+    if (!learned.words.some((w) => w.suffix === 'llsby') || !userWords.includes('Quillsby')) {
+      fail(`learned word not offered: ${JSON.stringify(learned.words)}, your words: ${userWords}`);
+    } else {
+      console.log(`  learned "Quillsby" after two uses: offered after "Qui" (your words: ${userWords})`);
+    }
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    if (!(await page.textContent('#user-words')).includes('Quillsby')) fail('learned words lost on reload');
+    await page.click('#forget');
+    if ((await page.textContent('#user-words')) !== 'none yet') fail('"forget my words" kept them');
+    await page.click('#text');
+    await page.keyboard.type('Qui');
+    if ((await shown(page)).words.some((w) => w.suffix === 'llsby')) fail('a forgotten word was offered');
+
+    // A long deletion: 100 KB pasted, all selected, one Backspace.
+    await page.evaluate(() => {
+      const a = document.getElementById('text');
+      a.value = 'The quick brown fox jumps over the lazy dog. '.repeat(2300);
+      a.setSelectionRange(a.value.length, a.value.length);
+      a.dispatchEvent(new Event('input'));
+      window.__longest = 0;
+    });
+    const t0 = Date.now();
+    await page.keyboard.press('Control+A');
+    await page.keyboard.press('Backspace');
+    await page.waitForFunction(() => document.getElementById('text').value === '');
+    const longest = await page.evaluate(() => window.__longest);
+    const left = await shown(page);
+    console.log(`  deleting 100 KB at once: longest main-thread task ${longest.toFixed(0)} ms (≤ ${EDIT_TASK_MS}; 0: none over 50 ms), ${Date.now() - t0} ms in all`);
+    if (longest > EDIT_TASK_MS) fail(`deleting 100 KB blocked the page for ${longest} ms`);
+    if (left.next.length !== 3) fail('no suggestions after the deletion');
+
+    if (bigModel) {
+      // A large valid model: the page keeps responding while it loads.
+      await page.evaluate(() => (window.__longest = 0));
+      const t1 = Date.now();
+      await page.setInputFiles('#file', bigModel);
+      await page.waitForFunction(
+        (name) => document.getElementById('model-name').textContent.startsWith(name),
+        bigModel.split('/').pop(),
+        { timeout: 120000 },
+      );
+      const loadLongest = await page.evaluate(() => window.__longest);
+      console.log(`  opening ${bigModel.split('/').pop()}: longest main-thread task ${loadLongest.toFixed(0)} ms, ${Date.now() - t1} ms in all`);
+      await page.goto(url);
+      await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+    }
 
     // Offline: once the service worker has cached the page, a reload with the network cut
     // still opens the default model and suggests.

@@ -33,5 +33,7 @@ echo "-- quill.js in Node ($(node --version)), both builds, against the Rust API
 (cd web/test && node agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill.wasm ../pkg/quill-simd.wasm ../pkg/quill-relaxed.wasm &&
   node --experimental-wasm-relaxed-simd agree.mjs "../../$model" "../../$out/transcript.jsonl" ../pkg/quill-relaxed.wasm)
 echo "-- the page in headless Chromium, against the Rust API"
+cargo run --release --quiet -p quill-tests --bin random-models -- "$out/big" gru-1x2048 > /dev/null
 (cd web/test && node browser.mjs "../../$out/transcript.jsonl" \
-  ../../firmware/models/keyboard-gru-1x64-int8.quill "../../$out/page.png")
+  ../../firmware/models/keyboard-gru-1x64-int8.quill "../../$out/page.png" \
+  "../../$out/big/gru-1x2048-f32.quill")
