@@ -60,6 +60,8 @@ pub struct TextEval {
     /// word search's steps).
     pub steps_per_key: f64,
     pub worst_key_steps: u32,
+    /// Prefixes the word search expanded per keystroke (stepped, or reused from the cache).
+    pub expanded_per_key: f64,
     /// Keystrokes whose word search stopped at the step budget or the cache's size.
     pub inexact_keys: usize,
     /// One plain model step on the same machine and input side (the scoring predictor's).
@@ -146,6 +148,7 @@ pub fn evaluate(
         let cost = session.cost();
         r.keystrokes += 1;
         r.steps += u64::from(cost.steps);
+        r.expanded += u64::from(cost.expanded);
         r.worst = r.worst.max(cost.steps);
         r.inexact += usize::from(!cost.exact);
         let shown = session.panel().words.len();
@@ -177,6 +180,7 @@ pub fn evaluate(
         keys_with_completions: r.keys_with_completions,
         us_per_key,
         steps_per_key: r.steps as f64 / keys,
+        expanded_per_key: r.expanded as f64 / keys,
         worst_key_steps: r.worst,
         inexact_keys: r.inexact,
         us_per_step,
@@ -197,6 +201,7 @@ struct Counts {
     worst: u32,
     inexact: usize,
     known: usize,
+    expanded: u64,
     key_secs: f64,
     step_secs: f64,
     /// Whether the last character typed or accepted continued a word.
@@ -237,7 +242,7 @@ impl TextEval {
         format!(
             "chars {} ({} outside the vocabulary)  bits/char {:.4} ({:.4} nats)  next-char top-1 {:.2}%  top-3 {:.2}%\n\
              words {}  completed from the suggestions {} ({:.1}%)  keystrokes {}  keystroke savings {:.2}%\n\
-             per key: {:.1} µs, {:.2} model steps (worst {}), {:.2} step-equivalents (a plain step {:.2} µs); \
+             per key: {:.1} µs, {:.2} model steps (worst {}; {:.2} prefixes expanded), {:.2} step-equivalents (a plain step {:.2} µs); \
              completions on {:.1}% of keys, {:.2} per key{}; search exact on {:.2}% of keys",
             self.chars,
             self.unknown_chars,
@@ -253,6 +258,7 @@ impl TextEval {
             self.us_per_key,
             self.steps_per_key,
             self.worst_key_steps,
+            self.expanded_per_key,
             self.step_equivalents_per_key,
             self.us_per_step,
             self.keys_with_completions as f64 * 100.0 / self.keystrokes.max(1) as f64,

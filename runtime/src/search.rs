@@ -21,8 +21,8 @@ use bytemuck::{Pod, Zeroable};
 
 use crate::complete::{Completion, is_word_char};
 use crate::math::exp;
-use crate::user_words::{UserWords, fold};
-use crate::words::{TypedWord, WordLists, WordState};
+use crate::user_words::fold;
+use crate::words::{Learned, TypedWord, WordLists, WordState};
 use crate::{Error, Predictor, scores};
 
 /// No node (a root's parent; an exhausted child list).
@@ -88,9 +88,9 @@ impl Node {
 /// What a search consults besides the model: the word lists, the learned words, and the part
 /// of the word typed before the root.
 #[derive(Clone, Copy)]
-pub(crate) struct Words<'s, 'a> {
+pub(crate) struct Words<'s, 'a, 'b> {
     pub lists: &'s WordLists<'a>,
-    pub users: Option<&'s UserWords<'s>>,
+    pub learned: Learned<'s, 'b>,
     pub typed: &'s TypedWord,
 }
 
@@ -110,6 +110,8 @@ pub struct WordCache<'b> {
     states: &'b mut [f32],
     /// One bit per token: set for the tokens whose character continues a word.
     word_tokens: &'b mut [u32],
+    /// Per token, its character in lower case (what the word lists hold), or 0.
+    folded: &'b mut [u32],
     /// `f32` per state row (the predictor's snapshot length).
     snap: usize,
     root: u32,
@@ -153,7 +155,10 @@ impl<'b> WordCache<'b> {
         let Some(rows) = row.checked_mul(nodes) else {
             return None;
         };
-        rows.checked_add(vocab.div_ceil(32))
+        let Some(tables) = vocab.checked_add(vocab.div_ceil(32)) else {
+            return None;
+        };
+        rows.checked_add(tables)
     }
 
     /// A cache in `buffer` holding as many prefixes as fit for predictor `p` (at least two: a
@@ -161,7 +166,7 @@ impl<'b> WordCache<'b> {
     pub fn new(p: &Predictor<'_, '_>, buffer: &'b mut [f32]) -> Result<Self, Error> {
         let snap = p.snapshot_len();
         let vocab = p.logits().len();
-        let mask_len = vocab.div_ceil(32);
+        let mask_len = vocab.div_ceil(32).saturating_add(vocab);
         let row = snap.checked_add(NODE_F32).ok_or(Error::ModelTooLarge)?;
         let capacity = buffer
             .len()
@@ -174,17 +179,22 @@ impl<'b> WordCache<'b> {
                 provided: buffer.len(),
             });
         }
-        let (word_tokens, rest) = buffer.split_at_mut(mask_len);
+        let (tables, rest) = buffer.split_at_mut(mask_len);
+        let (word_tokens, folded) = tables.split_at_mut(vocab.div_ceil(32));
         let word_tokens: &mut [u32] = bytemuck::cast_slice_mut(word_tokens);
+        let folded: &mut [u32] = bytemuck::cast_slice_mut(folded);
         word_tokens.fill(0);
+        folded.fill(0);
         let v = p.model().vocab();
         for t in 1..vocab {
-            let word = u32::try_from(t)
-                .ok()
-                .and_then(|t| v.char_at(t))
-                .is_some_and(is_word_char);
-            if word && let Some(w) = word_tokens.get_mut(t / 32) {
-                *w |= 1u32.wrapping_shl(t as u32);
+            let c = u32::try_from(t).ok().and_then(|t| v.char_at(t));
+            if let Some(c) = c.filter(|&c| is_word_char(c)) {
+                if let Some(w) = word_tokens.get_mut(t / 32) {
+                    *w |= 1u32.wrapping_shl(t as u32);
+                }
+                if let Some(f) = folded.get_mut(t) {
+                    *f = u32::from(fold(c));
+                }
             }
         }
         let (nodes, states) = rest.split_at_mut(capacity.saturating_mul(NODE_F32));
@@ -194,6 +204,7 @@ impl<'b> WordCache<'b> {
             nodes,
             states,
             word_tokens,
+            folded,
             snap,
             root: NONE,
             generation: 0,
@@ -306,7 +317,7 @@ impl<'b> WordCache<'b> {
         let typed = TypedWord::default();
         let words = Words {
             lists: &lists,
-            users: None,
+            learned: Learned::NONE,
             typed: &typed,
         };
         self.search_words(p, bias, words, limits, out)
@@ -318,7 +329,7 @@ impl<'b> WordCache<'b> {
         &mut self,
         p: &mut Predictor<'_, '_>,
         bias: Option<&[f32]>,
-        words: Words<'_, '_>,
+        words: Words<'_, '_, '_>,
         limits: SearchLimits,
         out: &mut [Completion<L>],
     ) -> Result<SearchOutcome, Error> {
@@ -415,21 +426,12 @@ impl<'b> WordCache<'b> {
         prob: f32,
         order: u32,
         bias: Option<&[f32]>,
-        words: Words<'_, '_>,
+        words: Words<'_, '_, '_>,
     ) -> Result<f32, Error> {
         let generation = self.generation;
         let allowed = self.allowed(p, node, words)?;
         let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
-        let (max, sum, end) = stats(logits, bias, self.word_tokens);
-        let mut kids = Kids::default();
-        kids.fill(
-            logits,
-            bias,
-            self.word_tokens,
-            &allowed,
-            p.model().vocab(),
-            None,
-        );
+        let (max, sum, end, kids) = scan(logits, bias, self.word_tokens, &allowed, self.folded);
         let n = self
             .nodes
             .get_mut(node as usize)
@@ -475,7 +477,7 @@ impl<'b> WordCache<'b> {
         p: &Predictor<'_, '_>,
         node: u32,
         bias: Option<&[f32]>,
-        words: Words<'_, '_>,
+        words: Words<'_, '_, '_>,
     ) {
         let range = self.logits_range(p);
         let Some(mut n) = self.nodes.get(node as usize).copied() else {
@@ -493,14 +495,7 @@ impl<'b> WordCache<'b> {
             let mut kids = Kids::default();
             let allowed = self.allowed(p, node, words).unwrap_or_default();
             if let Some(logits) = self.state(node).ok().and_then(|s| s.get(range)) {
-                kids.fill(
-                    logits,
-                    bias,
-                    self.word_tokens,
-                    &allowed,
-                    p.model().vocab(),
-                    after,
-                );
+                kids.fill(logits, bias, self.word_tokens, &allowed, self.folded, after);
             }
             n.take(kids);
         } else {
@@ -538,43 +533,40 @@ impl<'b> WordCache<'b> {
         &self,
         p: &Predictor<'_, '_>,
         node: u32,
-        words: Words<'_, '_>,
+        words: Words<'_, '_, '_>,
     ) -> Result<Allowed, Error> {
         let Some(lex) = words.lists.lexicon else {
             return Ok(Allowed::Any);
         };
         let state = self.node(node).map(Node::word_state).unwrap_or_default();
-        let vocab = p.model().vocab();
         let mut allowed = Allowed::none();
         if let Some(s) = state.lexicon_state() {
             for c in lex.next_letters(s) {
-                allowed.add(vocab, c);
+                allowed.add(c);
             }
         }
-        if let Some(users) = words.users {
+        if !words.learned.is_empty() {
             let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
-            self.suffix_into(vocab, node, &mut suffix)?;
-            for c in users.next_letters(words.typed.chars(), &suffix) {
-                allowed.add(vocab, c);
+            self.suffix_into(p.model().vocab(), node, &mut suffix)?;
+            for c in words.learned.next_letters(&suffix) {
+                allowed.add(c);
             }
         }
         Ok(allowed)
     }
 
     /// Whether the word ending at `node` may be shown (see [`WordLists::allows`]).
-    fn allows(&self, p: &Predictor<'_, '_>, node: u32, words: Words<'_, '_>) -> bool {
+    fn allows(&self, p: &Predictor<'_, '_>, node: u32, words: Words<'_, '_, '_>) -> bool {
         let state = self.node(node).map(Node::word_state).unwrap_or_default();
         let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
-        if words.users.is_some()
+        if !words.learned.is_empty()
             && self
                 .suffix_into(p.model().vocab(), node, &mut suffix)
                 .is_err()
         {
             return false;
         }
-        words
-            .lists
-            .allows(&state, words.users, words.typed, &suffix)
+        words.lists.allows(&state, &words.learned, &suffix)
     }
 
     /// Inserts the completion ending at `node` into `out[..len]` (descending probability,
@@ -804,61 +796,50 @@ impl Node {
 /// The longest suffix a search builds (the session's longest completion).
 const MAX_DEPTH: usize = crate::session::MAX_SUFFIX;
 
-/// The tokens a node may be continued with: a bit per token for the first 256 (found from the
-/// allowed letters by the vocabulary's binary search, lower and upper case), the letters
-/// themselves for the rest.
+/// The letters (lower case) a node may be continued with: a bit per ASCII letter, a short
+/// list for the rest; a token is admitted by its folded character.
 #[derive(Clone, Debug, Default)]
 enum Allowed {
     /// Every word character (no lexicon).
     #[default]
     Any,
     Some {
-        mask: [u32; 8],
-        letters: heapless::Vec<char, 32>,
+        ascii: [u32; 4],
+        others: heapless::Vec<u32, 32>,
     },
 }
 
 impl Allowed {
     fn none() -> Self {
         Allowed::Some {
-            mask: [0; 8],
-            letters: heapless::Vec::new(),
+            ascii: [0; 4],
+            others: heapless::Vec::new(),
         }
     }
 
-    /// Admits the tokens of `letter` (lower case) and of its upper case.
-    fn add(&mut self, vocab: &format::Vocab<'_>, letter: char) {
-        let Allowed::Some { mask, letters } = self else {
+    fn add(&mut self, letter: char) {
+        let Allowed::Some { ascii, others } = self else {
             return;
         };
-        let mut upper = letter.to_uppercase();
-        let up = match (upper.next(), upper.next()) {
-            (Some(u), None) => u,
-            _ => letter,
-        };
-        for c in [letter, up] {
-            let t = vocab.index_of(c) as usize;
-            if t == 0 {
-                continue;
-            }
-            match mask.get_mut(t / 32) {
-                Some(w) => *w |= 1u32.wrapping_shl(t as u32),
-                None if !letters.contains(&letter) => drop(letters.push(letter)),
-                None => {}
-            }
+        let c = u32::from(letter);
+        match ascii.get_mut(c as usize / 32) {
+            Some(w) => *w |= 1u32.wrapping_shl(c),
+            None if !others.contains(&c) => drop(others.push(c)),
+            None => {}
         }
     }
 
-    fn admits(&self, vocab: &format::Vocab<'_>, t: usize) -> bool {
+    /// Whether token `t` (its folded character from `folded`) may come next.
+    fn admits(&self, folded: &[u32], t: usize) -> bool {
         match self {
             Allowed::Any => true,
-            Allowed::Some { mask, letters } => match mask.get(t / 32) {
-                Some(w) => w & 1u32.wrapping_shl(t as u32) != 0,
-                None => u32::try_from(t)
-                    .ok()
-                    .and_then(|t| vocab.char_at(t))
-                    .is_some_and(|c| letters.contains(&fold(c))),
-            },
+            Allowed::Some { ascii, others } => {
+                let c = folded.get(t).copied().unwrap_or(0);
+                match ascii.get(c as usize / 32) {
+                    Some(w) => w & 1u32.wrapping_shl(c) != 0,
+                    None => others.contains(&c),
+                }
+            }
         }
     }
 }
@@ -890,14 +871,14 @@ impl Kids {
         bias: Option<&[f32]>,
         word_tokens: &[u32],
         allowed: &Allowed,
-        vocab: &format::Vocab<'_>,
+        folded: &[u32],
         after: Option<(f32, u32)>,
     ) {
         for t in 1..logits.len() {
             if !is_word(word_tokens, t) {
                 continue;
             }
-            if !allowed.admits(vocab, t) {
+            if !allowed.admits(folded, t) {
                 continue;
             }
             let s = scores::score(logits, bias, t);
@@ -941,35 +922,55 @@ impl Kids {
     }
 }
 
-/// Max, sum of `exp(score − max)`, and the chance that the word ends here (the probability of
-/// every non-word character; token 0, unknown, neither continues nor ends one), in two passes
-/// over plain slices. Sums run in token order on every target, so results agree bit for bit.
-fn stats(logits: &[f32], bias: Option<&[f32]>, word_tokens: &[u32]) -> (f32, f32, f32) {
+/// One node's logits read in two passes over plain slices: the max; then the sum of
+/// `exp(score − max)`, the chance that the word ends here (the probability of every non-word
+/// character; token 0, unknown, neither continues nor ends one) and the best children the
+/// word lists allow. Sums run in token order on every target, so results agree bit for bit.
+fn scan(
+    logits: &[f32],
+    bias: Option<&[f32]>,
+    word_tokens: &[u32],
+    allowed: &Allowed,
+    folded: &[u32],
+) -> (f32, f32, f32, Kids) {
+    let score = |t: usize, l: f32| l + bias.and_then(|b| b.get(t)).copied().unwrap_or(0.0);
     let mut max = f32::NEG_INFINITY;
-    match bias {
-        None => logits.iter().for_each(|&l| max = max.max(l)),
-        Some(b) => logits
-            .iter()
-            .zip(b)
-            .for_each(|(&l, &b)| max = max.max(l + b)),
+    for (t, &l) in logits.iter().enumerate() {
+        max = max.max(score(t, l));
     }
     let (mut sum, mut end) = (0f32, 0f32);
-    let mut add = |t: usize, score: f32| {
-        let e = exp(score - max);
-        sum += e;
-        if t > 0 && e > 0.0 && !is_word(word_tokens, t) {
-            end += e;
+    let mut kids = Kids::default();
+    // The exponentials a chunk at a time into a local array (a loop the compiler vectorises),
+    // then summed in token order (the order, and so the bits, every target shares).
+    const CHUNK: usize = 64;
+    let mut e = [0f32; CHUNK];
+    for (c, chunk) in logits.chunks(CHUNK).enumerate() {
+        let base = c.saturating_mul(CHUNK);
+        for (i, (slot, &l)) in e.iter_mut().zip(chunk).enumerate() {
+            *slot = exp(score(base.saturating_add(i), l) - max);
         }
-    };
-    match bias {
-        None => logits.iter().enumerate().for_each(|(t, &l)| add(t, l)),
-        Some(b) => logits
-            .iter()
-            .zip(b)
-            .enumerate()
-            .for_each(|(t, (&l, &b))| add(t, l + b)),
+        for (i, (&ei, &l)) in e.iter().zip(chunk).enumerate() {
+            let t = base.saturating_add(i);
+            sum += ei;
+            if t == 0 {
+                continue;
+            }
+            if !is_word(word_tokens, t) {
+                if ei > 0.0 {
+                    end += ei;
+                }
+                continue;
+            }
+            let s = score(t, l);
+            if !(s.is_nan() || s == f32::NEG_INFINITY)
+                && allowed.admits(folded, t)
+                && let Ok(token) = u32::try_from(t)
+            {
+                kids.insert(token, s);
+            }
+        }
     }
-    (max, sum, end / sum)
+    (max, sum, end / sum, kids)
 }
 
 /// Whether token `t` continues a word (its bit in `mask`).

@@ -22,6 +22,8 @@ pub const LEARN_AFTER: u8 = 2;
 pub const DECAY_EVERY: u32 = 256;
 /// Longest word learned, in UTF-8 bytes.
 pub const MAX_WORD_BYTES: usize = 24;
+/// Most learned words one search looks at.
+pub(crate) const MAX_INDEXED: usize = 64;
 /// `f32`s of caller memory per word (32 bytes).
 pub const WORD_F32: usize = core::mem::size_of::<Entry>() / 4;
 
@@ -199,20 +201,37 @@ impl<'b> UserWords<'b> {
         matching().map(move |(rest, u)| (rest, f32::from(u) / total.max(1) as f32))
     }
 
-    /// The next letter (lower case) of every learned word that continues `typed` then
-    /// `suffix`.
-    pub(crate) fn next_letters<'s, T>(
+    /// The learned words that continue `typed` (any case), by their index in the store: what
+    /// one key's search needs to look at (usually none).
+    pub(crate) fn continuing_indices(&self, typed: &str) -> heapless::Vec<u8, MAX_INDEXED> {
+        self.entries
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.is_used() && e.uses >= LEARN_AFTER)
+            .filter(|(_, e)| strip_prefix_ci(e.word(), typed).is_some_and(|r| !r.is_empty()))
+            .filter_map(|(i, _)| u8::try_from(i).ok())
+            .collect()
+    }
+
+    /// The letters after `skip` characters, as lower case, of the indexed words.
+    fn tails<'s>(&'s self, indices: &'s [u8], skip: usize) -> impl Iterator<Item = core::iter::Map<core::iter::Skip<core::str::Chars<'s>>, fn(char) -> char>> + 's {
+        indices.iter().filter_map(move |&i| {
+            let e = self.entries.get(usize::from(i))?;
+            Some(e.word().chars().skip(skip).map(fold as fn(char) -> char))
+        })
+    }
+
+    /// The next letter (lower case) of each indexed word whose letters after the typed part
+    /// (`typed_len` characters) continue with `suffix`.
+    pub(crate) fn next_letters_in<'s>(
         &'s self,
-        typed: T,
+        indices: &'s [u8],
+        typed_len: usize,
         suffix: &'s [char],
-    ) -> impl Iterator<Item = char> + 's
-    where
-        T: Iterator<Item = char> + Clone + 's,
-    {
-        self.learned().filter_map(move |(w, _)| {
-            let mut letters = w.chars().map(fold);
-            for c in typed.clone().chain(suffix.iter().copied()).map(fold) {
-                if letters.next()? != c {
+    ) -> impl Iterator<Item = char> + 's {
+        self.tails(indices, typed_len).filter_map(move |mut letters| {
+            for &c in suffix {
+                if letters.next()? != fold(c) {
                     return None;
                 }
             }
@@ -220,17 +239,10 @@ impl<'b> UserWords<'b> {
         })
     }
 
-    /// Whether `typed` then `suffix` spell a learned word (any case).
-    pub(crate) fn holds_learned<T, S>(&self, typed: T, suffix: S) -> bool
-    where
-        T: Iterator<Item = char> + Clone,
-        S: Iterator<Item = char> + Clone,
-    {
-        self.learned().any(|(w, _)| {
-            w.chars()
-                .map(fold)
-                .eq(typed.clone().chain(suffix.clone()).map(fold))
-        })
+    /// Whether an indexed word ends exactly with `suffix` after the typed part.
+    pub(crate) fn ends_in(&self, indices: &[u8], typed_len: usize, suffix: &[char]) -> bool {
+        self.tails(indices, typed_len)
+            .any(|letters| letters.eq(suffix.iter().map(|&c| fold(c))))
     }
 
     /// Bytes [`save`](Self::save) writes for this store.

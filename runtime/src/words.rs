@@ -65,21 +65,14 @@ impl<'a> WordLists<'a> {
 
     /// Whether the word ending at `s` may be shown: not blocked, and (with a lexicon) a
     /// lexicon word or a learned one.
-    pub(crate) fn allows(
-        &self,
-        s: &WordState,
-        users: Option<&UserWords<'_>>,
-        typed: &TypedWord,
-        suffix: &[char],
-    ) -> bool {
+    pub(crate) fn allows(&self, s: &WordState, learned: &Learned<'_, '_>, suffix: &[char]) -> bool {
         if s.blocked != DEAD && LexState::from_bits(s.blocked).is_word() {
             return false;
         }
         if self.lexicon.is_none() {
             return true;
         }
-        (s.lex != DEAD && LexState::from_bits(s.lex).is_word())
-            || users.is_some_and(|u| u.holds_learned(typed.chars(), suffix.iter().copied()))
+        (s.lex != DEAD && LexState::from_bits(s.lex).is_word()) || learned.ends(suffix)
     }
 
     /// Whether `word` (as typed) is blocked.
@@ -92,6 +85,41 @@ impl<'a> WordLists<'a> {
     pub fn knows(&self, word: &str) -> bool {
         self.lexicon
             .is_some_and(|l| l.walk(word.chars().map(fold)).is_some_and(|s| s.is_word()))
+    }
+}
+
+/// The learned words that continue the word typed before the search's root: the only ones a
+/// search looks at.
+#[derive(Clone, Copy)]
+pub(crate) struct Learned<'s, 'b> {
+    pub users: Option<&'s UserWords<'b>>,
+    pub indices: &'s [u8],
+    /// Characters typed before the root.
+    pub typed_len: usize,
+}
+
+impl Learned<'_, '_> {
+    pub const NONE: Learned<'static, 'static> = Learned {
+        users: None,
+        indices: &[],
+        typed_len: 0,
+    };
+
+    pub fn is_empty(&self) -> bool {
+        self.users.is_none() || self.indices.is_empty()
+    }
+
+    /// The next letters (lower case) of the learned words continuing `suffix`.
+    pub fn next_letters<'a>(&'a self, suffix: &'a [char]) -> impl Iterator<Item = char> + 'a {
+        self.users
+            .into_iter()
+            .flat_map(move |u| u.next_letters_in(self.indices, self.typed_len, suffix))
+    }
+
+    /// Whether a learned word ends with `suffix`.
+    pub fn ends(&self, suffix: &[char]) -> bool {
+        self.users
+            .is_some_and(|u| u.ends_in(self.indices, self.typed_len, suffix))
     }
 }
 

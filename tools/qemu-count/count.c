@@ -11,6 +11,10 @@
  * is not the fall-through. Output: "instructions N" and "cycles N" (cycles only with cpu=). The
  * optional mix file lists executed instructions and cycles per mnemonic, most cycles first;
  * the optional syms file the same per function (the symbol of each block's first instruction).
+ * With mark=SYMBOL and marks=FILE, every entry into the function SYMBOL (a block starting at
+ * its address) appends the running totals "instructions cycles" as a line of FILE: the
+ * firmware calls such a function between keys, so each key's cost is the difference of two
+ * lines.
  *
  * Timing model (zero-wait-state memory, no interrupts):
  *   Cortex-M4 (TRM r0p1, 3.3): ALU, MUL, SMLAD & co., SMULL/SMLAL, SXTB16: 1; MLA/MLS: 2;
@@ -38,6 +42,10 @@ static enum core core = CORE_NONE;
 static const char *out_path;
 static const char *mix_path;
 static const char *sym_path;
+static const char *mark_symbol;
+static const char *marks_path;
+static FILE *marks;
+static uint64_t mark_entry;
 
 static uint64_t total_insns;
 static uint64_t total_cycles;
@@ -56,6 +64,8 @@ struct block {
     uint64_t cycles;
     /* A conditional branch ends the block: extra cycles if the next block isn't this. */
     uint64_t fallthrough;
+    /* The block starts the mark function: log the totals when it runs. */
+    int mark;
     uint32_t taken_extra;
     int n_mix;
     int *mix_id;
@@ -339,6 +349,10 @@ static void block_exec(unsigned int vcpu, void *udata)
         }
     }
     pending = b->taken_extra ? b : NULL;
+    if (b->mark && marks) {
+        fprintf(marks, "%llu %llu\n", (unsigned long long)total_insns,
+                (unsigned long long)total_cycles);
+    }
     total_insns += b->insns;
     total_cycles += b->cycles;
     if (sym_path) {
@@ -364,6 +378,17 @@ static void block_translated(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
     b->start = qemu_plugin_tb_vaddr(tb);
     if (sym_path && n) {
         b->sym = sym_id(qemu_plugin_insn_symbol(qemu_plugin_tb_get_insn(tb, 0)));
+    }
+    if (mark_symbol && n) {
+        const char *s = qemu_plugin_insn_symbol(qemu_plugin_tb_get_insn(tb, 0));
+        /* Only the function's entry: the first of its blocks translated is where it was
+         * called (a mark function is one small block; later blocks would be inside it). */
+        if (s && strcmp(s, mark_symbol) == 0) {
+            if (!mark_entry) {
+                mark_entry = b->start;
+            }
+            b->mark = b->start == mark_entry;
+        }
     }
     b->insns = n;
     b->mix_id = calloc(n ? n : 1, sizeof *b->mix_id);
@@ -420,6 +445,10 @@ static void report(qemu_plugin_id_t id, void *udata)
 {
     (void)id;
     (void)udata;
+    if (marks) {
+        fclose(marks);
+        marks = NULL;
+    }
     char line[128];
     FILE *f = out_path ? fopen(out_path, "w") : NULL;
     snprintf(line, sizeof line, "instructions %llu\n", (unsigned long long)total_insns);
@@ -481,8 +510,20 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
             mix_path = a + 4;
         } else if (strncmp(a, "syms=", 5) == 0) {
             sym_path = a + 5;
+        } else if (strncmp(a, "mark=", 5) == 0) {
+            mark_symbol = a + 5;
+        } else if (strncmp(a, "marks=", 6) == 0) {
+            marks_path = a + 6;
         } else {
-            fprintf(stderr, "count: unknown argument '%s' (cpu=m4|m0, out=FILE, mix=FILE, syms=FILE)\n", a);
+            fprintf(stderr, "count: unknown argument '%s' (cpu=m4|m0, out=FILE, mix=FILE, "
+                            "syms=FILE, mark=SYMBOL, marks=FILE)\n", a);
+            return -1;
+        }
+    }
+    if (mark_symbol && marks_path) {
+        marks = fopen(marks_path, "w");
+        if (!marks) {
+            fprintf(stderr, "count: cannot write %s\n", marks_path);
             return -1;
         }
     }

@@ -18,7 +18,7 @@ use crate::complete::{Completion, is_word_char};
 use crate::layout::Layout;
 use crate::search::{SearchLimits, SearchOutcome, WordCache, Words};
 use crate::user_words::UserWords;
-use crate::words::{TypedWord, WordLists, WordState};
+use crate::words::{Learned, TypedWord, WordLists, WordState};
 use crate::{Error, History, InputSide, Kernel, Model, Predictor};
 
 use text::TextTail;
@@ -173,6 +173,8 @@ pub struct KeyCost {
     pub steps: u32,
     /// Whether the word search finished exactly (see [`SearchOutcome::exact`]).
     pub exact: bool,
+    /// Prefixes the word search expanded, stepped or found in the cache.
+    pub expanded: u32,
 }
 
 /// A keyboard session over caller memory; see the module docs.
@@ -458,23 +460,33 @@ impl<'m, 'b> Session<'m, 'b> {
             max_steps: self.config.max_steps,
         };
         let typed = TypedWord::from_chars(self.typed_word());
+        let typed_str: heapless::String<{ crate::words::TYPED_MAX * 4 }> = typed.chars().collect();
+        let indices = match (&self.users, typed.too_long) {
+            (Some(u), false) => u.continuing_indices(&typed_str),
+            _ => heapless::Vec::new(),
+        };
         let ctx = Words {
             lists: &self.lists,
-            users: self.users.as_ref().filter(|u| u.learned().next().is_some()),
+            learned: Learned {
+                users: self.users.as_ref(),
+                indices: &indices,
+                typed_len: typed.chars().count(),
+            },
             typed: &typed,
         };
         let outcome: SearchOutcome =
             self.cache
                 .search_words(&mut self.p, None, ctx, limits, shown)?;
         let mut found = outcome.found;
-        if let Some(users) = ctx.users
-            && !typed.too_long
+        if let Some(users) = &self.users
+            && !indices.is_empty()
         {
-            found = mix_learned(users, &typed, &self.config, shown, found);
+            found = mix_learned(users, &typed_str, &self.config, shown, found);
         }
         self.panel.words = words.into_iter().take(found).collect();
         self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
         self.cost.exact = outcome.exact;
+        self.cost.expanded = outcome.expanded;
         Ok(())
     }
 }
@@ -485,15 +497,11 @@ impl<'m, 'b> Session<'m, 'b> {
 /// `P_model` 0). The list is ranked again and cut at the floor; returns its new length.
 fn mix_learned(
     users: &UserWords<'_>,
-    typed: &TypedWord,
+    typed_str: &str,
     config: &SessionConfig,
     shown: &mut [Word],
     found: usize,
 ) -> usize {
-    let typed_str: heapless::String<{ crate::words::TYPED_MAX * 4 }> = typed.chars().collect();
-    if users.continuing(&typed_str).next().is_none() {
-        return found; // no learned word continues these letters: the model's list stands
-    }
     let w = config.user_weight.clamp(0.0, 1.0);
     let mut all: heapless::Vec<Word, { MAX_WORDS * 2 }> = heapless::Vec::new();
     for word in shown.iter().take(found) {
@@ -501,7 +509,7 @@ fn mix_learned(
         word.probability *= 1.0 - w;
         let _ = all.push(word);
     }
-    for (rest, share) in users.continuing(&typed_str) {
+    for (rest, share) in users.continuing(typed_str) {
         if rest.chars().count() > config.max_suffix {
             continue;
         }
