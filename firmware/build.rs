@@ -15,8 +15,15 @@ fn main() {
     let target = env::var("TARGET").expect("cargo sets TARGET");
     let manifest = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
 
-    // Board memory map: only bare-metal builds link with cortex-m-rt's link.x.
-    let board = if target.starts_with("thumbv7em") {
+    // Board memory map: only bare-metal builds link with cortex-m-rt's link.x. `QUILL_BOARD`
+    // picks another (mps2-an385: a Cortex-M0 build with room for a large model, to count it).
+    println!("cargo:rerun-if-env-changed=QUILL_BOARD");
+    let chosen = env::var("QUILL_BOARD").ok();
+    let board = if !target.starts_with("thumb") {
+        None
+    } else if let Some(b) = chosen.as_deref() {
+        Some(b)
+    } else if target.starts_with("thumbv7em") {
         Some("mps2-an386")
     } else if target.starts_with("thumbv6m") {
         Some("microbit")
@@ -71,6 +78,25 @@ fn main() {
         None => Vec::new(),
     };
     fs::write(out.join("lexicon.qlex"), lexicon).expect("copy the lexicon into OUT_DIR");
+
+    // The text the per-key measuring firmware types (`QUILL_TEXT`, UTF-8; its first
+    // `QUILL_TEXT_CHARS` characters, default 400), or a line of the built-in numbers corpus.
+    println!("cargo:rerun-if-env-changed=QUILL_TEXT");
+    println!("cargo:rerun-if-env-changed=QUILL_TEXT_CHARS");
+    let chars: usize = env::var("QUILL_TEXT_CHARS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(400);
+    let text = match env::var_os("QUILL_TEXT").map(PathBuf::from) {
+        Some(p) => {
+            println!("cargo:rerun-if-changed={}", p.display());
+            fs::read_to_string(&p)
+                .unwrap_or_else(|e| panic!("cannot read QUILL_TEXT {} ({e})", p.display()))
+        }
+        None => "one hundred twenty three . four thousand five hundred sixty seven . ".repeat(8),
+    };
+    let text: String = text.chars().take(chars).collect();
+    fs::write(out.join("text.txt"), text).expect("write the text into OUT_DIR");
 }
 
 /// The model's architecture as Rust constants.

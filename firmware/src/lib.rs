@@ -7,6 +7,7 @@
 //! - [`keyboard`]: the scripted typing session (letters, Backspace through `History`, a word
 //!   completion accepted with Tab), printed line by line;
 //! - [`bench`]: the measuring routine behind the per-target table (`scripts/measure-targets.sh`);
+//! - [`keys`]: the per-key measurement (a text typed through the session, a marker per key);
 //! - [`mcu`] (bare metal only): semihosting output and arguments, exit codes, stack painting.
 //!
 //! The same code runs on the host (`cargo run --bin keyboard`), which is how CI proves the
@@ -15,6 +16,7 @@
 
 pub mod bench;
 pub mod keyboard;
+pub mod keys;
 pub mod memory;
 pub mod model;
 pub mod percent;

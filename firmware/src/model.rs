@@ -29,3 +29,6 @@ pub static LEXICON: &Aligned<[u8]> =
 pub fn lexicon() -> Option<&'static [u8]> {
     (!LEXICON.0.is_empty()).then_some(&LEXICON.0)
 }
+
+/// The text the per-key measuring firmware types (`QUILL_TEXT`, see `build.rs`).
+pub static TEXT: &str = include_str!(concat!(env!("OUT_DIR"), "/text.txt"));

@@ -181,6 +181,9 @@ pub struct SessionArgs {
     /// Learn the words typed, as a keyboard does (0 turns learning off).
     #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.user_words)]
     pub learn: usize,
+    /// How much a learned word's own frequency lifts it over the model's probability (0..1).
+    #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.user_weight)]
+    pub learn_weight: f32,
 }
 
 impl SessionArgs {
@@ -191,6 +194,12 @@ impl SessionArgs {
             return Err(format!(
                 "--floor must be a probability in [0, 1], got {}",
                 self.floor
+            ));
+        }
+        if !(0.0..=1.0).contains(&self.learn_weight) {
+            return Err(format!(
+                "--learn-weight must be in [0, 1], got {}",
+                self.learn_weight
             ));
         }
         if self.cache < 2 {
@@ -205,6 +214,7 @@ impl SessionArgs {
             cache: self.cache,
             max_steps: self.max_steps,
             user_words: self.learn,
+            user_weight: self.learn_weight,
             ..runtime::SessionConfig::DEFAULT
         })
     }

@@ -214,7 +214,13 @@ impl<'b> UserWords<'b> {
     }
 
     /// The letters after `skip` characters, as lower case, of the indexed words.
-    fn tails<'s>(&'s self, indices: &'s [u8], skip: usize) -> impl Iterator<Item = core::iter::Map<core::iter::Skip<core::str::Chars<'s>>, fn(char) -> char>> + 's {
+    fn tails<'s>(
+        &'s self,
+        indices: &'s [u8],
+        skip: usize,
+    ) -> impl Iterator<
+        Item = core::iter::Map<core::iter::Skip<core::str::Chars<'s>>, fn(char) -> char>,
+    > + 's {
         indices.iter().filter_map(move |&i| {
             let e = self.entries.get(usize::from(i))?;
             Some(e.word().chars().skip(skip).map(fold as fn(char) -> char))
@@ -229,14 +235,15 @@ impl<'b> UserWords<'b> {
         typed_len: usize,
         suffix: &'s [char],
     ) -> impl Iterator<Item = char> + 's {
-        self.tails(indices, typed_len).filter_map(move |mut letters| {
-            for &c in suffix {
-                if letters.next()? != fold(c) {
-                    return None;
+        self.tails(indices, typed_len)
+            .filter_map(move |mut letters| {
+                for &c in suffix {
+                    if letters.next()? != fold(c) {
+                        return None;
+                    }
                 }
-            }
-            letters.next()
-        })
+                letters.next()
+            })
     }
 
     /// Whether an indexed word ends exactly with `suffix` after the typed part.

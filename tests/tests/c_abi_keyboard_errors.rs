@@ -513,7 +513,14 @@ fn session_word_lists_and_user_words() {
         );
         let mut mem = vec![0u8; need];
         assert_eq!(
-            quill_session_init(mem.as_mut_ptr(), need, model.as_ptr(), model.len(), &cfg, &mut s),
+            quill_session_init(
+                mem.as_mut_ptr(),
+                need,
+                model.as_ptr(),
+                model.len(),
+                &cfg,
+                &mut s
+            ),
             QUILL_OK
         );
         let mut bad = lexicon.clone();
@@ -528,11 +535,17 @@ fn session_word_lists_and_user_words() {
         );
         // Words the lexicon lacks are learned (two uses each); "alpha" is not.
         for _ in 0..2 {
-            assert_eq!(quill_session_type_utf8(s, b"Qarx alpha ".as_ptr(), 11), QUILL_OK);
+            assert_eq!(
+                quill_session_type_utf8(s, b"Qarx alpha ".as_ptr(), 11),
+                QUILL_OK
+            );
         }
         let mut word = [0 as std::ffi::c_char; 32];
         let mut uses = 0u32;
-        assert_eq!(quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses), QUILL_OK);
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_OK
+        );
         let w = std::ffi::CStr::from_ptr(word.as_ptr()).to_str().unwrap();
         assert_eq!((w, uses), ("Qarx", 2));
         assert_eq!(
@@ -568,13 +581,22 @@ fn session_word_lists_and_user_words() {
             QUILL_ERR_TOKEN,
             "a refused restore changed the words"
         );
-        assert_eq!(quill_session_restore_user_words(s, saved.as_ptr(), size), QUILL_OK);
-        assert_eq!(quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses), QUILL_OK);
+        assert_eq!(
+            quill_session_restore_user_words(s, saved.as_ptr(), size),
+            QUILL_OK
+        );
+        assert_eq!(
+            quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
+            QUILL_OK
+        );
         assert_eq!(quill_session_forget_word(s, b"QARX".as_ptr(), 4), QUILL_OK);
         assert_eq!(
             quill_session_user_word(s, 0, word.as_mut_ptr(), 32, &mut uses),
             QUILL_ERR_TOKEN
         );
-        assert_eq!(quill_session_forget_word(s, b"\xff".as_ptr(), 1), QUILL_ERR_CHAR);
+        assert_eq!(
+            quill_session_forget_word(s, b"\xff".as_ptr(), 1),
+            QUILL_ERR_CHAR
+        );
     }
 }

@@ -62,8 +62,8 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// The settings every front end uses unless it has a reason not to: 64 characters of
     /// exact Backspace and of re-prime context, 64 cached prefixes, three completions of up to
-    /// 24 characters shown from 5 % probability (chosen by measurement: see the README's
-    /// per-key table), no step budget.
+    /// 24 characters shown from 5 % probability, no step budget, 64 learned words lifted by a
+    /// weight of 0.1 (chosen by measurement on held-out English: see `docs/words.md`).
     pub const DEFAULT: SessionConfig = SessionConfig {
         kernel: None,
         input: InputSide::PerStep,
@@ -75,7 +75,7 @@ impl SessionConfig {
         floor: 0.05,
         max_steps: None,
         user_words: 64,
-        user_weight: 0.3,
+        user_weight: 0.1,
     };
 
     /// `f32`s of buffer a session for `arch` needs with this config, on this build's target
@@ -412,7 +412,9 @@ impl<'m, 'b> Session<'m, 'b> {
                 return; // longer than a learned word can be
             }
         }
-        if word.is_empty() || self.lists.knows(&word) || self.lists.is_blocked(&word) {
+        // A word without a letter (a number, a year) is not worth learning.
+        let has_letter = word.chars().any(char::is_alphabetic);
+        if !has_letter || self.lists.knows(&word) || self.lists.is_blocked(&word) {
             return;
         }
         users.learn(&word);
@@ -461,8 +463,10 @@ impl<'m, 'b> Session<'m, 'b> {
         };
         let typed = TypedWord::from_chars(self.typed_word());
         let typed_str: heapless::String<{ crate::words::TYPED_MAX * 4 }> = typed.chars().collect();
-        let indices = match (&self.users, typed.too_long) {
-            (Some(u), false) => u.continuing_indices(&typed_str),
+        // Learned words are offered once a word is begun (at a word's start every one would
+        // match, and they are few against the model's whole vocabulary).
+        let indices = match (&self.users, typed.too_long, typed_str.is_empty()) {
+            (Some(u), false, false) => u.continuing_indices(&typed_str),
             _ => heapless::Vec::new(),
         };
         let ctx = Words {
@@ -492,9 +496,10 @@ impl<'m, 'b> Session<'m, 'b> {
 }
 
 /// Mixes the learned words that continue `typed` into the model's completions `shown[..found]`:
-/// each gets `(1 − w)·P_model + w·P_learned`, `P_learned` being its share of the uses among the
-/// learned words that continue the same letters (a learned word the search did not reach has
-/// `P_model` 0). The list is ranked again and cut at the floor; returns its new length.
+/// a learned word gets `P_model + w·P_learned·(1 − P_model)` (a word the search did not reach
+/// has `P_model` 0), `P_learned` being its share of the uses among the learned words that
+/// continue the same letters; the model's other words keep their probability. The list is
+/// ranked again and cut at the floor; returns its new length.
 fn mix_learned(
     users: &UserWords<'_>,
     typed_str: &str,
@@ -505,22 +510,22 @@ fn mix_learned(
     let w = config.user_weight.clamp(0.0, 1.0);
     let mut all: heapless::Vec<Word, { MAX_WORDS * 2 }> = heapless::Vec::new();
     for word in shown.iter().take(found) {
-        let mut word = word.clone();
-        word.probability *= 1.0 - w;
-        let _ = all.push(word);
+        let _ = all.push(word.clone());
     }
     for (rest, share) in users.continuing(typed_str) {
         if rest.chars().count() > config.max_suffix {
             continue;
         }
-        let same = |c: &Word| c.suffix.iter().copied().eq(rest.chars());
-        match all.iter_mut().find(|c| same(c)) {
-            Some(c) => c.probability += w * share,
+        let boost = |p: f32| p + w * share * (1.0 - p);
+        match all
+            .iter_mut()
+            .find(|c| c.suffix.iter().copied().eq(rest.chars()))
+        {
+            Some(c) => c.probability = boost(c.probability),
             None => {
-                let suffix = rest.chars().collect();
                 let word = Completion {
-                    suffix,
-                    probability: w * share,
+                    suffix: rest.chars().collect(),
+                    probability: boost(0.0),
                 };
                 if all.push(word).is_err() {
                     break;

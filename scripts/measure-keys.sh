@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# What a key costs on a microcontroller: the keyboard session (firmware/src/keys.rs, the
+# firmware's own config: exact Backspace over 4 keys, 3 completions of up to 12 characters, at
+# most 9 model steps of word search a key) types the first 400 characters of held-out English
+# (data/english/heldout.txt, scripts/present-day-english.sh), counted under QEMU with
+# tools/qemu-count: the plugin logs its running totals at every `key_done` marker, so each key's
+# cycles are the difference of two lines. Beside it, one plain model step of the same build
+# (the measuring firmware `bench`: 100 characters fed, minus none), so a key is also given in
+# step-equivalents.
+#
+# Cortex-M4F: thumbv7em-none-eabihf on mps2-an386 (the M4 cost model). Cortex-M0: the
+# thumbv6m-none-eabi build, on mps2-an385 (the micro:bit's 16 KB of RAM do not hold the
+# English session; the M3 runs the M0's instructions) with the M0 cost model.
+#
+#   bash scripts/measure-keys.sh        # writes target/measure/keys.md (also printed)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export CARGO_TERM_COLOR=never
+unset CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS
+out="$root/target/measure"
+mkdir -p "$out"
+for tool in qemu-system-arm python3; do
+  command -v "$tool" >/dev/null || { echo "measure-keys: $tool is missing" >&2; exit 1; }
+done
+bash scripts/present-day-english.sh
+bash tools/qemu-count/build.sh "$out/libcount.so"
+text="$root/data/english/heldout.txt"
+
+# name model lexicon
+runs=(
+  "english-gru-1x256-int8 models/english-gru-1x256-int8.quill models/english.qlex"
+  "english-mcu-gru-1x96-int8 models/english-mcu-gru-1x96-int8.quill models/english-mcu.qlex"
+)
+declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi)
+declare -A MACHINE=([m4]="-cpu cortex-m4 -machine mps2-an386" [m0]="-machine mps2-an385")
+declare -A BOARD=([m4]=mps2-an386 [m0]=mps2-an385)
+
+qemu() { # target elf plugin-args [semihosting args…]
+  local t=$1 elf=$2 plugin=$3
+  shift 3
+  local sh="enable=on,target=native"
+  for a in "$@"; do sh+=",arg=$a"; done
+  timeout 900 qemu-system-arm ${MACHINE[$t]} -nographic -monitor none -serial none \
+    -semihosting-config "$sh" -plugin "$out/libcount.so,$plugin" -kernel "$elf"
+}
+cycles() { awk '/^cycles/{print $2}' "$1"; }
+
+rows="$out/keys.tsv"
+: > "$rows"
+for t in m4 m0; do
+  for spec in "${runs[@]}"; do
+    read -r name model lexicon <<< "$spec"
+    [ -f "$model" ] || { echo "measure-keys: $model is missing (scripts/english-models.sh)" >&2; exit 1; }
+    (cd firmware && QUILL_BOARD=${BOARD[$t]} QUILL_MODEL="$root/$model" QUILL_LEXICON="$root/$lexicon" \
+      QUILL_TEXT="$text" cargo build --profile speed --quiet --target "${TRIPLE[$t]}" --bin keys --bin bench)
+    elf="firmware/target/${TRIPLE[$t]}/speed"
+    line=$(qemu "$t" "$elf/keys" "cpu=$t,out=$out/keys-count.txt,mark=key_done,marks=$out/keys-marks.txt")
+    grep -q '^keys ' <<< "$line" || { echo "measure-keys: $t $name: $line" >&2; exit 1; }
+    qemu "$t" "$elf/bench" "cpu=$t,out=$out/step0.txt" bench 0 > /dev/null
+    qemu "$t" "$elf/bench" "cpu=$t,out=$out/step100.txt" bench 100 > /dev/null
+    step=$(( ($(cycles "$out/step100.txt") - $(cycles "$out/step0.txt")) / 100 ))
+    python3 - "$out/keys-marks.txt" "$t" "$name" "$step" "$line" >> "$rows" <<'PY'
+import sys
+marks, t, name, step, line = sys.argv[1:6]
+v = [list(map(int, l.split())) for l in open(marks)]
+d = sorted(b[1] - a[1] for a, b in zip(v, v[1:]))
+mean = sum(d) / len(d)
+f = line.split()
+print("\t".join([t, name, str(len(d)), f"{mean:.0f}", str(d[len(d) // 2]), str(d[-1]), step,
+                 f[3], f[5]]))
+PY
+    echo "$t $name: $line"
+  done
+done
+
+python3 - "$rows" <<'PY' | tee "$out/keys.md"
+import sys
+TARGET = {"m4": "Cortex-M4F", "m0": "Cortex-M0"}
+M = lambda n: f"{int(n) / 1e6:.2f} M"
+print("| target | model (lexicon) | keys | est. cycles/key: mean | median | worst | a plain step "
+      "| mean in step-equivalents | model steps/key (worst) | ms/key at 168 MHz / 64 MHz |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for row in open(sys.argv[1]).read().splitlines():
+    t, name, keys, mean, median, worst, step, steps, worst_steps = row.split("\t")
+    per = float(mean)
+    print(f"| {TARGET[t]} | {name} | {keys} | {M(mean)} | {M(median)} | {M(worst)} | {M(step)} | "
+          f"{per / int(step):.2f} | {int(steps) / int(keys):.2f} ({worst_steps}) | "
+          f"{per / 168e3:.1f} / {per / 64e3:.1f} |")
+PY
