@@ -10,7 +10,8 @@
 #    tests run as wasm32-wasip1 in Node, with and without SIMD128;
 #  - the web page (web/test/run.sh): quill.wasm in Node and the page in headless Chromium,
 #    every suggestion equal to the Rust API's;
-#  - the per-target measuring tools on one model (scripts/measure-targets.sh --quick).
+#  - the per-target measuring tools on one model (scripts/measure-targets.sh --quick, which
+#    runs the per-key measurement scripts/measure-keys.sh --quick too).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never

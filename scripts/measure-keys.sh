@@ -12,7 +12,8 @@
 # thumbv6m-none-eabi build, on mps2-an385 (the micro:bit's 16 KB of RAM do not hold the
 # English session; the M3 runs the M0's instructions) with the M0 cost model.
 #
-#   bash scripts/measure-keys.sh        # writes target/measure/keys.md (also printed)
+#   bash scripts/measure-keys.sh            # writes target/measure/keys.md (also printed)
+#   bash scripts/measure-keys.sh --quick    # the MCU model on the Cortex-M4F only (CI: proves the tooling)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -32,6 +33,11 @@ runs=(
   "english-gru-1x256-int8 models/english-gru-1x256-int8.quill models/english.qlex"
   "english-mcu-gru-1x96-int8 models/english-mcu-gru-1x96-int8.quill models/english-mcu.qlex"
 )
+targets=(m4 m0)
+if [[ "${1:-}" == "--quick" ]]; then
+  runs=("${runs[1]}")
+  targets=(m4)
+fi
 declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi)
 declare -A MACHINE=([m4]="-cpu cortex-m4 -machine mps2-an386" [m0]="-machine mps2-an385")
 declare -A BOARD=([m4]=mps2-an386 [m0]=mps2-an385)
@@ -48,7 +54,7 @@ cycles() { awk '/^cycles/{print $2}' "$1"; }
 
 rows="$out/keys.tsv"
 : > "$rows"
-for t in m4 m0; do
+for t in "${targets[@]}"; do
   for spec in "${runs[@]}"; do
     read -r name model lexicon <<< "$spec"
     [ -f "$model" ] || { echo "measure-keys: $model is missing (scripts/english-models.sh)" >&2; exit 1; }

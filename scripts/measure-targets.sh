@@ -107,3 +107,8 @@ for spec in "m4 release" "m4 speed" "m0 release"; do
 done
 
 python3 scripts/targets_table.py "$out" "$(stat -c %s "$kb_model")" "$steps" | tee "$out/targets.md"
+# What a key costs in the keyboard session (the per-key rows).
+if [[ "${1:-}" != "--sizes" ]]; then
+  bash scripts/measure-keys.sh ${1:+"$1"}
+  { echo; echo "Per key:"; echo; cat "$out/keys.md"; } >> "$out/targets.md"
+fi
