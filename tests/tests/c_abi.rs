@@ -243,8 +243,8 @@ fn links_and_runs_in_a_freestanding_program() {
 
 /// The C keyboard example's lines, computed through the Rust API: the same keys through a
 /// `runtime::Session` with the same settings (input table, 16 keys of exact Backspace).
-fn rust_keyboard(bytes: &[u8], keys: &str) -> String {
-    use runtime::{Key, Session, SessionConfig};
+fn rust_keyboard(bytes: &[u8], keys: &str, lists: Option<(&[u8], &[u8])>) -> String {
+    use runtime::{Key, Lexicon, Session, SessionConfig, WordLists};
     let model = Model::from_bytes(bytes).unwrap();
     let config = SessionConfig {
         input: InputSide::Table,
@@ -253,6 +253,13 @@ fn rust_keyboard(bytes: &[u8], keys: &str) -> String {
     };
     let mut buf = vec![0f32; config.buffer_len(model.arch()).unwrap()];
     let mut s = Session::new(&model, &mut buf, config).unwrap();
+    if let Some((lexicon, blocked)) = lists {
+        s.set_word_lists(WordLists {
+            lexicon: Some(Lexicon::from_bytes(lexicon).unwrap()),
+            blocked: Some(Lexicon::from_bytes(blocked).unwrap()),
+        })
+        .unwrap();
+    }
     let mut out = String::new();
     let mut rest = keys;
     while let Some(c) = rest.chars().next() {
@@ -316,8 +323,26 @@ fn c_keyboard_example_matches_the_rust_api_key_for_key() {
         String::from_utf8_lossy(&out.stderr)
     );
     let c = String::from_utf8_lossy(&out.stdout);
-    let rust = rust_keyboard(&bytes, &keys);
+    let rust = rust_keyboard(&bytes, &keys, None);
     assert_eq!(c, rust);
+    // With the English lexicon and block list: the same keys, the same lines as Rust.
+    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../models");
+    let (lexicon, blocked) = (models.join("english.qlex"), models.join("blocked-en.qlex"));
+    let with_lists = quill_tests::under_valgrind(
+        &exe,
+        &[
+            model.as_os_str(),
+            keys.as_ref(),
+            lexicon.as_os_str(),
+            blocked.as_os_str(),
+        ],
+    );
+    assert!(with_lists.status.success(), "{}", String::from_utf8_lossy(&with_lists.stderr));
+    let lists = (std::fs::read(&lexicon).unwrap(), std::fs::read(&blocked).unwrap());
+    assert_eq!(
+        String::from_utf8_lossy(&with_lists.stdout),
+        rust_keyboard(&bytes, &keys, Some((&lists.0, &lists.1)))
+    );
     // Something was completed and suggested at all.
     assert_eq!(c.lines().count(), 63, "{c}");
     assert!(

@@ -3,12 +3,14 @@
  *
  *   cargo build --release --manifest-path runtime/capi/Cargo.toml
  *   gcc -O2 -I runtime/include runtime/examples/c/keyboard.c runtime/capi/target/release/libquill.a -o keyboard
- *   ./keyboard model.quill 'the c\tsat\b\b'
+ *   ./keyboard model.quill 'the c\tsat\b\b' [lexicon.qlex blocked.qlex]
  *
  * KEYS is typed one character at a time: "\b" is Backspace, "\t" accepts the first completion
  * shown, anything else is typed (UTF-8). After each key one line:
  * KEY <TAB> top-3 next chars "U+XXXX:p" <TAB> the completions shown "suffix:p" (p with 6
- * decimals) <TAB> model steps the key took.
+ * decimals) <TAB> model steps the key took. With a lexicon and a block list (QLEX files, e.g.
+ * models/english.qlex and models/blocked-en.qlex) only the lexicon's words and the words learned
+ * as KEYS is typed are completed, never a blocked one.
  * Memory: one static block sized by the library; nothing else is allocated but the model
  * file's buffer.
  */
@@ -48,13 +50,19 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *ch) {
 static unsigned char memory[1 << 21];
 
 int main(int argc, char **argv) {
-    if (argc < 3) {
-        fprintf(stderr, "usage: %s MODEL KEYS\n", argv[0]);
+    if (argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: %s MODEL KEYS [LEXICON BLOCKED]\n", argv[0]);
         return 2;
     }
-    size_t model_len, need;
+    size_t model_len, need, lexicon_len = 0, blocked_len = 0;
     unsigned char *model = read_file(argv[1], &model_len);
     if (!model) { perror(argv[1]); return 1; }
+    unsigned char *lexicon = NULL, *blocked = NULL;
+    if (argc == 5) {
+        lexicon = read_file(argv[3], &lexicon_len);
+        blocked = read_file(argv[4], &blocked_len);
+        if (!lexicon || !blocked) { perror("word lists"); return 1; }
+    }
     QuillSessionConfig cfg;
     QuillSession *s;
     if (check(quill_session_default_config(&cfg), "config")) return 1;
@@ -63,6 +71,10 @@ int main(int argc, char **argv) {
     if (check(quill_session_size(model, model_len, &cfg, &need), "model")) return 1;
     if (need > sizeof memory) { fprintf(stderr, "the session needs %zu bytes\n", need); return 1; }
     if (check(quill_session_init(memory, sizeof memory, model, model_len, &cfg, &s), "init"))
+        return 1;
+    /* The word lists stay valid while the session uses them (freed at the end). */
+    if (lexicon &&
+        check(quill_session_set_word_lists(s, lexicon, lexicon_len, blocked, blocked_len), "word lists"))
         return 1;
 
     const unsigned char *k = (const unsigned char *)argv[2];
@@ -103,5 +115,7 @@ int main(int argc, char **argv) {
         printf("\t%u\n", (unsigned)steps);
     }
     free(model);
+    free(lexicon);
+    free(blocked);
     return 0;
 }
