@@ -126,6 +126,7 @@ pub unsafe extern "C" fn quill_memory_size_ex(
     flags: u32,
     out_bytes: *mut usize,
 ) -> c_int {
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -190,6 +191,7 @@ pub unsafe extern "C" fn quill_init_ex(
     flags: u32,
     out: *mut *mut QuillPredictor,
 ) -> c_int {
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -249,6 +251,7 @@ pub unsafe extern "C" fn quill_feed_utf8(
     data: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h); the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let (Some(p), Some(d)) = (unsafe { pred(p) }, unsafe { bytes(data, len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -262,6 +265,7 @@ pub unsafe extern "C" fn quill_feed_utf8(
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_reset(p: *mut QuillPredictor) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -283,6 +287,7 @@ pub unsafe extern "C" fn quill_top_k(
     k: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -323,6 +328,7 @@ unsafe fn write_ranked(
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_snapshot_size(p: *mut QuillPredictor) -> usize {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     unsafe { pred(p) }.map_or(0, |p| p.snapshot_len().saturating_mul(4))
 }
 
@@ -332,6 +338,7 @@ pub unsafe extern "C" fn quill_snapshot_size(p: *mut QuillPredictor) -> usize {
 /// `p` came from `quill_init`; `out` points to `len` writable bytes, aligned to 4.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_snapshot(p: *mut QuillPredictor, out: *mut u8, len: usize) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -359,6 +366,7 @@ pub unsafe extern "C" fn quill_restore(
     snap: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -379,6 +387,7 @@ pub unsafe extern "C" fn quill_restore(
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_self_test(p: *mut QuillPredictor) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -429,6 +438,7 @@ pub unsafe extern "C" fn quill_model_error(
     msg: *mut c_char,
     msg_len: usize,
 ) -> c_int {
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };

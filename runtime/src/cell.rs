@@ -64,6 +64,7 @@ pub struct CellShape {
 }
 
 /// A step's vector whose length is not its [`CellShape`]'s.
+#[cfg(feature = "trainer")]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ShapeMismatch {
     /// `"gi"`, `"gh"`, `"h"` or `"c"`.
@@ -72,6 +73,7 @@ pub struct ShapeMismatch {
     pub found: usize,
 }
 
+#[cfg(feature = "trainer")]
 impl core::fmt::Display for ShapeMismatch {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
@@ -95,6 +97,7 @@ impl CellShape {
         }
     }
 
+    #[cfg(feature = "trainer")]
     pub const fn cell(&self) -> CellKind {
         self.cell
     }
@@ -109,10 +112,11 @@ impl CellShape {
         self.width
     }
 
-    /// One step's vectors, proven to have this shape: `gi` (the input side
+    /// One step's vectors, proven to have this shape (feature `trainer`): `gi` (the input side
     /// `W_ih·x + b_ih`) and `gh` (the hidden side `W_hh·h + b_hh`, overwritten as scratch)
     /// [`width`](Self::width) long, `h` [`hidden`](Self::hidden) long, and `c` too for an
     /// LSTM (ignored, and may be empty, otherwise).
+    #[cfg(feature = "trainer")]
     pub fn step<'s>(
         self,
         gi: &'s [f32],

@@ -53,7 +53,8 @@
     clippy::expect_used,
     clippy::panic,
     clippy::indexing_slicing,
-    clippy::arithmetic_side_effects
+    clippy::arithmetic_side_effects,
+    clippy::undocumented_unsafe_blocks
 )]
 
 mod cell;
@@ -62,7 +63,12 @@ mod error;
 mod history;
 mod kernels;
 mod layout;
+/// The cell equations' nonlinearities, exactly as the runtime computes them (feature `trainer`:
+/// the trainer's fused layer uses these very functions).
+#[cfg(feature = "trainer")]
 pub mod math;
+#[cfg(not(feature = "trainer"))]
+mod math;
 mod predictor;
 mod rng;
 mod scores;
@@ -75,6 +81,9 @@ mod words;
 #[cfg(feature = "capi")]
 pub mod capi;
 
+/// One cell step over plain slices, proven once (feature `trainer`: the trainer's forward pass
+/// is this code).
+#[cfg(feature = "trainer")]
 pub use cell::{CellShape, CellStep, ShapeMismatch};
 pub use complete::{Completion, complete_words, completion_buffer_len, is_word_char};
 pub use error::Error;
@@ -89,7 +98,7 @@ pub use session::{
     Key, KeyCost, MAX_SUFFIX, MAX_WORDS, NEXT_CHARS, Panel, Session, SessionConfig, Word,
 };
 pub use user_words::{DECAY_EVERY, LEARN_AFTER, MAX_WORD_BYTES, UserWords};
-pub use utf8::Utf8Decoder;
+pub use utf8::{Decoded, Utf8Decoder};
 pub use words::WordLists;
 
 /// A validated model (re-exported from the `format` crate).

@@ -337,8 +337,15 @@ fn c_keyboard_example_matches_the_rust_api_key_for_key() {
             blocked.as_os_str(),
         ],
     );
-    assert!(with_lists.status.success(), "{}", String::from_utf8_lossy(&with_lists.stderr));
-    let lists = (std::fs::read(&lexicon).unwrap(), std::fs::read(&blocked).unwrap());
+    assert!(
+        with_lists.status.success(),
+        "{}",
+        String::from_utf8_lossy(&with_lists.stderr)
+    );
+    let lists = (
+        std::fs::read(&lexicon).unwrap(),
+        std::fs::read(&blocked).unwrap(),
+    );
     assert_eq!(
         String::from_utf8_lossy(&with_lists.stdout),
         rust_keyboard(&bytes, &keys, Some((&lists.0, &lists.1)))

@@ -50,6 +50,7 @@ const fn round_up(n: usize) -> Option<usize> {
 /// `p` came from `quill_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_vocab_size(p: *mut QuillPredictor) -> usize {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     unsafe { pred(p) }.map_or(0, |p| p.model().arch().vocab())
 }
 
@@ -59,6 +60,7 @@ pub unsafe extern "C" fn quill_vocab_size(p: *mut QuillPredictor) -> usize {
 /// `p` came from `quill_init`; `token` is writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_token_of(p: *mut QuillPredictor, ch: u32, token: *mut u32) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -84,6 +86,7 @@ pub unsafe extern "C" fn quill_token_char(
     token: u32,
     ch: *mut u32,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -119,6 +122,7 @@ pub unsafe extern "C" fn quill_top_k_biased(
     k: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h); the caller passes `len` readable floats at a non-null pointer (quill.h).
     let (Some(p), Some(b)) = (unsafe { pred(p) }, unsafe { bias(bias_values, bias_len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -145,6 +149,7 @@ pub unsafe extern "C" fn quill_completion_scratch_size(
     beam: usize,
     out_bytes: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -203,6 +208,7 @@ pub unsafe extern "C" fn quill_complete_words(
     k: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h); the caller passes `len` writable bytes at a non-null pointer (quill.h).
     let (Some(p), Some(scratch)) = (unsafe { pred(p) }, unsafe { floats(scratch, scratch_len) })
     else {
         return QUILL_ERR_NULL;
@@ -210,6 +216,7 @@ pub unsafe extern "C" fn quill_complete_words(
     if words.is_null() || written.is_null() {
         return QUILL_ERR_NULL;
     }
+    // SAFETY: the caller passes `len` readable floats at a non-null pointer (quill.h).
     let b = unsafe { bias(bias_values, bias_len) };
     let mut out: [Completion<QUILL_MAX_WORD_CHARS>; QUILL_MAX_WORDS] = Default::default();
     let out = out.get_mut(..k.min(QUILL_MAX_WORDS)).unwrap_or_default();
@@ -268,6 +275,7 @@ pub unsafe extern "C" fn quill_history_size(
     depth: usize,
     out_bytes: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -303,6 +311,7 @@ pub unsafe extern "C" fn quill_history_init(
     memory_len: usize,
     out: *mut *mut QuillHistory,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let Some(p) = (unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -349,6 +358,7 @@ unsafe fn hist<'a>(h: *mut QuillHistory) -> Option<&'a mut H> {
 /// `h` came from `quill_history_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_history_capacity(h: *mut QuillHistory) -> usize {
+    // SAFETY: a non-null handle came from quill_history_init (quill.h).
     unsafe { hist(h) }.map_or(0, |h| h.capacity())
 }
 
@@ -366,6 +376,7 @@ pub unsafe extern "C" fn quill_history_type(
     p: *mut QuillPredictor,
     ch: u32,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_history_init (quill.h); a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let (Some(h), Some(p)) = (unsafe { hist(h) }, unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };
@@ -426,6 +437,7 @@ pub unsafe extern "C" fn quill_history_backspace(
     h: *mut QuillHistory,
     p: *mut QuillPredictor,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_history_init (quill.h); a non-null handle came from quill_init, and its block stays valid and unmoved (quill.h).
     let (Some(h), Some(p)) = (unsafe { hist(h) }, unsafe { pred(p) }) else {
         return QUILL_ERR_NULL;
     };

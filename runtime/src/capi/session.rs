@@ -152,6 +152,7 @@ pub unsafe extern "C" fn quill_session_size(
     cfg: *const QuillSessionConfig,
     out_bytes: *mut usize,
 ) -> c_int {
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -185,6 +186,7 @@ pub unsafe extern "C" fn quill_session_init(
     cfg: *const QuillSessionConfig,
     out: *mut *mut QuillSession,
 ) -> c_int {
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let Some(m) = (unsafe { bytes(model, model_len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -240,6 +242,7 @@ unsafe fn session<'a>(s: *mut QuillSession) -> Option<&'a mut S> {
 /// `s` came from `quill_session_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_session_press(s: *mut QuillSession, key: u32, ch: u32) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -263,6 +266,7 @@ pub unsafe extern "C" fn quill_session_press(s: *mut QuillSession, key: u32, ch:
 /// `s` came from `quill_session_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_session_delete(s: *mut QuillSession, n: usize) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -287,9 +291,11 @@ pub unsafe extern "C" fn quill_session_type_utf8(
     data: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     match unsafe { text(data, len) } {
         Ok(t) => s
             .type_text(t.chars())
@@ -309,9 +315,11 @@ pub unsafe extern "C" fn quill_session_reprime(
     context: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     match unsafe { text(context, len) } {
         Ok(t) => s.reprime(t).map_or_else(|e| code(&e), |()| QUILL_OK),
         Err(c) => c,
@@ -331,6 +339,7 @@ pub unsafe extern "C" fn quill_session_next(
     k: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -357,6 +366,7 @@ pub unsafe extern "C" fn quill_session_words(
     k: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -388,6 +398,7 @@ pub unsafe extern "C" fn quill_session_typed_word(
     out_len: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -432,6 +443,7 @@ pub unsafe extern "C" fn quill_session_cost(
     steps: *mut u32,
     exact: *mut c_int,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -465,6 +477,7 @@ pub unsafe extern "C" fn quill_session_set_word_lists(
     blocked: *const u8,
     blocked_len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -485,6 +498,7 @@ pub unsafe extern "C" fn quill_session_set_word_lists(
 /// `s` came from `quill_session_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_session_user_words_size(s: *mut QuillSession) -> usize {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     unsafe { session(s) }
         .and_then(|s| s.user_words())
         .map_or(0, UserWords::saved_size)
@@ -503,6 +517,7 @@ pub unsafe extern "C" fn quill_session_save_user_words(
     len: usize,
     written: *mut usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -535,6 +550,7 @@ pub unsafe extern "C" fn quill_session_restore_user_words(
     data: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h); the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let (Some(s), Some(b)) = (unsafe { session(s) }, unsafe { bytes(data, len) }) else {
         return QUILL_ERR_NULL;
     };
@@ -557,9 +573,11 @@ pub unsafe extern "C" fn quill_session_forget_word(
     word: *const u8,
     len: usize,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
+    // SAFETY: the caller passes `len` readable bytes at a non-null pointer (quill.h).
     let w = match unsafe { text(word, len) } {
         Ok(w) => w,
         Err(c) => return c,
@@ -576,6 +594,7 @@ pub unsafe extern "C" fn quill_session_forget_word(
 /// `s` came from `quill_session_init`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn quill_session_clear_user_words(s: *mut QuillSession) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };
@@ -599,6 +618,7 @@ pub unsafe extern "C" fn quill_session_user_word(
     out_len: usize,
     uses: *mut u32,
 ) -> c_int {
+    // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
         return QUILL_ERR_NULL;
     };

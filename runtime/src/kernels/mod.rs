@@ -32,8 +32,10 @@ pub use verify::Mismatch;
 
 use crate::math;
 
-/// Which implementation runs the matrix-vector products.
+/// Which implementation runs the matrix-vector products. The variants depend on the target
+/// (and grow with new kernels): match with a `_` arm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Kernel {
     /// Plain Rust; runs everywhere.
     Portable,

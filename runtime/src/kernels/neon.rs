@@ -108,8 +108,8 @@ pub(super) fn matvec_q8<D: Dot>(w: &[u8], scales: &[u8], q: &[u8], sx: f32, y: &
         block(q, last),
         TAIL_MASK.get(rem..).and_then(|m| m.first_chunk::<16>()),
     ) {
-        // SAFETY: 16 readable bytes; the rest is register-only.
         (Some(x), Some(m)) if rem != 0 => {
+            // SAFETY: `m` is 16 readable bytes (a `[u8; 16]`); the rest is register-only.
             Some(unsafe { vandq_s8(signed(x), vreinterpretq_s8_u8(vld1q_u8(m.as_ptr()))) })
         }
         _ => None,
@@ -201,7 +201,7 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
             .zip(xt)
             .fold(0f32, |acc, (w, xv)| acc + f32::from_le_bytes(*w) * xv)
     };
-    // SAFETY (for each `vld1q_f32` on `x4`): a `[f32; 4]` is 16 readable bytes.
+    // SAFETY: (each `vld1q_f32` on `x4`) a `[f32; 4]` is 16 readable bytes.
     let xv = |x4: &[f32; 4]| unsafe { vld1q_f32(x4.as_ptr()) };
     let mut blocks = w.chunks_exact(row_bytes.saturating_mul(4));
     let mut outs = y.chunks_exact_mut(4);

@@ -157,7 +157,7 @@ unsafe fn matvec_f32_avx2(w: &[u8], x: &[f32], y: &mut [f32]) {
     let xp = x.as_ptr();
     let rows = y.len();
     let mut r = 0;
-    // SAFETY (whole body): row r occupies w[r*cols*4 .. (r+1)*cols*4), r < rows, and every
+    // SAFETY: (the whole body) row r occupies w[r*cols*4 .. (r+1)*cols*4), r < rows, and every
     // column index is < cols, so each pointer stays inside `w` or `x`.
     unsafe {
         // Short rows (an embedding-wide input, a small model): eight rows per pass, their sums
@@ -330,7 +330,7 @@ unsafe fn matvec_q8_avx2(w: &[u8], scales: &[u8], sums: &[i32], q: &[u8], sx: f3
     // Σ w·(q − 64) = Σ w·q − 64·Σ w: exact in i32 (see `portable::dot_q8` for the bound).
     let unoffset = |dot: i32, r: usize| dot - (sums[r] << 6);
     let mut r = 0;
-    // SAFETY (whole body): row r occupies w[r*cols .. (r+1)*cols), its scale sp[r]; r < rows and
+    // SAFETY: (the whole body) row r occupies w[r*cols .. (r+1)*cols), its scale sp[r]; r < rows and
     // every 32-byte load starts at a column c ≤ c32 − 32 of a row or of q.
     unsafe {
         // Eight rows per pass: each load of q feeds eight rows, and the eight sums are reduced
