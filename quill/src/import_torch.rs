@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::model_file::MAX_MODEL_FILE;
+use toolkit::model_file::MAX_MODEL_FILE;
 
 use torch_import::{Imported, Options, import};
 

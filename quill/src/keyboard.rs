@@ -118,7 +118,7 @@ impl Panel {
         let next: Vec<String> = self
             .next
             .iter()
-            .map(|(c, p)| format!("'{}' {:5.1}%", crate::sample::show_char(*c), p * 100.0))
+            .map(|(c, p)| format!("'{}' {:5.1}%", toolkit::sample::show_char(*c), p * 100.0))
             .collect();
         let words: Vec<String> = self
             .words
@@ -149,7 +149,7 @@ pub fn run(
     config: SessionConfig,
     lists: WordLists<'_>,
 ) -> Result<(), String> {
-    let raw = crate::model_file::read(model_path)?;
+    let raw = toolkit::model_file::read(model_path)?;
     let bytes = format::AlignedBytes::new(&raw);
     let model = Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", model_path.display()))?;
     let len = config
@@ -183,11 +183,11 @@ pub fn run(
                     break;
                 }
                 // A reader that went away (`| head`) ends the replay quietly.
-                if !crate::say!("[{key:?}]") {
+                if !toolkit::say!("[{key:?}]") {
                     return Ok(());
                 }
                 for line in kb.panel().render(false) {
-                    crate::say!("{line}");
+                    toolkit::say!("{line}");
                 }
             }
             Ok(())

@@ -8,11 +8,8 @@ use quill::cli::{
     Cli, Command, EvalArgs, ExportArgs, ImportTorchArgs, InspectArgs, KeyboardArgs, LexiconArgs,
     Quant, SampleArgs,
 };
-use quill::model_file;
-use quill::text_stream::TextSource;
-
-/// `sample`'s reader went away (`| head`): not an error.
-const BROKEN_PIPE: &str = "broken pipe";
+use toolkit::model_file;
+use toolkit::text_stream::TextSource;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,7 +24,6 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e == BROKEN_PIPE => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -44,22 +40,23 @@ fn keyboard(a: KeyboardArgs) -> Result<(), String> {
 fn lexicon(a: LexiconArgs) -> Result<(), String> {
     let mut entries = Vec::new();
     for p in &a.words {
-        entries.extend(quill::lexicon::read_words(p)?);
+        entries.extend(toolkit::lexicon::read_words(p)?);
     }
     let counts = match &a.counts {
         Some(p) => Some(
-            quill::corpus::load(p).map_err(|e| e.to_string().replace("corpus", "--counts text"))?,
+            toolkit::corpus::load(p)
+                .map_err(|e| e.to_string().replace("corpus", "--counts text"))?,
         ),
         None => None,
     };
-    let built = quill::lexicon::build(&entries, counts.as_deref(), a.top)?;
+    let built = toolkit::lexicon::build(&entries, counts.as_deref(), a.top)?;
     let mut inputs: Vec<(&str, &std::path::Path)> =
         a.words.iter().map(|p| ("--words", p.as_path())).collect();
     inputs.extend(a.counts.as_deref().map(|p| ("--counts", p)));
-    quill::files::refuse_own_input(&a.out, &inputs)?;
-    quill::files::write_output(&a.out, &built.bytes, a.force)
+    toolkit::files::refuse_own_input(&a.out, &inputs)?;
+    toolkit::files::write_output(&a.out, &built.bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", a.out.display()))?;
-    quill::say!(
+    toolkit::say!(
         "wrote {}: {} words in {} bytes ({} entries that are not one word left out{})",
         a.out.display(),
         built.words,
@@ -78,9 +75,9 @@ fn inspect(a: InspectArgs) -> Result<(), String> {
     let bytes = model_file::read(&a.model)?;
     let d = quill::inspect::describe(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
     if a.json {
-        quill::say!("{}", serde_json::to_string(&d).map_err(|e| e.to_string())?);
+        toolkit::say!("{}", serde_json::to_string(&d).map_err(|e| e.to_string())?);
     } else {
-        quill::say!("{}", d.table().trim_end());
+        toolkit::say!("{}", d.table().trim_end());
     }
     Ok(())
 }
@@ -104,7 +101,7 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
         corpus: format!("imported from {}", a.weights.display()),
     };
     let out = a.out.unwrap_or_else(|| a.weights.with_extension("quill"));
-    quill::files::refuse_own_input(&out, &[("--weights", &a.weights), ("--vocab", &a.vocab)])?;
+    toolkit::files::refuse_own_input(&out, &[("--weights", &a.weights), ("--vocab", &a.vocab)])?;
     let imported = quill::import_torch::import_files(&a.weights, &a.vocab, &opts)?;
     let prime = a
         .prime
@@ -116,11 +113,11 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
                 .into(),
         );
     }
-    let bytes = quill::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
-    quill::files::write_output(&out, &bytes, a.force)
+    let bytes = toolkit::encode::encode(&imported.model, a.quant == Quant::Int8, &prime)?;
+    toolkit::files::write_output(&out, &bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     for note in &imported.notes {
-        quill::say!("{note}");
+        toolkit::say!("{note}");
     }
     let parameters: usize = imported
         .model
@@ -130,13 +127,13 @@ fn import_torch(a: ImportTorchArgs) -> Result<(), String> {
             r * c
         })
         .sum();
-    quill::say!(
+    toolkit::say!(
         "wrote {} ({} bytes, {}, {parameters} parameters)",
         out.display(),
         bytes.len(),
         a.quant.name(),
     );
-    quill::say!(
+    toolkit::say!(
         "next: quill eval --model {} --text YOUR_TEXT.txt",
         out.display()
     );
@@ -154,14 +151,14 @@ fn export(a: ExportArgs) -> Result<(), String> {
     });
     let mut inputs = vec![("--model", a.model.as_path())];
     inputs.extend(a.text.as_deref().map(|t| ("--text", t)));
-    quill::files::refuse_own_input(&out, &inputs)?;
+    toolkit::files::refuse_own_input(&out, &inputs)?;
     let bytes = model_file::read(&a.model)?;
     let model =
         format::Model::from_bytes(&bytes).map_err(|e| format!("{}: {e}", a.model.display()))?;
     // The text is scored first: a missing or non-UTF-8 --text stops before anything is written.
     let text = TextSource::from_arg(a.text.as_deref());
     note_builtin_text(&text);
-    let before = quill::scoring::score_with_runtime(&bytes, text.chars()?)?;
+    let before = toolkit::scoring::score_with_runtime(&bytes, text.chars()?)?;
     let mut owned = format::OwnedModel::from_model(&model);
     let prime = owned
         .self_test
@@ -175,19 +172,19 @@ fn export(a: ExportArgs) -> Result<(), String> {
             }
         }
     }
-    let out_bytes = quill::encode::encode(&owned, a.quant == Quant::Int8, &prime)
+    let out_bytes = toolkit::encode::encode(&owned, a.quant == Quant::Int8, &prime)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
-    let after = quill::scoring::score_with_runtime(&out_bytes, text.chars()?)?;
-    quill::files::write_output(&out, &out_bytes, a.force)
+    let after = toolkit::scoring::score_with_runtime(&out_bytes, text.chars()?)?;
+    toolkit::files::write_output(&out, &out_bytes, a.force)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
-    quill::say!(
+    toolkit::say!(
         "{} → {} ({suffix}): {} → {} bytes",
         a.model.display(),
         out.display(),
         bytes.len(),
         out_bytes.len()
     );
-    quill::say!(
+    toolkit::say!(
         "validation through the runtime: loss {:.4} → {:.4} nats/char ({:+.4}), accuracy {:.2}% → {:.2}%",
         before.loss,
         after.loss,
@@ -214,7 +211,7 @@ fn eval(a: EvalArgs) -> Result<(), String> {
         )
         .map_err(|e| e.to_string())?,
     );
-    let chars: Box<dyn Iterator<Item = Result<char, String>>> = match a.max_chars {
+    let chars: Box<dyn Iterator<Item = Result<char, toolkit::Error>>> = match a.max_chars {
         Some(n) => Box::new(chars.take(n)),
         None => Box::new(chars),
     };
@@ -239,9 +236,9 @@ fn eval(a: EvalArgs) -> Result<(), String> {
         eprintln!("warning: {w}");
     }
     if a.json {
-        quill::say!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
+        toolkit::say!("{}", serde_json::to_string(&r).map_err(|e| e.to_string())?);
     } else {
-        quill::say!("{}", r.table());
+        toolkit::say!("{}", r.table());
     }
     Ok(())
 }
@@ -258,29 +255,32 @@ fn note_builtin_text(text: &TextSource) {
 }
 
 fn sample(a: SampleArgs) -> Result<(), String> {
-    let bytes = model_file::read_valid(&a.model)?;
+    let bytes = toolkit::model_file::read_valid(&a.model)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let io = |e: std::io::Error| {
-        if e.kind() == std::io::ErrorKind::BrokenPipe {
-            BROKEN_PIPE.to_string()
-        } else {
-            format!("cannot write the sample: {e}")
-        }
-    };
-    out.write_all(a.prime.as_bytes()).map_err(io)?;
+    let io = toolkit::Error::Output;
     // Streamed: each character is written as it is drawn, flushed every line or 64 characters.
     let mut unflushed = 0;
-    quill::sample::generate_into(&bytes, &a.prime, a.n, a.temperature, a.seed, |c| {
-        let mut utf8 = [0u8; 4];
-        out.write_all(c.encode_utf8(&mut utf8).as_bytes())
-            .map_err(io)?;
-        unflushed += 1;
-        if c == '\n' || unflushed >= 64 {
-            out.flush().map_err(io)?;
-            unflushed = 0;
-        }
-        Ok(())
-    })?;
-    out.write_all(b"\n").and_then(|()| out.flush()).map_err(io)
+    let result = out
+        .write_all(a.prime.as_bytes())
+        .map_err(io)
+        .and_then(|()| {
+            toolkit::sample::generate_into(&bytes, &a.prime, a.n, a.temperature, a.seed, |c| {
+                let mut utf8 = [0u8; 4];
+                out.write_all(c.encode_utf8(&mut utf8).as_bytes())
+                    .map_err(io)?;
+                unflushed += 1;
+                if c == '\n' || unflushed >= 64 {
+                    out.flush().map_err(io)?;
+                    unflushed = 0;
+                }
+                Ok(())
+            })
+        })
+        .and_then(|()| out.write_all(b"\n").and_then(|()| out.flush()).map_err(io));
+    match result {
+        // The reader went away (`| head`): nothing left to show, not an error.
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        other => other.map_err(String::from),
+    }
 }

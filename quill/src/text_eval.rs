@@ -24,7 +24,7 @@ use runtime::{
 };
 use serde::Serialize;
 
-use crate::scoring::Tally;
+use toolkit::scoring::Tally;
 
 /// The session `eval` types through unless told otherwise: the runtime's defaults, with the
 /// input table (as the desktop and web front ends run).
@@ -75,7 +75,7 @@ pub struct TextEval {
 /// done so far every few thousand characters.
 pub fn evaluate(
     model_bytes: &[u8],
-    text: impl Iterator<Item = Result<char, String>>,
+    text: impl Iterator<Item = Result<char, toolkit::Error>>,
     config: SessionConfig,
     lists: WordLists<'_>,
     check: Option<format::Lexicon<'_>>,

@@ -196,7 +196,7 @@ fn the_keyboard_demo_and_the_evaluator_work_on_a_trained_model() {
     let f = |k: &str| v[k].as_f64().unwrap_or_else(|| panic!("{k} in {v}"));
     let body = std::fs::read_to_string(&corpus).unwrap();
     let scores =
-        quill::scoring::score_with_runtime(&std::fs::read(&model).unwrap(), body.chars().map(Ok))
+        toolkit::scoring::score_with_runtime(&std::fs::read(&model).unwrap(), body.chars().map(Ok))
             .unwrap();
     assert!(
         (f("nats_per_char") - scores.loss).abs() < 1e-9,

@@ -6,10 +6,10 @@ pub mod fuzzing;
 pub mod reference;
 
 use format::{
-    Architecture, CellKind, OwnedLayer, OwnedMetadata, OwnedModel, OwnedSelfTest, OwnedTensor,
-    TensorKind, TensorName,
+    Architecture, CellKind, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor, TensorKind,
+    TensorName,
 };
-use runtime::{Model, Predictor, SmallRng};
+use runtime::SmallRng;
 
 /// `n` distinct characters in ascending order: printable ASCII first, then Latin-1 and beyond.
 pub fn test_vocab(n: usize) -> Vec<char> {
@@ -87,32 +87,9 @@ pub fn random_model(
     }
 }
 
-/// The self-test the runtime would record for `model` primed on `prime`: each step's top-1
-/// token and the last logits (what the trainer's export writes into a file; kept here so the
-/// runtime's tests need no trainer).
-pub fn record_self_test(
-    model: &OwnedModel,
-    prime: &str,
-    tolerance: f32,
-) -> Result<OwnedSelfTest, String> {
-    let bytes = model.to_bytes().map_err(|e| e.to_string())?;
-    let m = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
-    let expected_top1 = prime
-        .chars()
-        .map(|c| {
-            p.feed_char(c);
-            p.argmax()
-        })
-        .collect();
-    Ok(OwnedSelfTest {
-        prime: prime.into(),
-        expected_top1,
-        expected_logits: p.logits().to_vec(),
-        tolerance,
-    })
-}
+/// The self-test the runtime records for a model primed on a text: the tools' one definition
+/// (`toolkit::encode`), which the exporters use too.
+pub use toolkit::encode::record_self_test;
 
 /// Rewrites the header (magic, version 1, payload length) and the CRC trailer to match the
 /// bytes, so that a mutated file gets past the checksum to the parser. Uses the `crc` crate,

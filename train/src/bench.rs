@@ -35,7 +35,7 @@ impl Problem {
             corpus: None,
             model: self.rnn(),
             min_freq: 1,
-            valid_frac: quill::corpus::DEFAULT_VALID_FRAC,
+            valid_frac: toolkit::corpus::DEFAULT_VALID_FRAC,
             bs: self.bs,
             bptt: self.bptt,
             jitter: false,

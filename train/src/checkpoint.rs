@@ -16,7 +16,7 @@ use crate::model::{CharRnn, LayerState};
 use crate::run_record::RunStamp;
 use crate::train_loop::Position;
 use crate::vocab::Vocab;
-use quill::files;
+use toolkit::files;
 
 /// The previous checkpoint kept beside a checkpoint (named by the run directory's layout).
 pub use crate::run_dir::previous_checkpoint as previous;

@@ -115,7 +115,7 @@ pub struct TrainArgs {
     #[arg(long, default_value_t = 1)]
     pub min_freq: usize,
     /// Fraction of the text (at its end) held out for validation.
-    #[arg(long, default_value_t = quill::corpus::DEFAULT_VALID_FRAC)]
+    #[arg(long, default_value_t = toolkit::corpus::DEFAULT_VALID_FRAC)]
     pub valid_frac: f64,
     #[arg(long, value_enum, default_value = "adam")]
     pub optimizer: OptimizerArg,

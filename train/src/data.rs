@@ -4,7 +4,7 @@ use crate::batches::StreamBatches;
 use crate::config::TrainConfig;
 use crate::run_record::CorpusStamp;
 use crate::vocab::Vocab;
-use quill::corpus::{self, split_point};
+use toolkit::corpus::{self, split_point};
 
 pub struct Data {
     pub vocab: Vocab,

@@ -4,7 +4,7 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::backend::Backend;
 use burn::tensor::{ElementConversion, Int, Tensor, TensorData};
 
-pub use quill::scoring::Scores;
+pub use toolkit::scoring::Scores;
 
 use crate::batches::{Batch, StreamBatches};
 use crate::model::CharRnn;
@@ -55,7 +55,7 @@ pub fn evaluate<B: RecurrentBackend>(
     }
 }
 
-/// Top-1 hits among `logits` `[n, vocab]` for `targets` `[n]`, as `quill::scoring::Tally` and
+/// Top-1 hits among `logits` `[n, vocab]` for `targets` `[n]`, as `toolkit::scoring::Tally` and
 /// the keyboard count them: the unknown token (0) is never predicted, so it is never a hit; ties go
 /// to the lower token.
 pub fn top1_hits<B: Backend>(logits: Tensor<B, 2>, targets: Tensor<B, 1, Int>) -> f64 {

@@ -1,5 +1,5 @@
-//! Between a trained burn model and a model file's tensors (`quill::encode` writes the file and
-//! `quill::scoring` scores it through the runtime).
+//! Between a trained burn model and a model file's tensors (`toolkit::encode` writes the file and
+//! `toolkit::scoring` scores it through the runtime).
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;

@@ -113,7 +113,7 @@ pub fn train<B: AutodiffBackend>(
     let mut step = 0;
     let mut last = None;
     if !quiet {
-        quill::say!(
+        toolkit::say!(
             "{} (emb {}, hidden {}, vocab {}): {} windows of {} chars",
             kind.name(),
             cfg.model.embed,
@@ -122,7 +122,7 @@ pub fn train<B: AutodiffBackend>(
             xs.len(),
             kind.window()
         );
-        quill::say!("{}", report::table_header());
+        toolkit::say!("{}", report::table_header());
     }
     for epoch in 0..cfg.epochs {
         // Fisher–Yates with the run's RNG.
@@ -162,7 +162,7 @@ pub fn train<B: AutodiffBackend>(
             chars_per_sec: xs.len() as f64 / secs.max(1e-9),
         };
         if !quiet {
-            quill::say!("{}", row.table_line());
+            toolkit::say!("{}", row.table_line());
         }
         report::append_csv(&run.metrics(), &row)
             .map_err(|e| format!("cannot write {}: {e}", run.metrics().display()))?;
@@ -187,7 +187,7 @@ fn show_guesses<B: Backend>(
 ) {
     let w = model.kind.window();
     let chars: Vec<char> = valid_text.chars().collect();
-    quill::say!("\nnext-char guesses (the burn model):");
+    toolkit::say!("\nnext-char guesses (the burn model):");
     for start in [0, chars.len() / 3, 2 * chars.len() / 3] {
         if start + w > chars.len() {
             continue;
@@ -210,12 +210,12 @@ fn show_guesses<B: Backend>(
             .map(|&i| {
                 format!(
                     "'{}' {:.1}%",
-                    quill::sample::show_char(vocab.chars[i - 1]),
+                    toolkit::sample::show_char(vocab.chars[i - 1]),
                     p[i] * 100.0
                 )
             })
             .collect();
-        quill::say!("  {ctx:?} → {}", top.join("  "));
+        toolkit::say!("  {ctx:?} → {}", top.join("  "));
     }
 }
 

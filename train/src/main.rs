@@ -91,7 +91,7 @@ fn train_on<B: train::model::TrainBackend>(
     if cfg.lesson.is_some() {
         let s = run::run_lesson::<B>(cfg, opts, device)?;
         if !opts.quiet {
-            quill::say!(
+            toolkit::say!(
                 "\nval loss {:.4} nats/char, accuracy {:.2}% (the lesson's window models are not exported; \
                  train --model rnn|gru|lstm for a deployable model)",
                 s.loss,
@@ -175,7 +175,7 @@ fn bench(a: BenchArgs) -> Result<(), String> {
             ));
         }
     };
-    quill::say!(
+    toolkit::say!(
         "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}",
         p.cell.name(),
         p.layers,

@@ -4,7 +4,7 @@
 //! this says what to change instead.
 
 use crate::config::TrainConfig;
-use quill::model_file::MAX_MODEL_FILE;
+use toolkit::model_file::MAX_MODEL_FILE;
 
 /// Parameters of the stateful model `cfg` describes (`None` on overflow).
 pub fn parameter_count(cfg: &TrainConfig) -> Option<u64> {
@@ -66,7 +66,7 @@ pub fn check_fits(cfg: &TrainConfig, host: bool) -> Result<(), String> {
     if !host {
         return Ok(());
     }
-    let (Some(need), Some(available)) = (training_bytes(cfg), quill::corpus::available_memory())
+    let (Some(need), Some(available)) = (training_bytes(cfg), toolkit::corpus::available_memory())
     else {
         return Ok(());
     };

@@ -103,7 +103,7 @@ fn write_csv(path: &Path, rows: &[EpochRow]) -> std::io::Result<()> {
         text.push_str(&r.csv_line());
         text.push('\n');
     }
-    quill::files::write_atomic(path, text.as_bytes())
+    toolkit::files::write_atomic(path, text.as_bytes())
 }
 
 /// The rows of a `metrics.csv` (malformed lines are skipped).

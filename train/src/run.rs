@@ -19,10 +19,10 @@ use crate::run_record::{RunRecord, RunStamp};
 use crate::train_loop::{self, Position, StepHook};
 use crate::vocab::Vocab;
 use crate::{plot, report};
-use quill::encode::encode;
-use quill::files::write_atomic;
-use quill::sample;
-use quill::scoring::score_with_runtime;
+use toolkit::encode::encode;
+use toolkit::files::write_atomic;
+use toolkit::sample;
+use toolkit::scoring::score_with_runtime;
 
 /// What to do, beyond the config.
 #[derive(Clone, Debug)]
@@ -128,7 +128,7 @@ fn prepare(cfg: TrainConfig, opts: &RunOptions) -> Result<Prepared, String> {
     write_atomic(&run.config(), json.as_bytes())
         .map_err(|e| format!("cannot write {}: {e}", run.config().display()))?;
     if !opts.quiet && cfg.lesson.is_none() {
-        quill::say!(
+        toolkit::say!(
             "{} {}x{} (emb {}, vocab {}) on {}: {} training chars in {} streams, bptt {}, {} epochs → {}",
             cfg.model.cell.name(),
             cfg.model.layers,
@@ -211,7 +211,7 @@ fn train_with<B: TrainBackend, O: Optimizer<CharRnn<B>, B>>(
         Some(ck) => {
             let (m, o, s) = ck.restore(model, optim, device)?;
             if !opts.quiet {
-                quill::say!(
+                toolkit::say!(
                     "resuming at epoch {}, step {}",
                     ck.position.epoch + 1,
                     ck.position.step
@@ -400,7 +400,7 @@ fn finish<B: TrainBackend>(
     write_atomic(&mp, &f32_bytes).map_err(|e| format!("cannot write {}: {e}", mp.display()))?;
     write_atomic(&ip, &int8_bytes).map_err(|e| format!("cannot write {}: {e}", ip.display()))?;
     if !opts.quiet {
-        quill::say!(
+        toolkit::say!(
             "\nexported (scored through the runtime on the {} validation chars):",
             data.valid_text.chars().count()
         );
@@ -408,7 +408,7 @@ fn finish<B: TrainBackend>(
             (&mp, f32_bytes.len(), f32_scores),
             (&ip, int8_bytes.len(), int8_scores),
         ] {
-            quill::say!(
+            toolkit::say!(
                 "  {}  {:>9} bytes  val loss {:.4} nats/char ({:.3} bits/char), next-char accuracy {:.2}%",
                 path.display(),
                 bytes,
@@ -417,7 +417,7 @@ fn finish<B: TrainBackend>(
                 s.accuracy * 100.0
             );
         }
-        quill::say!(
+        toolkit::say!(
             "  int8 cost: {:+.4} nats/char, {:+.2} accuracy points",
             int8_scores.loss - f32_scores.loss,
             (int8_scores.accuracy - f32_scores.accuracy) * 100.0
@@ -451,14 +451,14 @@ fn show_samples(cfg: &TrainConfig, data: &Data, bytes: &[u8]) -> Result<(), Stri
             .map(|&i| v[i..(i + 24).min(v.len())].iter().collect())
             .collect()
     };
-    quill::say!("\nnext-char suggestions and greedy continuations (through the runtime):");
+    toolkit::say!("\nnext-char suggestions and greedy continuations (through the runtime):");
     for p in &prompts {
         let top: Vec<String> = sample::top_k(bytes, p, 3)?
             .iter()
             .map(|(c, pr)| format!("'{}' {:.1}%", sample::show_char(*c), pr * 100.0))
             .collect();
         let cont = sample::generate(bytes, p, 60, 0.0, cfg.seed)?;
-        quill::say!(
+        toolkit::say!(
             "  {p:?} → {}\n      {p}{}",
             top.join("  "),
             cont.replace('\n', "⏎")

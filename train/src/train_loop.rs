@@ -109,7 +109,7 @@ where
     let bs = cfg.bs;
     let mut last_scores = None;
     if !quiet && at.epoch < cfg.epochs {
-        quill::say!("{}", report::table_header());
+        toolkit::say!("{}", report::table_header());
     }
     while at.epoch < cfg.epochs {
         if at.pos == 0 && at.lengths.is_empty() {
@@ -181,7 +181,7 @@ where
                         / started.elapsed().as_secs_f64().max(1e-9),
                 };
                 if !quiet {
-                    quill::say!("{}", row.table_line());
+                    toolkit::say!("{}", row.table_line());
                 }
                 report::append_csv(&run.metrics(), &row)
                     .map_err(|e| format!("cannot write {}: {e}", run.metrics().display()))?;

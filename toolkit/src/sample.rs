@@ -2,6 +2,8 @@
 
 use runtime::{Model, Predictor, SmallRng};
 
+use crate::Error;
+
 /// Feeds `prime`, then draws `n` characters at `temperature` (0 = greedy, the lesson's
 /// `get_next_n`). Returns the generated text (without the prime).
 pub fn generate(
@@ -10,7 +12,7 @@ pub fn generate(
     n: usize,
     temperature: f32,
     seed: u64,
-) -> Result<String, String> {
+) -> Result<String, Error> {
     let mut out = String::new();
     generate_into(model_bytes, prime, n, temperature, seed, |c| {
         out.push(c);
@@ -27,16 +29,16 @@ pub fn generate_into(
     n: usize,
     temperature: f32,
     seed: u64,
-    mut emit: impl FnMut(char) -> Result<(), String>,
-) -> Result<(), String> {
+    mut emit: impl FnMut(char) -> Result<(), Error>,
+) -> Result<(), Error> {
     let aligned = format::AlignedBytes::new(model_bytes);
-    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let m = Model::from_bytes(&aligned)?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m)?];
+    let mut p = Predictor::new(&m, &mut buf)?;
     p.feed_str(prime);
     let mut rng = SmallRng::new(seed);
     for _ in 0..n {
-        let c = p.sample(temperature, &mut rng).map_err(|e| e.to_string())?;
+        let c = p.sample(temperature, &mut rng)?;
         emit(c)?;
         p.feed_char(c);
     }
@@ -44,11 +46,11 @@ pub fn generate_into(
 }
 
 /// The `k` most likely next characters after `prime`.
-pub fn top_k(model_bytes: &[u8], prime: &str, k: usize) -> Result<Vec<(char, f32)>, String> {
+pub fn top_k(model_bytes: &[u8], prime: &str, k: usize) -> Result<Vec<(char, f32)>, Error> {
     let aligned = format::AlignedBytes::new(model_bytes);
-    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let m = Model::from_bytes(&aligned)?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m)?];
+    let mut p = Predictor::new(&m, &mut buf)?;
     p.feed_str(prime);
     let mut out = vec![('\0', 0.0); k];
     let n = p.top_k_into(&mut out);

@@ -9,11 +9,13 @@
 
 use format::{CellKind, OwnedModel, OwnedTensor, TensorKind, TensorName};
 
+use crate::Error;
+
 /// Largest pre-activation bound accepted: two of them (input and hidden side) still add up to
 /// a finite f32 with room to spare.
 const MAX_BOUND: f64 = (f32::MAX / 16.0) as f64;
 
-pub fn check(m: &OwnedModel) -> Result<(), String> {
+pub fn check(m: &OwnedModel) -> Result<(), Error> {
     let max_embedding = m
         .embedding
         .to_f32()
@@ -53,7 +55,7 @@ fn bounded(
     b: &OwnedTensor,
     input_bound: f64,
     name: TensorName,
-) -> Result<(), String> {
+) -> Result<(), Error> {
     let (rows, cols) = w.shape();
     let (w, b) = (w.to_f32(), b.to_f32());
     for r in 0..rows {
@@ -61,11 +63,11 @@ fn bounded(
         let sum: f64 = row.iter().map(|&v| f64::from(v.abs())).sum();
         let bound = sum * input_bound + b.get(r).map_or(0.0, |&v| f64::from(v.abs()));
         if bound.is_nan() || bound > MAX_BOUND {
-            return Err(format!(
+            return Err(Error::NotRunnable(format!(
                 "the model cannot run: row {r} of {name} can reach {bound:.3e}, beyond f32 \
                  arithmetic (weights this large are a conversion error; check the scale of the \
                  state dict)"
-            ));
+            )));
         }
     }
     Ok(())

@@ -7,6 +7,8 @@
 
 use runtime::{Model, Predictor};
 
+use crate::Error;
+
 /// Probability floor for the loss, so one impossible character cannot make it infinite.
 const MIN_PROB: f64 = 1e-12;
 
@@ -25,10 +27,10 @@ pub struct Tally {
 impl Tally {
     /// Scores `next` against the predictor's current prediction; `probs` is scratch of the
     /// vocabulary's size.
-    pub fn add(&mut self, p: &Predictor, next: char, probs: &mut [f32]) -> Result<(), String> {
+    pub fn add(&mut self, p: &Predictor, next: char, probs: &mut [f32]) -> Result<(), Error> {
         let target = p.model().vocab().index_of(next);
         self.unknown += usize::from(target == 0);
-        p.probabilities(probs).map_err(|e| e.to_string())?;
+        p.probabilities(probs)?;
         let pt = probs.get(target as usize).copied().unwrap_or(0.0);
         self.loss -= f64::from(pt).max(MIN_PROB).ln();
         let rank = p.rank_of(target);
@@ -87,17 +89,17 @@ impl Scores {
 /// runtime from a reset state, exactly as a device would run it (`scoring::Tally`).
 pub fn score_with_runtime(
     bytes: &[u8],
-    text: impl IntoIterator<Item = Result<char, String>>,
-) -> Result<Scores, String> {
+    text: impl IntoIterator<Item = Result<char, Error>>,
+) -> Result<Scores, Error> {
     let aligned = format::AlignedBytes::new(bytes);
-    let m = Model::from_bytes(&aligned).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+    let m = Model::from_bytes(&aligned)?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m)?];
+    let mut p = Predictor::new(&m, &mut buf)?;
     let mut probs = vec![0f32; m.arch().vocab()];
     let mut tally = Tally::default();
     let mut chars = text.into_iter();
     let Some(first) = chars.next() else {
-        return Err("the scoring text is empty".into());
+        return Err(Error::Refused("the scoring text is empty".into()));
     };
     p.feed_char(first?);
     for c in chars {

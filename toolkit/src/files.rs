@@ -51,7 +51,7 @@ pub fn write_output(path: &Path, bytes: &[u8], force: bool) -> std::io::Result<(
 /// Refuses to write `out` when it is one of the command's inputs (`(flag, path)` pairs) — the
 /// same file however it is named (a relative path, a link, a hard link): comparing device and
 /// inode, not strings. Writing would replace the input with the output.
-pub fn refuse_own_input(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), String> {
+pub fn refuse_own_input(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), crate::Error> {
     let Ok(target) = std::fs::metadata(out) else {
         return Ok(()); // nothing there yet: nothing to replace
     };
@@ -59,12 +59,12 @@ pub fn refuse_own_input(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), Stri
         if let Ok(meta) = std::fs::metadata(input)
             && same_inode(&target, &meta)
         {
-            return Err(format!(
+            return Err(crate::Error::Refused(format!(
                 "--out {} is the same file as {flag} {}: writing it would replace the input; \
                  choose another --out",
                 out.display(),
                 input.display()
-            ));
+            )));
         }
     }
     Ok(())

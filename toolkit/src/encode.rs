@@ -4,25 +4,30 @@
 use format::{OwnedModel, OwnedSelfTest};
 use runtime::{Model, Predictor};
 
-/// Records the self-test section: the runtime's outputs for `prime` on this very model.
+use crate::Error;
+
+/// Records the self-test section: the runtime's outputs for `prime` on this very model (the
+/// one definition: the trainer's export, `quill export` and `import-torch`, and the tests'
+/// models all record it here). Refuses a model whose outputs leave f32's range.
 pub fn record_self_test(
     model: &OwnedModel,
     prime: &str,
     tolerance: f32,
-) -> Result<OwnedSelfTest, String> {
-    let bytes = model.to_bytes().map_err(|e| e.to_string())?;
-    let m = Model::from_bytes(&bytes).map_err(|e| e.to_string())?;
-    let mut buf = vec![0f32; Predictor::buffer_len(&m).map_err(|e| e.to_string())?];
-    let mut p = Predictor::new(&m, &mut buf).map_err(|e| e.to_string())?;
+) -> Result<OwnedSelfTest, Error> {
+    let bytes = model.to_bytes()?;
+    let aligned = format::AlignedBytes::new(&bytes);
+    let m = Model::from_bytes(&aligned)?;
+    let mut buf = vec![0f32; Predictor::buffer_len(&m)?];
+    let mut p = Predictor::new(&m, &mut buf)?;
     let mut expected_top1 = Vec::new();
     for c in prime.chars() {
         p.feed_char(c);
         if let Some(bad) = p.logits().iter().position(|l| !l.is_finite()) {
-            return Err(format!(
+            return Err(Error::NotRunnable(format!(
                 "the model cannot run: after {c:?} of its self-test text the score of token {bad} \
                  is {} (its weights are too large for f32 arithmetic)",
                 p.logits()[bad]
-            ));
+            )));
         }
         expected_top1.push(p.argmax());
     }
@@ -35,7 +40,7 @@ pub fn record_self_test(
 }
 
 /// Encodes `model` (int8-quantised if asked) with a self-test primed on `prime`.
-pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, String> {
+pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, Error> {
     let mut m = if int8 {
         model.quantized_int8()
     } else {
@@ -47,5 +52,5 @@ pub fn encode(model: &OwnedModel, int8: bool, prime: &str) -> Result<Vec<u8>, St
     if !prime.is_empty() {
         m.self_test = Some(record_self_test(&m, &prime, 2e-3)?);
     }
-    m.to_bytes().map_err(|e| e.to_string())
+    Ok(m.to_bytes()?)
 }

@@ -7,6 +7,8 @@ use std::path::Path;
 
 use format::HEADER_LEN;
 
+use crate::Error;
+
 /// The largest model file the tools read: 1 GiB, ~268 M f32 parameters, far beyond any
 /// keyboard model (the format itself frames up to 4 GiB).
 pub const MAX_MODEL_FILE: u64 = 1 << 30;
@@ -14,37 +16,56 @@ pub const MAX_MODEL_FILE: u64 = 1 << 30;
 /// [`read`], then the whole file validated as the runtime loads it; errors name the file.
 /// Whatever a command does with the bytes afterwards can no longer fail because of the file,
 /// so its own errors (about `--text`, `--temperature`, …) need not name the model.
-pub fn read_valid(path: &Path) -> Result<Vec<u8>, String> {
+pub fn read_valid(path: &Path) -> Result<Vec<u8>, Error> {
     let bytes = read(path)?;
-    format::Model::from_bytes(&format::AlignedBytes::new(&bytes))
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    format::Model::from_bytes(&format::AlignedBytes::new(&bytes)).map_err(|e| model(path, e))?;
     Ok(bytes)
+}
+
+fn model(path: &Path, source: format::Error) -> Error {
+    Error::Model {
+        path: Some(path.into()),
+        source,
+    }
+}
+
+/// The format's own error for bytes cut short (it says how and what to do).
+fn cut_short(path: &Path, bytes: &[u8]) -> Error {
+    match format::Model::from_bytes(bytes) {
+        Err(e) => model(path, e),
+        Ok(_) => Error::ModelFile {
+            path: path.into(),
+            problem: "truncated".into(),
+        },
+    }
 }
 
 /// The bytes of the model file at `path`, framing checked (magic, version, length); the
 /// payload's checksum and contents are checked by `Model::from_bytes` as usual.
-pub fn read(path: &Path) -> Result<Vec<u8>, String> {
-    let shown = path.display();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {shown}: {e}"))?;
+pub fn read(path: &Path) -> Result<Vec<u8>, Error> {
+    let cannot = |source| Error::Read {
+        what: "",
+        path: path.into(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let mut header = Vec::with_capacity(HEADER_LEN);
     let mut limited = file.take(HEADER_LEN as u64);
-    limited
-        .read_to_end(&mut header)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+    limited.read_to_end(&mut header).map_err(cannot)?;
     let Ok(fixed) = <&[u8; HEADER_LEN]>::try_from(header.as_slice()) else {
-        // Too short even for a header: the format's own error says so.
-        return Err(match format::Model::from_bytes(&header) {
-            Err(e) => format!("{shown}: {e}"),
-            Ok(_) => format!("{shown}: truncated"),
-        });
+        return Err(cut_short(path, &header));
     };
-    let payload = format::declared_payload_len(fixed).map_err(|e| format!("{shown}: {e}"))?;
+    let payload = format::declared_payload_len(fixed).map_err(|e| model(path, e))?;
     let total = u64::from(payload) + (HEADER_LEN + format::TRAILER_LEN) as u64;
     if total > MAX_MODEL_FILE {
-        return Err(format!(
-            "{shown}: its header declares a {total}-byte model; Quill's tools read model files of \
-             at most {MAX_MODEL_FILE} bytes (1 GiB), so this is damaged or not meant for a keyboard"
-        ));
+        return Err(Error::ModelFile {
+            path: path.into(),
+            problem: format!(
+                "its header declares a {total}-byte model; Quill's tools read model files of at \
+                 most {MAX_MODEL_FILE} bytes (1 GiB), so this is damaged or not meant for a \
+                 keyboard"
+            ),
+        });
     }
     let mut file = limited.into_inner();
     let mut bytes = header;
@@ -52,24 +73,19 @@ pub fn read(path: &Path) -> Result<Vec<u8>, String> {
     (&mut file)
         .take(total - HEADER_LEN as u64)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        .map_err(cannot)?;
     if (bytes.len() as u64) < total {
-        // Cut short: the format's own message says how and what to do.
-        return Err(match format::Model::from_bytes(&bytes) {
-            Err(e) => format!("{shown}: {e}"),
-            Ok(_) => format!("{shown}: truncated"),
-        });
+        return Err(cut_short(path, &bytes));
     }
     let mut one = [0u8; 1];
-    if file
-        .read(&mut one)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?
-        > 0
-    {
-        return Err(format!(
-            "{shown}: the file continues past the {total} bytes its header declares; it is damaged \
-             or not a Quill model file"
-        ));
+    if file.read(&mut one).map_err(cannot)? > 0 {
+        return Err(Error::ModelFile {
+            path: path.into(),
+            problem: format!(
+                "the file continues past the {total} bytes its header declares; it is damaged \
+                 or not a Quill model file"
+            ),
+        });
     }
     Ok(bytes)
 }
@@ -114,7 +130,7 @@ mod tests {
                 }
                 Err(e) => {
                     prop_assert!(!framed, "{e}");
-                    prop_assert!(e.starts_with(&path.display().to_string()), "{e}");
+                    prop_assert!(e.to_string().starts_with(&path.display().to_string()), "{e}");
                 }
             }
         }

@@ -11,27 +11,33 @@ use std::path::Path;
 
 use runtime::is_word_char;
 
+use crate::Error;
+
 /// A word list file: one word per line, or a JSON array of strings.
-pub fn read_words(path: &Path) -> Result<Vec<String>, String> {
+pub fn read_words(path: &Path) -> Result<Vec<String>, Error> {
     // A word list is text: a few MB at most.
     const MAX: u64 = 64 << 20;
     let mut text = String::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(MAX + 1).read_to_string(&mut text))
-        .map_err(|e| format!("cannot read the word list {}: {e}", path.display()))?;
+        .map_err(|source| Error::Read {
+            what: "the word list",
+            path: path.into(),
+            source,
+        })?;
     if text.len() as u64 > MAX {
-        return Err(format!(
+        return Err(Error::Refused(format!(
             "the word list {} is larger than {} MB; pass a word list, not a corpus",
             path.display(),
             MAX >> 20
-        ));
+        )));
     }
     if text.trim_start().starts_with('[') {
         return serde_json::from_str::<Vec<String>>(&text).map_err(|e| {
-            format!(
+            Error::Refused(format!(
                 "the word list {} starts like JSON but is not an array of strings: {e}",
                 path.display()
-            )
+            ))
         });
     }
     Ok(text.lines().map(str::to_string).collect())
@@ -50,11 +56,7 @@ pub struct Built {
 /// The lexicon of `entries` (folded to lower case; entries that are not one word left out),
 /// with frequencies counted in `counts` (a text; every word's class is the lowest without),
 /// keeping the `top` most frequent if given.
-pub fn build(
-    entries: &[String],
-    counts: Option<&str>,
-    top: Option<usize>,
-) -> Result<Built, String> {
+pub fn build(entries: &[String], counts: Option<&str>, top: Option<usize>) -> Result<Built, Error> {
     let mut skipped = 0;
     let mut words: HashMap<String, u64> = HashMap::new();
     for e in entries {
@@ -87,10 +89,12 @@ pub fn build(
         list.truncate(n);
     }
     if list.is_empty() {
-        return Err("the word lists hold no word (one per line, or a JSON array)".into());
+        return Err(Error::Refused(
+            "the word lists hold no word (one per line, or a JSON array)".into(),
+        ));
     }
     let bytes = format::build_lexicon(list.iter().map(|(w, n)| (w.as_str(), *n)))
-        .map_err(|e| format!("cannot build the lexicon: {e}"))?;
+        .map_err(|e| Error::Refused(format!("cannot build the lexicon: {e}")))?;
     Ok(Built {
         bytes,
         words: list.len(),

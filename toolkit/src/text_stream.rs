@@ -5,6 +5,8 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::Error;
+
 const CHUNK: usize = 1 << 16;
 
 /// Where the text comes from; it can be read more than once (`export` scores before and after).
@@ -32,11 +34,14 @@ impl TextSource {
 
     /// The characters, with the bytes read so far. The file is opened here, so a missing file
     /// is an error before anything else happens.
-    pub fn chars(&self) -> Result<Utf8Chars, String> {
+    pub fn chars(&self) -> Result<Utf8Chars, Error> {
         match self {
             TextSource::File(p) => {
-                let f = std::fs::File::open(p)
-                    .map_err(|e| format!("cannot read --text {}: {e}", p.display()))?;
+                let f = std::fs::File::open(p).map_err(|source| Error::Read {
+                    what: "--text",
+                    path: p.clone(),
+                    source,
+                })?;
                 Ok(Utf8Chars::new(Box::new(f), p.display().to_string()))
             }
             TextSource::BuiltinValidation => {
@@ -79,14 +84,20 @@ impl Utf8Chars {
         self.offset
     }
 
-    fn refill(&mut self) -> Result<(), String> {
+    fn refill(&mut self) -> Result<(), Error> {
         let start = self.buf.len();
         self.buf.resize(start + CHUNK, 0);
         let n = loop {
             match self.reader.read(&mut self.buf[start..]) {
                 Ok(n) => break n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(format!("cannot read {}: {e}", self.name)),
+                Err(source) => {
+                    return Err(Error::Read {
+                        what: "",
+                        path: PathBuf::from(&self.name),
+                        source,
+                    });
+                }
             }
         };
         self.buf.truncate(start + n);
@@ -96,11 +107,10 @@ impl Utf8Chars {
             // An incomplete sequence at the chunk's end waits for the next chunk.
             Err(e) if e.error_len().is_none() && !at_end => e.valid_up_to(),
             Err(e) => {
-                return Err(format!(
-                    "{} is not valid UTF-8 (byte offset {}); convert it to UTF-8",
-                    self.name,
-                    self.offset + e.valid_up_to() as u64
-                ));
+                return Err(Error::NotUtf8 {
+                    name: self.name.clone(),
+                    offset: self.offset + e.valid_up_to() as u64,
+                });
             }
         };
         let text = std::str::from_utf8(&self.buf[..valid]).unwrap_or_default();
@@ -113,7 +123,7 @@ impl Utf8Chars {
 }
 
 impl Iterator for Utf8Chars {
-    type Item = Result<char, String>;
+    type Item = Result<char, Error>;
 
     fn next(&mut self) -> Option<Self::Item> {
         while self.pending.is_empty() && !self.done {
@@ -131,7 +141,9 @@ mod tests {
     use super::*;
 
     fn decode(bytes: &[u8]) -> Result<String, String> {
-        Utf8Chars::new(Box::new(std::io::Cursor::new(bytes.to_vec())), "t".into()).collect()
+        Utf8Chars::new(Box::new(std::io::Cursor::new(bytes.to_vec())), "t".into())
+            .collect::<Result<String, Error>>()
+            .map_err(|e| e.to_string())
     }
 
     #[test]
