@@ -68,7 +68,7 @@ pub fn describe(bytes: &[u8]) -> Result<Description, String> {
         .map(|&(target, name)| {
             let bytes = |side| {
                 Layout::for_target(target, &arch, side)
-                    .map_or(usize::MAX, |l| l.total.saturating_mul(4))
+                    .map_or(usize::MAX, |l| l.total().saturating_mul(4))
             };
             TargetRam {
                 target: name,

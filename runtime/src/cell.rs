@@ -12,45 +12,10 @@
 //! ```
 //! Gate blocks are stacked along the rows of `W_ih`/`W_hh` in the order given.
 
-use format::{CellKind, Layer, Vector};
+use format::CellKind;
 
 use crate::kernels::Kernel;
 use crate::math::relu;
-
-/// The row sums of a layer's two int8 matrices (empty where the kernel needs none).
-#[derive(Clone, Copy, Default)]
-pub(crate) struct RowSums<'a> {
-    pub ih: &'a [i32],
-    pub hh: &'a [i32],
-}
-
-/// A layer's weights with their row sums.
-#[derive(Clone, Copy)]
-pub(crate) struct LayerRef<'l, 'm> {
-    pub weights: &'l Layer<'m>,
-    pub sums: RowSums<'l>,
-}
-
-/// The input side `W_ih·x + b_ih` into `gi`.
-pub(crate) fn input_side(
-    kernel: Kernel,
-    layer: LayerRef<'_, '_>,
-    x: &[f32],
-    gi: &mut [f32],
-    quant: &mut [u8],
-) {
-    load_bias(gi, &layer.weights.bias_ih);
-    kernel.matvec_add(&layer.weights.weight_ih, layer.sums.ih, x, gi, quant);
-}
-
-/// Advances one layer by one step, given its input side in the step's `gi` (from
-/// [`input_side`] or a row of the per-token table, only read): the hidden side's product into
-/// the step's `gh`, then the cell's element-wise update of `h` (and `c`).
-pub(crate) fn step(kernel: Kernel, layer: LayerRef<'_, '_>, s: CellStep<'_>, quant: &mut [u8]) {
-    load_bias(s.gh, &layer.weights.bias_hh);
-    kernel.matvec_add(&layer.weights.weight_hh, layer.sums.hh, s.h, s.gh, quant);
-    s.update(kernel);
-}
 
 /// A cell's sizes, proven once where a layer is built (the predictor when it is made, the
 /// trainer's fused layer when it sizes its buffers): `hidden` units, and `gates × hidden`
@@ -108,6 +73,7 @@ impl CellShape {
     }
 
     /// `gates × hidden`: the length of each side's pre-activations.
+    #[cfg(feature = "trainer")]
     pub const fn width(&self) -> usize {
         self.width
     }
@@ -209,12 +175,6 @@ impl CellStep<'_> {
             Kernel::Avx2Fma(t) => t.vectorized(run),
             _ => run(),
         }
-    }
-}
-
-fn load_bias(dst: &mut [f32], bias: &Vector<'_>) {
-    for (d, b) in dst.iter_mut().zip(bias.iter()) {
-        *d = b;
     }
 }
 

@@ -54,25 +54,25 @@ impl Target {
     };
 }
 
-/// Sizes, in `f32`, of each part of the buffer.
+/// Sizes, in `f32`, of each part of the buffer (read them with the methods).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Layout {
     /// `h` of every layer (layers × hidden).
-    pub hidden_state: usize,
+    pub(crate) hidden_state: usize,
     /// Recurrent state (`h` of every layer, then `c` for an LSTM).
-    pub state: usize,
+    pub(crate) state: usize,
     /// One gate pre-activation vector (gates × hidden).
-    pub gates: usize,
-    pub embed: usize,
-    pub vocab: usize,
+    pub(crate) gates: usize,
+    pub(crate) embed: usize,
+    pub(crate) vocab: usize,
     /// `f32`s whose bytes hold one quantised activation vector.
-    pub quant: usize,
+    pub(crate) quant: usize,
     /// `f32`s whose bits hold each weight row's `i32` sum (x86_64), else 0.
-    pub row_sums: usize,
+    pub(crate) row_sums: usize,
     /// The first layer's per-token input table (0 unless [`InputSide::Table`]).
-    pub table: usize,
+    pub(crate) table: usize,
     /// Everything together.
-    pub total: usize,
+    pub(crate) total: usize,
 }
 
 impl Layout {
@@ -196,6 +196,27 @@ impl Layout {
             table: 0,
             total,
         })
+    }
+
+    /// `f32`s of the whole buffer: what [`Predictor::buffer_len`](crate::Predictor::buffer_len)
+    /// reports (usable in a `const`).
+    pub const fn total(&self) -> usize {
+        self.total
+    }
+
+    /// `f32`s of the recurrent state (every layer's `h`, then `c` for an LSTM).
+    pub const fn state(&self) -> usize {
+        self.state
+    }
+
+    /// `f32`s of the row sums the x86 and relaxed-SIMD int8 kernels keep (0 elsewhere).
+    pub const fn row_sums(&self) -> usize {
+        self.row_sums
+    }
+
+    /// `f32`s of the first layer's per-token input table (0 unless [`InputSide::Table`]).
+    pub const fn table(&self) -> usize {
+        self.table
     }
 
     /// `f32`s in a snapshot: the recurrent state, the current logits and the UTF-8 decoder's

@@ -18,6 +18,7 @@
 mod arm_dsp;
 #[cfg(target_arch = "aarch64")]
 mod neon;
+mod plan;
 mod portable;
 mod quantize;
 mod verify;
@@ -28,6 +29,7 @@ mod x86;
 
 use format::{Matrix, Weights};
 
+pub(crate) use plan::{Input, Plan};
 pub use verify::Mismatch;
 
 use crate::math;

@@ -10,8 +10,8 @@ mod snapshot;
 use format::Model;
 
 use crate::Error;
-use crate::cell::{self, CellShape};
-use crate::kernels::Kernel;
+use crate::cell::CellShape;
+use crate::kernels::{Input, Kernel, Plan};
 use crate::layout::{InputSide, Layout};
 use crate::utf8::{Decoded, Utf8Decoder};
 
@@ -22,7 +22,8 @@ use crate::utf8::{Decoded, Utf8Decoder};
 /// [`reset`](Self::reset) it predicts the first character of a text.
 pub struct Predictor<'m, 'b> {
     model: &'m Model<'m>,
-    kernel: Kernel,
+    /// The kernel and what it needs for this model (row sums, the input table).
+    plan: Plan<'b>,
     layout: Layout,
     /// Every layer's cell shape, proven with the layout when the predictor was made.
     shape: CellShape,
@@ -35,11 +36,6 @@ pub struct Predictor<'m, 'b> {
     x: &'b mut [f32],
     logits: &'b mut [f32],
     quant: &'b mut [u8],
-    /// Each int8 weight row's sum, for the x86 kernel: every layer's `W_ih` then `W_hh`
-    /// (`gates` rows each), then the output layer; empty where the kernel needs none.
-    row_sums: &'b mut [i32],
-    /// Layer 0's input side per token (`vocab` rows of `gates`), or empty.
-    table: &'b mut [f32],
     utf8: Utf8Decoder,
 }
 
@@ -94,9 +90,10 @@ impl<'m, 'b> Predictor<'m, 'b> {
         let quant: &mut [u8] = bytemuck::cast_slice_mut(quant);
         let (row_sums, table) = rest.split_at_mut(layout.row_sums);
         let row_sums: &mut [i32] = bytemuck::cast_slice_mut(row_sums);
+        let plan = Plan::new(kernel, model, row_sums, table, layout.gates, x, quant);
         let mut p = Predictor {
             model,
-            kernel,
+            plan,
             layout,
             shape,
             h,
@@ -106,76 +103,18 @@ impl<'m, 'b> Predictor<'m, 'b> {
             x,
             logits,
             quant,
-            row_sums,
-            table,
             utf8: Utf8Decoder::new(),
         };
-        p.fill_row_sums();
-        p.fill_table();
         p.reset();
         Ok(p)
     }
 
-    /// Sums every int8 weight row into `row_sums` (if the layout has room for them).
-    fn fill_row_sums(&mut self) {
-        if !Kernel::NEEDS_ROW_SUMS {
-            return;
-        }
-        let gates = self.layout.gates;
-        let mut rest: &mut [i32] = self.row_sums;
-        for layer in self.model.layers() {
-            for m in [&layer.weight_ih, &layer.weight_hh] {
-                let (out, next) = core::mem::take(&mut rest)
-                    .split_at_mut_checked(gates)
-                    .unwrap_or_default();
-                self.kernel.row_sums(m, out);
-                rest = next;
-            }
-        }
-        self.kernel.row_sums(self.model.output_weight(), rest);
-    }
-
-    /// Each layer's row sums, bottom first, then the output layer's. Where the kernel needs
-    /// none (`row_sums` empty) the layers get none: take them with `next().unwrap_or_default()`.
-    fn split_sums(
-        row_sums: &[i32],
-        gates: usize,
-        layers: usize,
-    ) -> (impl Iterator<Item = cell::RowSums<'_>>, &[i32]) {
-        let pair = gates.saturating_mul(2);
-        let (stack, output) = row_sums
-            .split_at_checked(layers.saturating_mul(pair))
-            .unwrap_or_default();
-        let per_layer = stack.chunks_exact(pair.max(1)).map(move |sums| {
-            let (ih, hh) = sums.split_at_checked(gates).unwrap_or_default();
-            cell::RowSums { ih, hh }
-        });
-        (per_layer, output)
-    }
-
-    /// Computes layer 0's input side for every token, exactly as a step would.
-    fn fill_table(&mut self) {
-        let Some(layer) = self.model.layers().first() else {
-            return;
-        };
-        let (mut sums, _) = Self::split_sums(self.row_sums, self.layout.gates, 1);
-        let layer = cell::LayerRef {
-            weights: layer,
-            sums: sums.next().unwrap_or_default(),
-        };
-        let rows = self.table.chunks_exact_mut(self.layout.gates.max(1));
-        for (token, row) in rows.enumerate() {
-            self.model.embedding().row_into(token, self.x);
-            cell::input_side(self.kernel, layer, self.x, row, self.quant);
-        }
-    }
-
     /// How the first layer's input side is computed.
     pub fn input_side(&self) -> InputSide {
-        if self.table.is_empty() {
-            InputSide::PerStep
-        } else {
+        if self.plan.has_table() {
             InputSide::Table
+        } else {
+            InputSide::PerStep
         }
     }
 
@@ -183,7 +122,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
         self.model
     }
     pub fn kernel(&self) -> Kernel {
-        self.kernel
+        self.plan.kernel()
     }
     pub fn layout(&self) -> Layout {
         self.layout
@@ -238,51 +177,29 @@ impl<'m, 'b> Predictor<'m, 'b> {
         bytes.iter().map(|&b| self.feed_byte(b).count()).sum()
     }
 
-    /// One step of the network on a token known to be in range.
+    /// One step of the network on a token known to be in range: for each layer the input
+    /// side, the hidden side and the cell's update; then the output layer.
     fn advance(&mut self, token: usize) {
-        let model = self.model;
-        let shape = self.shape;
-        let width = shape.width();
-        // Layer 0's input side: the token's table row, read in place, or computed now.
-        let table_row = token
-            .checked_mul(width)
-            .and_then(|start| self.table.get(start..start.checked_add(width)?));
-        if table_row.is_none() {
-            model.embedding().row_into(token, self.x);
-        }
+        let (model, plan, shape) = (self.model, &self.plan, self.shape);
         // Whole layers cut from buffers of `layers × hidden` (c: LSTM only, else empty).
         let mut hs = self.h.chunks_exact_mut(shape.hidden().max(1));
         let mut cs = self.c.chunks_exact_mut(shape.hidden().max(1));
-        let (mut sums, output_sums) = Self::split_sums(self.row_sums, width, model.layers().len());
-        let mut below: &[f32] = self.x;
-        for (i, weights) in model.layers().iter().enumerate() {
+        let mut input = Input::Token(token);
+        for (l, layer) in model.layers().iter().enumerate() {
             let (Some(h), c) = (hs.next(), cs.next().unwrap_or_default()) else {
                 break; // the layout holds every layer's h
             };
-            let layer = cell::LayerRef {
-                weights,
-                sums: sums.next().unwrap_or_default(),
-            };
-            let gi: &[f32] = match table_row {
-                Some(row) if i == 0 => row,
-                _ => {
-                    cell::input_side(self.kernel, layer, below, self.gi, self.quant);
-                    self.gi
-                }
-            };
-            let step = shape.step_proven(gi, self.gh, &mut *h, c);
-            cell::step(self.kernel, layer, step, self.quant);
-            below = h;
+            let gi = plan.input_side(model, layer, l, input, self.x, self.gi, self.quant);
+            plan.hidden_side(layer, l, h, self.gh, self.quant);
+            shape
+                .step_proven(gi, self.gh, &mut *h, c)
+                .update(plan.kernel());
+            input = Input::Below(h);
         }
-        for (l, b) in self.logits.iter_mut().zip(model.output_bias().iter()) {
-            *l = b;
-        }
-        self.kernel.matvec_add(
-            model.output_weight(),
-            output_sums,
-            below,
-            self.logits,
-            self.quant,
-        );
+        let top: &[f32] = match input {
+            Input::Below(h) => h,
+            Input::Token(_) => &[],
+        };
+        plan.output(model, top, self.logits, self.quant);
     }
 }
