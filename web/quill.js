@@ -137,7 +137,7 @@ export class Quill {
     );
     this.s = this.#u32(this.out);
     if (lexLen || blkLen) {
-      this.#check(x.quill_session_set_word_lists(this.s, lexAt, lexLen, blkAt, blkLen), 'word lists');
+      this.#check(x.quill_session_set_word_lists(this.s, lexAt, lexLen, blkAt, blkLen, 0), 'word lists');
     }
     this.userWordsLen = x.quill_session_user_words_size(this.s);
     this.userWordsAt = take(Math.max(this.userWordsLen, 4), 4);

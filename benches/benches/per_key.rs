@@ -64,6 +64,7 @@ fn per_key(c: &mut Criterion) {
             WordLists {
                 lexicon: Some(Lexicon::from_bytes(&lexicon).expect("valid lexicon")),
                 blocked: Some(Lexicon::from_bytes(&blocked).expect("valid block list")),
+                others: 0.0,
             },
         ),
     ] {

@@ -76,6 +76,7 @@ fn type_script(
         s.set_word_lists(runtime::WordLists {
             lexicon: Some(lexicon),
             blocked: None,
+            others: 0.0,
         })?;
     }
     let tested = match s.self_test() {

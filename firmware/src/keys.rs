@@ -34,6 +34,7 @@ pub fn run(
         s.set_word_lists(runtime::WordLists {
             lexicon: Some(runtime::Lexicon::from_bytes(bytes)?),
             blocked: None,
+            others: 0.0,
         })?;
     }
     key_done(0);

@@ -142,6 +142,8 @@ pub struct EvalArgs {
 pub struct WordListFiles {
     pub lexicon: Option<Vec<u8>>,
     pub blocked: Option<Vec<u8>>,
+    /// The weight of words the lexicon lacks (0: restricted to the lexicon).
+    pub others: f32,
 }
 
 impl WordListFiles {
@@ -149,6 +151,7 @@ impl WordListFiles {
         Ok(runtime::WordLists {
             lexicon: parse_lexicon(self.lexicon.as_deref())?,
             blocked: parse_lexicon(self.blocked.as_deref())?,
+            others: self.others,
         })
     }
 }
@@ -178,6 +181,10 @@ pub struct SessionArgs {
     /// Never complete (or learn) the words of this block list (QLEX).
     #[arg(long)]
     pub block: Option<PathBuf>,
+    /// With --lexicon: keep words it lacks at this weight on their probability, instead of
+    /// never showing them (0: restrict to the lexicon; 1: ignore it).
+    #[arg(long, default_value_t = 0.0)]
+    pub prefer: f32,
     /// Learn the words typed, as a keyboard does (0 turns learning off).
     #[arg(long, default_value_t = runtime::SessionConfig::DEFAULT.user_words)]
     pub learn: usize,
@@ -229,9 +236,13 @@ impl SessionArgs {
                 .map_err(|e| format!("{flag} {}: {e}", p.display()))?;
             Ok(Some(bytes))
         };
+        if !(0.0..=1.0).contains(&self.prefer) {
+            return Err(format!("--prefer must be in [0, 1], got {}", self.prefer));
+        }
         Ok(WordListFiles {
             lexicon: read("--lexicon", &self.lexicon)?,
             blocked: read("--block", &self.block)?,
+            others: self.prefer,
         })
     }
 }

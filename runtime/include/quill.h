@@ -213,11 +213,12 @@ int quill_session_typed_word(QuillSession *s, char *out, size_t out_len, size_t 
 /* Model steps the last call took, and whether its word search was exact (1) or stopped by
  * max_steps or the cache's size (0). */
 int quill_session_cost(QuillSession *s, uint32_t *steps, int *exact);
-/* Completes only the words of `lexicon` (a QLEX file from `quill lexicon`; NULL for none) and
- * the learned words, never those of `blocked` (a QLEX file; NULL for none). Both stay valid
- * and unmoved while used; bad bytes: QUILL_ERR_LEXICON, nothing changed. */
+/* Completes the words of `lexicon` (a QLEX file from `quill lexicon`; NULL for none) and the
+ * learned words — only those with `others` 0, or preferring them with `others` in (0, 1], the
+ * weight kept on a word the lexicon lacks — never those of `blocked` (a QLEX file; NULL for
+ * none). Both stay valid and unmoved while used; bad bytes: QUILL_ERR_LEXICON, nothing changed. */
 int quill_session_set_word_lists(QuillSession *s, const uint8_t *lexicon, size_t lexicon_len,
-                                 const uint8_t *blocked, size_t blocked_len);
+                                 const uint8_t *blocked, size_t blocked_len, float others);
 /* The learned words: persist them with save/restore (damaged bytes: QUILL_ERR_USER_WORDS, the
  * words unchanged), list them (index 0.. until QUILL_ERR_TOKEN; a word is suggested from 2
  * uses), forget one or all. */

@@ -73,7 +73,7 @@ fn code(e: &Error) -> c_int {
         Error::InvalidBias { .. } => QUILL_ERR_BIAS,
         Error::HistoryEmpty => QUILL_ERR_HISTORY_EMPTY,
         Error::InvalidUserWords { .. } => QUILL_ERR_USER_WORDS,
-        Error::Lexicon(_) => QUILL_ERR_LEXICON,
+        Error::Lexicon(_) | Error::InvalidWordWeight { .. } => QUILL_ERR_LEXICON,
     }
 }
 

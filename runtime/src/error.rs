@@ -24,6 +24,8 @@ pub enum Error {
     OutputTooSmall { needed: usize, provided: usize },
     /// Temperature is negative, NaN or infinite.
     InvalidTemperature,
+    /// [`crate::WordLists::others`] outside [0, 1] (or NaN).
+    InvalidWordWeight { found: f32 },
     /// The model has no finite logit for any character.
     NoPrediction,
     /// `self_test()` on a model file that has no self-test section.
@@ -103,6 +105,10 @@ impl fmt::Display for Error {
                     "temperature must be a finite number ≥ 0 (0 picks the most likely char)"
                 )
             }
+            Error::InvalidWordWeight { found } => write!(
+                f,
+                "the weight of words the lexicon lacks must be in [0, 1] (0 restricts completion to the lexicon), got {found}"
+            ),
             Error::NoPrediction => write!(
                 f,
                 "the model produced no finite score for any character (its weights overflow); retrain it"

@@ -402,8 +402,8 @@ impl<'b> WordCache<'b> {
                 Ok(end) => end,
                 Err(e) => break Err(e),
             };
-            let word = prob * end;
-            if word > 0.0 && word >= limits.floor && self.allows(p, child, words) {
+            let word = prob * end * self.weight(p, child, words);
+            if word > 0.0 && word >= limits.floor {
                 outcome.found = self.insert(p.model().vocab(), out, outcome.found, child, word)?;
             }
         };
@@ -535,7 +535,7 @@ impl<'b> WordCache<'b> {
         node: u32,
         words: Words<'_, '_, '_>,
     ) -> Result<Allowed, Error> {
-        let Some(lex) = words.lists.lexicon else {
+        let Some(lex) = words.lists.lexicon.filter(|_| words.lists.restricts()) else {
             return Ok(Allowed::Any);
         };
         let state = self.node(node).map(Node::word_state).unwrap_or_default();
@@ -555,8 +555,8 @@ impl<'b> WordCache<'b> {
         Ok(allowed)
     }
 
-    /// Whether the word ending at `node` may be shown (see [`WordLists::allows`]).
-    fn allows(&self, p: &Predictor<'_, '_>, node: u32, words: Words<'_, '_, '_>) -> bool {
+    /// What the word ending at `node` is worth (see [`WordLists::weight`]).
+    fn weight(&self, p: &Predictor<'_, '_>, node: u32, words: Words<'_, '_, '_>) -> f32 {
         let state = self.node(node).map(Node::word_state).unwrap_or_default();
         let mut suffix: heapless::Vec<char, MAX_DEPTH> = heapless::Vec::new();
         if !words.learned.is_empty()
@@ -564,9 +564,9 @@ impl<'b> WordCache<'b> {
                 .suffix_into(p.model().vocab(), node, &mut suffix)
                 .is_err()
         {
-            return false;
+            return 0.0;
         }
-        words.lists.allows(&state, &words.learned, &suffix)
+        words.lists.weight(&state, &words.learned, &suffix)
     }
 
     /// Inserts the completion ending at `node` into `out[..len]` (descending probability,

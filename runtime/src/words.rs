@@ -9,11 +9,15 @@ use crate::user_words::{UserWords, fold};
 /// The word lists a search consults; both optional.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WordLists<'a> {
-    /// When set, only its words and the learned words are completed (and only their prefixes
-    /// are explored: the search does less work).
+    /// The words completion offers (with the learned ones).
     pub lexicon: Option<Lexicon<'a>>,
     /// Words never completed and never learned.
     pub blocked: Option<Lexicon<'a>>,
+    /// What a word the lexicon lacks is worth, as a factor on its probability: 0 restricts
+    /// completion to the lexicon (and only its prefixes are explored: the search does less
+    /// work); a value in (0, 1] prefers the lexicon's words, keeping the others at that
+    /// weight (they show when no real word competes); 1 ignores the lexicon.
+    pub others: f32,
 }
 
 /// Where a prefix stands in the word lists, kept per cached prefix as plain numbers.
@@ -63,16 +67,26 @@ impl<'a> WordLists<'a> {
         }
     }
 
-    /// Whether the word ending at `s` may be shown: not blocked, and (with a lexicon) a
-    /// lexicon word or a learned one.
-    pub(crate) fn allows(&self, s: &WordState, learned: &Learned<'_, '_>, suffix: &[char]) -> bool {
+    /// Whether the search explores only lexicon prefixes (a lexicon, and no weight for the
+    /// words it lacks).
+    pub(crate) fn restricts(&self) -> bool {
+        self.lexicon.is_some() && !(self.others > 0.0)
+    }
+
+    /// What the word ending at `s` is worth as a factor on its probability: 0 when it is
+    /// blocked, or (restricting) neither a lexicon word nor a learned one; `others` for such a
+    /// word when preferring; 1 otherwise.
+    pub(crate) fn weight(&self, s: &WordState, learned: &Learned<'_, '_>, suffix: &[char]) -> f32 {
         if s.blocked != DEAD && LexState::from_bits(s.blocked).is_word() {
-            return false;
+            return 0.0;
         }
-        if self.lexicon.is_none() {
-            return true;
+        if self.lexicon.is_none()
+            || (s.lex != DEAD && LexState::from_bits(s.lex).is_word())
+            || learned.ends(suffix)
+        {
+            return 1.0;
         }
-        (s.lex != DEAD && LexState::from_bits(s.lex).is_word()) || learned.ends(suffix)
+        self.others.clamp(0.0, 1.0)
     }
 
     /// Whether `word` (as typed) is blocked.

@@ -177,6 +177,7 @@ fn a_lexicon_restricts_completions_to_its_words_and_a_block_list_removes_some() 
     s.set_word_lists(WordLists {
         lexicon: Some(lex),
         blocked: Some(Lexicon::from_bytes(&blocked).unwrap()),
+        others: 0.0,
     })
     .unwrap();
     for c in TEXT.chars() {
@@ -208,6 +209,107 @@ fn a_lexicon_restricts_completions_to_its_words_and_a_block_list_removes_some() 
 }
 
 #[test]
+fn preferring_the_lexicon_weighs_other_words_down_instead_of_hiding_them() {
+    let (lexicon, _) = lists();
+    let lex = Lexicon::from_bytes(&lexicon).unwrap();
+    let model = english();
+    let config = SessionConfig {
+        user_words: 0,
+        floor: 0.0,
+        ..SessionConfig::DEFAULT
+    };
+    let panel_after = |others: Option<f32>, text: &str| {
+        let mut buf = vec![0f32; config.buffer_len(model.arch()).unwrap()];
+        let mut s = Session::new(&model, &mut buf, config).unwrap();
+        if let Some(others) = others {
+            s.set_word_lists(WordLists {
+                lexicon: Some(lex),
+                blocked: None,
+                others,
+            })
+            .unwrap();
+        }
+        for c in text.chars() {
+            s.press(Key::Char(c)).unwrap();
+        }
+        let typed: String = s.typed_word().collect();
+        s.panel()
+            .words
+            .iter()
+            .map(|w| {
+                (
+                    format!("{typed}{}", w.suffix.iter().collect::<String>()),
+                    w.probability,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let text = "We will meet at the rest";
+    let free = panel_after(None, text);
+    let restricted = panel_after(Some(0.0), text);
+    let preferred = panel_after(Some(0.25), text);
+    assert_eq!(
+        panel_after(Some(1.0), text),
+        free,
+        "weight 1 ignores the lexicon"
+    );
+    // The lexicon's words keep their probability; the others are shown at a quarter of it.
+    let others: Vec<_> = preferred
+        .iter()
+        .filter(|(w, _)| lex.class_of(&w.to_lowercase()) == 0)
+        .collect();
+    assert!(!others.is_empty(), "no other word shown: {preferred:?}");
+    // (A word the free panel lacks was beyond its last place.)
+    let last = free.last().map_or(1.0, |(_, p)| *p);
+    for (word, p) in &preferred {
+        let weight = if lex.class_of(&word.to_lowercase()) > 0 {
+            1.0
+        } else {
+            0.25
+        };
+        match free.iter().find(|(w, _)| w == word) {
+            Some((_, free_p)) => {
+                assert!(
+                    (p - free_p * weight).abs() <= 1e-6,
+                    "{word}: {p} vs {free_p}"
+                )
+            }
+            None => assert!(
+                p / weight <= last + 1e-6,
+                "{word}: {p} missing from {free:?}"
+            ),
+        }
+    }
+    // Every word the restricted panel shows keeps its probability, or was beyond the end.
+    let last = preferred.last().map_or(1.0, |(_, p)| *p);
+    for (word, p) in &restricted {
+        match preferred.iter().find(|(w, _)| w == word) {
+            Some((_, q)) => assert_eq!(p, q, "{word}"),
+            None => assert!(*p <= last, "{word} ({p}) lost from {preferred:?}"),
+        }
+    }
+    assert!(
+        preferred.windows(2).all(|w| w[0].1 >= w[1].1),
+        "{preferred:?}"
+    );
+    // Weights outside [0, 1] are refused and change nothing.
+    let mut buf = vec![0f32; config.buffer_len(model.arch()).unwrap()];
+    let mut s = Session::new(&model, &mut buf, config).unwrap();
+    for others in [-0.5, 1.5, f32::NAN] {
+        let refused = s.set_word_lists(WordLists {
+            lexicon: Some(lex),
+            blocked: None,
+            others,
+        });
+        assert!(
+            matches!(refused, Err(Error::InvalidWordWeight { .. })),
+            "{refused:?}"
+        );
+        assert!(s.word_lists().lexicon.is_none());
+    }
+}
+
+#[test]
 fn the_session_learns_new_words_and_offers_them() {
     let (lexicon, blocked) = lists();
     let model = english();
@@ -220,6 +322,7 @@ fn the_session_learns_new_words_and_offers_them() {
     s.set_word_lists(WordLists {
         lexicon: Some(Lexicon::from_bytes(&lexicon).unwrap()),
         blocked: Some(Lexicon::from_bytes(&blocked).unwrap()),
+        others: 0.0,
     })
     .unwrap();
     let suggests = |s: &Session<'_, '_>, suffix: &str| {

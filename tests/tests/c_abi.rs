@@ -257,6 +257,7 @@ fn rust_keyboard(bytes: &[u8], keys: &str, lists: Option<(&[u8], &[u8])>) -> Str
         s.set_word_lists(WordLists {
             lexicon: Some(Lexicon::from_bytes(lexicon).unwrap()),
             blocked: Some(Lexicon::from_bytes(blocked).unwrap()),
+            others: 0.0,
         })
         .unwrap();
     }

@@ -526,11 +526,32 @@ fn session_word_lists_and_user_words() {
         let mut bad = lexicon.clone();
         bad[20] ^= 1;
         assert_eq!(
-            quill_session_set_word_lists(s, bad.as_ptr(), bad.len(), std::ptr::null(), 0),
+            quill_session_set_word_lists(s, bad.as_ptr(), bad.len(), std::ptr::null(), 0, 0.0),
             QUILL_ERR_LEXICON
         );
+        // A weight for other words outside [0, 1] (or NaN) is refused like damaged bytes.
+        for others in [-0.1, 1.5, f32::NAN] {
+            assert_eq!(
+                quill_session_set_word_lists(
+                    s,
+                    lexicon.as_ptr(),
+                    lexicon.len(),
+                    std::ptr::null(),
+                    0,
+                    others
+                ),
+                QUILL_ERR_LEXICON
+            );
+        }
         assert_eq!(
-            quill_session_set_word_lists(s, lexicon.as_ptr(), lexicon.len(), std::ptr::null(), 0),
+            quill_session_set_word_lists(
+                s,
+                lexicon.as_ptr(),
+                lexicon.len(),
+                std::ptr::null(),
+                0,
+                0.0
+            ),
             QUILL_OK
         );
         // Words the lexicon lacks are learned (two uses each); "alpha" is not.

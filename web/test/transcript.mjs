@@ -4,9 +4,11 @@
 
 import { readFileSync } from 'node:fs';
 
-/** The keys a session types: characters, '\b' Backspace, '\t' Tab (accept the first word). */
+/** The keys a session types: characters, '\b' Backspace, '\t' Tab (accept the first word).
+ * Each Tab comes where the shipped model offers a word: with none, a browser's Tab moves the
+ * focus out of the text area (the page leaves it so, not to trap keyboard users). */
 export const KEYS =
-  "Shall I compare thee to a summer's d\t? Thou art more lovely and more tempr\b\berate:\nRough w\t";
+  "Shall I compare thee to a summer's da\t? Thou art more lovely and more tempr\b\berate:\nRough wi\t";
 
 export function readTranscript(path) {
   return readFileSync(path, 'utf8').trim().split('\n').map((l) => JSON.parse(l));

@@ -74,7 +74,7 @@ int main(int argc, char **argv) {
         return 1;
     /* The word lists stay valid while the session uses them (freed at the end). */
     if (lexicon &&
-        check(quill_session_set_word_lists(s, lexicon, lexicon_len, blocked, blocked_len), "word lists"))
+        check(quill_session_set_word_lists(s, lexicon, lexicon_len, blocked, blocked_len, 0.0f), "word lists"))
         return 1;
 
     const unsigned char *k = (const unsigned char *)argv[2];

@@ -461,10 +461,12 @@ pub unsafe extern "C" fn quill_session_cost(
 
 const _: () = assert!(MAX_SUFFIX <= super::QUILL_MAX_WORD_CHARS);
 
-/// Completes only the words of the lexicon (`lexicon`, a QLEX file; NULL for none) and the
-/// learned ones, and never those of the block list (`blocked`, a QLEX file; NULL for none). Both
-/// stay valid and unmoved while the session uses them. Refused bytes leave the lists as they
-/// were (`QUILL_ERR_LEXICON`).
+/// Completes the words of the lexicon (`lexicon`, a QLEX file; NULL for none) and the learned
+/// ones — only those with `others` 0, or preferring them with `others` in (0, 1], the weight
+/// kept on the probability of a word the lexicon lacks — and never those of the block list
+/// (`blocked`, a QLEX file; NULL for none). Both stay valid and unmoved while the session uses
+/// them. Refused bytes (or `others` outside [0, 1]) leave the lists as they were
+/// (`QUILL_ERR_LEXICON`).
 ///
 /// # Safety
 /// `s` came from `quill_session_init`; `lexicon` and `blocked` are NULL or point to their
@@ -476,6 +478,7 @@ pub unsafe extern "C" fn quill_session_set_word_lists(
     lexicon_len: usize,
     blocked: *const u8,
     blocked_len: usize,
+    others: f32,
 ) -> c_int {
     // SAFETY: a non-null handle came from quill_session_init, and the session block stays valid and unmoved (quill.h).
     let Some(s) = (unsafe { session(s) }) else {
@@ -488,8 +491,12 @@ pub unsafe extern "C" fn quill_session_set_word_lists(
         (Ok(l), Ok(b)) => (l, b),
         _ => return QUILL_ERR_LEXICON,
     };
-    s.set_word_lists(WordLists { lexicon, blocked })
-        .map_or_else(|e| code(&e), |()| QUILL_OK)
+    s.set_word_lists(WordLists {
+        lexicon,
+        blocked,
+        others,
+    })
+    .map_or_else(|e| code(&e), |()| QUILL_OK)
 }
 
 /// Bytes `quill_session_save_user_words` writes (0 when the config learns no words).

@@ -239,10 +239,16 @@ impl<'m, 'b> Session<'m, 'b> {
         result
     }
 
-    /// Completes only the words of `lexicon` (and the learned ones) and never the words of
-    /// `blocked`, from now on (both optional; `WordLists::default()` for neither). The panel
-    /// is computed again.
+    /// Completes only the words of `lexicon` (and the learned ones) — or prefers them, with
+    /// `others` above 0 — and never the words of `blocked`, from now on (both optional;
+    /// `WordLists::default()` for neither). The panel is computed again. A weight `others`
+    /// outside [0, 1] is refused, the lists unchanged.
     pub fn set_word_lists(&mut self, lists: WordLists<'m>) -> Result<(), Error> {
+        if !(0.0..=1.0).contains(&lists.others) {
+            return Err(Error::InvalidWordWeight {
+                found: lists.others,
+            });
+        }
         self.lists = lists;
         let at = self.typed_state();
         self.cache.reset_to(&self.p, at)?;

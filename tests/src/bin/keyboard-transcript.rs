@@ -63,6 +63,7 @@ fn run(path: &str, keys: &str, lists: Option<(&String, &String)>) -> Result<(), 
         s.set_word_lists(runtime::WordLists {
             lexicon: Some(parse(l)?),
             blocked: Some(parse(b)?),
+            others: 0.0,
         })
         .map_err(|e| e.to_string())?;
     }
