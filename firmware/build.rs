@@ -57,27 +57,17 @@ fn main() {
     fs::write(out.join("model.quill"), &bytes).expect("copy the model into OUT_DIR");
     fs::write(out.join("arch.rs"), arch_constants(&model, &bytes)).expect("write arch.rs");
 
-    // The lexicon completion is restricted to (`QUILL_LEXICON`, a QLEX file), if any: checked
-    // here with the same reader the firmware uses, embedded beside the model.
-    println!("cargo:rerun-if-env-changed=QUILL_LEXICON");
-    let lexicon = match env::var_os("QUILL_LEXICON").map(PathBuf::from) {
-        Some(p) => {
-            let p = if p.is_relative() { manifest.join(p) } else { p };
-            println!("cargo:rerun-if-changed={}", p.display());
-            let bytes = fs::read(&p).unwrap_or_else(|e| {
-                panic!(
-                    "cannot read the lexicon {} ({e}); set QUILL_LEXICON to a .qlex file",
-                    p.display()
-                )
-            });
-            if let Err(e) = format::Lexicon::from_bytes(&bytes) {
-                panic!("the lexicon {} fails validation: {e}", p.display());
-            }
-            bytes
-        }
-        None => Vec::new(),
-    };
-    fs::write(out.join("lexicon.qlex"), lexicon).expect("copy the lexicon into OUT_DIR");
+    // The lexicon completion is restricted to (`QUILL_LEXICON`) and the words never completed
+    // (`QUILL_BLOCKED`), QLEX files, if any: checked here with the same reader the firmware
+    // uses, embedded beside the model.
+    embed_word_list(&manifest, &out, "QUILL_LEXICON", "lexicon", "lexicon.qlex");
+    embed_word_list(
+        &manifest,
+        &out,
+        "QUILL_BLOCKED",
+        "block list",
+        "blocked.qlex",
+    );
 
     // The text the per-key measuring firmware types (`QUILL_TEXT`, UTF-8; its first
     // `QUILL_TEXT_CHARS` characters, default 400), or a line of the built-in numbers corpus.
@@ -97,6 +87,31 @@ fn main() {
     };
     let text: String = text.chars().take(chars).collect();
     fs::write(out.join("text.txt"), text).expect("write the text into OUT_DIR");
+}
+
+/// Copies the QLEX file named by `var` (relative to the crate) into `out/name` after the
+/// firmware's own reader accepts it; an empty file when `var` is unset.
+fn embed_word_list(manifest: &Path, out: &Path, var: &str, what: &str, name: &str) {
+    println!("cargo:rerun-if-env-changed={var}");
+    let bytes = match env::var_os(var).map(PathBuf::from) {
+        Some(p) => {
+            let p = if p.is_relative() { manifest.join(p) } else { p };
+            println!("cargo:rerun-if-changed={}", p.display());
+            let bytes = fs::read(&p).unwrap_or_else(|e| {
+                panic!(
+                    "cannot read the {what} {} ({e}); set {var} to a .qlex file (quill lexicon)",
+                    p.display()
+                )
+            });
+            if let Err(e) = format::Lexicon::from_bytes(&bytes) {
+                panic!("the {what} {} ({var}) fails validation: {e}", p.display());
+            }
+            bytes
+        }
+        None => Vec::new(),
+    };
+    fs::write(out.join(name), bytes)
+        .unwrap_or_else(|e| panic!("copy the {what} into OUT_DIR: {e}"));
 }
 
 /// The model's architecture as Rust constants.

@@ -71,14 +71,7 @@ fn type_script(
 ) -> Result<(), Failure> {
     let config = runtime::SessionConfig { kernel, ..CONFIG };
     let mut s = Session::new(model, buffer, config)?;
-    if let Some(bytes) = crate::model::lexicon() {
-        let lexicon = runtime::Lexicon::from_bytes(bytes).map_err(runtime::Error::from)?;
-        s.set_word_lists(runtime::WordLists {
-            lexicon: Some(lexicon),
-            blocked: None,
-            others: 0.0,
-        })?;
-    }
+    s.set_word_lists(crate::model::word_lists()?)?;
     let tested = match s.self_test() {
         Ok(()) => "passed",
         Err(runtime::Error::NoSelfTest) => "not recorded",

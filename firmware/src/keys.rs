@@ -23,20 +23,14 @@ pub struct KeysRun {
     pub shown: usize,
 }
 
-/// Types the text (every character a key) in a session in `buffer`, with `lexicon` if given.
+/// Types the text (every character a key) in a session in `buffer`, with the word `lists`.
 pub fn run(
     model: &Model<'_>,
     buffer: &mut [f32],
-    lexicon: Option<&'static [u8]>,
+    lists: runtime::WordLists<'static>,
 ) -> Result<KeysRun, runtime::Error> {
     let mut s = Session::new(model, buffer, CONFIG)?;
-    if let Some(bytes) = lexicon {
-        s.set_word_lists(runtime::WordLists {
-            lexicon: Some(runtime::Lexicon::from_bytes(bytes)?),
-            blocked: None,
-            others: 0.0,
-        })?;
-    }
+    s.set_word_lists(lists)?;
     key_done(0);
     let mut r = KeysRun {
         keys: 0,

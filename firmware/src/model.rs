@@ -25,9 +25,22 @@ pub fn bytes() -> &'static [u8] {
 pub static LEXICON: &Aligned<[u8]> =
     &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/lexicon.qlex")));
 
-/// The lexicon's bytes, if the build has one.
-pub fn lexicon() -> Option<&'static [u8]> {
-    (!LEXICON.0.is_empty()).then_some(&LEXICON.0)
+/// The block list embedded by `build.rs` from `QUILL_BLOCKED` (empty without one).
+pub static BLOCKED: &Aligned<[u8]> =
+    &Aligned(*include_bytes!(concat!(env!("OUT_DIR"), "/blocked.qlex")));
+
+/// The word lists the build embedded (none, either or both), read in place from flash.
+pub fn word_lists() -> Result<runtime::WordLists<'static>, runtime::Error> {
+    let read = |b: &'static [u8]| {
+        (!b.is_empty())
+            .then(|| runtime::Lexicon::from_bytes(b))
+            .transpose()
+    };
+    Ok(runtime::WordLists {
+        lexicon: read(&LEXICON.0)?,
+        blocked: read(&BLOCKED.0)?,
+        others: 0.0,
+    })
 }
 
 /// The text the per-key measuring firmware types (`QUILL_TEXT`, see `build.rs`).

@@ -21,7 +21,7 @@ mod device {
             let _ = writeln!(out, "error: the model does not load");
             mcu::exit(false)
         };
-        match keys::run(&m, buffer, model::lexicon()) {
+        match model::word_lists().and_then(|l| keys::run(&m, buffer, l)) {
             Ok(r) => {
                 let ram = mcu::ram_use();
                 let _ = writeln!(
@@ -51,7 +51,7 @@ fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    match keys::run(&m, buffer, model::lexicon()) {
+    match model::word_lists().and_then(|l| keys::run(&m, buffer, l)) {
         Ok(r) => {
             println!(
                 "keys {} steps {} worst_steps {} shown {}",
