@@ -14,6 +14,7 @@
 #
 #   bash scripts/measure-keys.sh            # writes target/measure/keys.md (also printed)
 #   bash scripts/measure-keys.sh --quick    # the MCU model on the Cortex-M4F only (CI: proves the tooling)
+#   bash scripts/measure-keys.sh --only english-gru-1x256-int8-free m4   # one row
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -28,15 +29,20 @@ bash scripts/present-day-english.sh
 bash tools/qemu-count/build.sh "$out/libcount.so"
 text="$root/data/english/heldout.txt"
 
-# name model lexicon
+# name model lexicon ("-": none, what the lexicon's cost is measured against)
 runs=(
   "english-gru-1x256-int8 models/english-gru-1x256-int8.quill models/english.qlex"
   "english-mcu-gru-1x96-int8 models/english-mcu-gru-1x96-int8.quill models/english-mcu.qlex"
+  "english-gru-1x256-int8-free models/english-gru-1x256-int8.quill -"
 )
 targets=(m4 m0)
 if [[ "${1:-}" == "--quick" ]]; then
   runs=("${runs[1]}")
   targets=(m4)
+elif [[ "${1:-}" == "--only" ]]; then
+  mapfile -t runs < <(printf '%s\n' "${runs[@]}" | awk -v n="${2:?--only NAME TARGET}" '$1 == n')
+  [ "${#runs[@]}" -eq 1 ] || { echo "measure-keys: no run named $2" >&2; exit 1; }
+  targets=("${3:?--only NAME TARGET (m4 or m0)}")
 fi
 declare -A TRIPLE=([m4]=thumbv7em-none-eabihf [m0]=thumbv6m-none-eabi)
 declare -A MACHINE=([m4]="-cpu cortex-m4 -machine mps2-an386" [m0]="-machine mps2-an385")
@@ -58,7 +64,9 @@ for t in "${targets[@]}"; do
   for spec in "${runs[@]}"; do
     read -r name model lexicon <<< "$spec"
     [ -f "$model" ] || { echo "measure-keys: $model is missing (scripts/english-models.sh)" >&2; exit 1; }
-    (cd firmware && QUILL_BOARD=${BOARD[$t]} QUILL_MODEL="$root/$model" QUILL_LEXICON="$root/$lexicon" \
+    lex=()
+    [ "$lexicon" = - ] || lex=(QUILL_LEXICON="$root/$lexicon")
+    (cd firmware && env -u QUILL_LEXICON -u QUILL_BLOCKED "${lex[@]}" QUILL_BOARD=${BOARD[$t]} QUILL_MODEL="$root/$model" \
       QUILL_TEXT="$text" cargo build --profile speed --quiet --target "${TRIPLE[$t]}" --bin keys --bin bench)
     elf="firmware/target/${TRIPLE[$t]}/speed"
     line=$(qemu "$t" "$elf/keys" "cpu=$t,out=$out/keys-count.txt,mark=key_done,marks=$out/keys-marks.txt")
