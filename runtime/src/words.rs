@@ -70,7 +70,7 @@ impl<'a> WordLists<'a> {
     /// Whether the search explores only lexicon prefixes (a lexicon, and no weight for the
     /// words it lacks).
     pub(crate) fn restricts(&self) -> bool {
-        self.lexicon.is_some() && !(self.others > 0.0)
+        self.lexicon.is_some() && (self.others.is_nan() || self.others <= 0.0)
     }
 
     /// What the word ending at `s` is worth as a factor on its probability: 0 when it is
