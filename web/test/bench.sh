@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # GRU 1x256 per character in headless Chromium (each quill.wasm build) beside native on the
 # same machine (AVX2 and the portable kernel, `benches/examples/step_loop`), plus load + validate
-# and the module sizes: the README's "WebAssembly in Chromium" table. Run on a quiet machine.
+# and the module sizes: the README's "WebAssembly in Chromium" table; then what a key costs on
+# the page with the English model, lexicon and block list over held-out text (keys.mjs).
+# Run on a quiet machine.
 #
 #   bash web/test/bench.sh
 set -euo pipefail
@@ -21,6 +23,9 @@ for w in f32 int8; do
     target/release/examples/step_loop gru 1 256 "$w" step 200000 $k
   done
 done
+echo
+bash scripts/present-day-english.sh > /dev/null
+(cd web/test && node keys.mjs ../../data/english/heldout.txt)
 echo
 for f in web/pkg/*.wasm; do
   printf '%-24s %6d bytes, %6d gzipped\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
