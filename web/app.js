@@ -33,6 +33,9 @@ let words = [];
 let lists = { lexicon: null, blocked: null };
 /** The model load in progress: a newer one makes an older one give up. */
 let loading = 0;
+/** With ?trace, every state the session was brought to — the text before the cursor, and
+ * whether it was re-primed regardless — for the page's edit test (web/test/edits.mjs). */
+const trace = new URLSearchParams(location.search).has('trace') ? (window.__synced = []) : null;
 
 /** Code points in `s`, without building an array of them. */
 function codePoints(s) {
@@ -119,6 +122,7 @@ function sync(force = false) {
       q.reprime(before);
     }
     consumed = before;
+    trace?.push({ before, force });
     render();
     showError(null);
     if (/[^\p{L}\p{N}']$/u.test(before)) keepUserWords(); // a word just ended

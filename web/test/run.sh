@@ -7,7 +7,10 @@
 #  4. the page in headless Chromium (Debian's /usr/bin/chromium via playwright-core from npm,
 #     no browser download), typed key by key, with and without SIMD128: every suggestion it shows
 #     equal to the transcript; a damaged model from the file picker refused with the runtime's
-#     message; a screenshot mid-typing in target/web/page.png (web/screenshot.png is a copy).
+#     message; a screenshot mid-typing in target/web/page.png (web/screenshot.png is a copy);
+#  5. the page's text box under 200 seeded random edits (typing, Backspace, Tab, word taps,
+#     arrows, selections deleted or typed over, pastes, select-all): after each, the panel equal
+#     to the Rust API's following the same states (edits.mjs; keyboard-transcript --field).
 #
 #   bash web/test/run.sh
 set -euo pipefail
@@ -37,3 +40,6 @@ cargo run --release --quiet -p quill-tests --bin random-models -- "$out/big" gru
 (cd web/test && node browser.mjs "../../$out/transcript.jsonl" \
   ../../firmware/models/keyboard-gru-1x64-int8.quill "../../$out/page.png" \
   "../../$out/big/gru-1x2048-f32.quill")
+echo "-- the page's text box under random edits, against the Rust API"
+(cd web/test && node edits.mjs ../../target/release/keyboard-transcript "../../$model" \
+  ../pkg/english.qlex ../pkg/blocked-en.qlex "../../$out" "${EDITS:-200}" "${SEED:-27}")
