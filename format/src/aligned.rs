@@ -12,6 +12,7 @@ pub struct AlignedBytes {
 }
 
 impl AlignedBytes {
+    /// Copies `bytes` into a buffer that starts on a 64-byte boundary.
     pub fn new(bytes: &[u8]) -> Self {
         let mut buf = alloc::vec![0u8; bytes.len().saturating_add(64)];
         let start = buf.as_ptr().align_offset(64).min(64);
@@ -25,6 +26,7 @@ impl AlignedBytes {
         }
     }
 
+    /// The copied bytes, 64-byte aligned.
     pub fn as_slice(&self) -> &[u8] {
         self.buf
             .get(self.start..self.start.saturating_add(self.len))

@@ -59,9 +59,13 @@ impl CellKind {
 /// `Linear(hidden, vocab)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Architecture {
+    /// The recurrent cell: RNN (tanh), GRU or LSTM.
     pub cell: CellKind,
+    /// Stacked recurrent layers (1–8).
     pub layers: u8,
+    /// Embedding width (1–16384).
     pub embed: u32,
+    /// Hidden units per layer (1–16384).
     pub hidden: u32,
     /// Vocabulary size including index 0 (unknown/padding).
     pub vocab: u32,
@@ -86,15 +90,19 @@ impl Architecture {
         Ok(())
     }
 
+    /// Stacked recurrent layers, as a `usize`.
     pub fn layers(&self) -> usize {
         usize::from(self.layers)
     }
+    /// Embedding width, as a `usize`.
     pub fn embed(&self) -> usize {
         self.embed as usize
     }
+    /// Hidden units per layer, as a `usize`.
     pub fn hidden(&self) -> usize {
         self.hidden as usize
     }
+    /// Vocabulary size including index 0, as a `usize`.
     pub fn vocab(&self) -> usize {
         self.vocab as usize
     }

@@ -5,102 +5,148 @@ use core::fmt;
 use crate::header::SUPPORTED_VERSIONS;
 use crate::tensor::TensorName;
 
+/// Why a model file was refused; `Display` says what was wrong, where, and what to do.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
     /// Shorter than the 12-byte header plus the 4-byte checksum.
     TooShort {
+        /// The file's length in bytes.
         len: usize,
     },
     /// The first four bytes are not `QUIL`.
     BadMagic {
+        /// The first four bytes found.
         found: [u8; 4],
     },
     /// A trainer checkpoint (`QUILLCKP`), not a model file.
     TrainerCheckpoint,
     /// A format version this build cannot read.
     UnsupportedVersion {
+        /// The version the header names.
         found: u16,
     },
     /// Header bytes 6..8 are not zero.
     ReservedNotZero,
     /// The header's payload length does not match the file's length.
     LengthMismatch {
+        /// The payload length the header declares.
         declared_payload: u32,
+        /// The file's actual length.
         file_len: usize,
     },
     /// The CRC-32 over header and payload does not match the trailer.
     ChecksumMismatch {
+        /// The CRC-32 in the trailer.
         stored: u32,
+        /// The CRC-32 of the bytes read.
         computed: u32,
     },
     /// The payload is not a valid postcard encoding of the schema.
     Decode(postcard::Error),
     /// The payload decoded but bytes were left over.
     TrailingPayload {
+        /// Bytes left after the decoded payload.
         unused: usize,
     },
     /// A size in the architecture is out of range.
     InvalidArchitecture {
+        /// Which size, and the range it must lie in.
         reason: &'static str,
     },
     /// A size computation overflowed.
     TooLarge {
+        /// The size that overflowed.
         what: &'static str,
     },
+    /// The vocabulary's bytes are not 4 per character of the architecture's vocabulary.
     VocabLength {
+        /// 4 × (vocabulary size − 1).
         expected_bytes: usize,
+        /// The bytes stored.
         found_bytes: usize,
     },
+    /// A vocabulary entry that is not a Unicode scalar value.
     InvalidChar {
+        /// Its position in the vocabulary.
         index: usize,
+        /// The value stored.
         value: u32,
     },
+    /// The vocabulary is not in strictly increasing order (it is searched by bisection).
     VocabNotSorted {
+        /// The first entry out of order.
         index: usize,
     },
+    /// Not as many tensors as the architecture needs.
     TensorCount {
+        /// The tensors the architecture needs.
         expected: usize,
+        /// The tensors stored.
         found: usize,
     },
+    /// A tensor whose rows × columns differ from the architecture's.
     TensorShape {
+        /// Which tensor.
         tensor: TensorName,
+        /// The architecture's shape.
         expected: (usize, usize),
+        /// The shape stored.
         found: (u32, u32),
     },
     /// Biases must be f32.
     TensorDType {
+        /// Which tensor.
         tensor: TensorName,
     },
+    /// A tensor's data is not rows × columns elements of its type.
     TensorDataLength {
+        /// Which tensor.
         tensor: TensorName,
+        /// The bytes its shape and type need.
         expected: usize,
+        /// The bytes stored.
         found: usize,
     },
+    /// An int8 tensor's scales are not one per row.
     ScaleLength {
+        /// Which tensor.
         tensor: TensorName,
+        /// Its rows.
         expected: usize,
+        /// The scales stored.
         found: usize,
     },
     /// A NaN or infinite weight (`index` counts elements, or rows for a scale).
     NonFinite {
+        /// Which tensor.
         tensor: TensorName,
+        /// The element (or row) at fault.
         index: usize,
     },
+    /// An int8 row scale that is negative, NaN or infinite.
     InvalidScale {
+        /// Which tensor.
         tensor: TensorName,
+        /// The row at fault.
         row: usize,
     },
     /// An int8 weight of −128: quantisation is symmetric, so weights lie in −127…127 (and the
     /// SIMD kernels rely on it).
     Int8OutOfRange {
+        /// Which tensor.
         tensor: TensorName,
+        /// The element at fault.
         index: usize,
     },
+    /// The metadata section (name, corpus, producer, validation loss) is malformed.
     InvalidMetadata {
+        /// What is wrong with it.
         reason: &'static str,
     },
+    /// The self-test section (prime text, expected logits, tolerance) is malformed.
     InvalidSelfTest {
+        /// What is wrong with it.
         reason: &'static str,
     },
 }

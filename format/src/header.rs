@@ -11,12 +11,15 @@
 
 use crate::Error;
 
+/// The first four bytes of every model file.
 pub const MAGIC: [u8; 4] = *b"QUIL";
 /// The version this crate writes.
 pub const VERSION: u16 = 1;
 /// Versions this crate reads.
 pub const SUPPORTED_VERSIONS: &[u16] = &[1];
+/// Bytes of the header: magic, version, reserved, payload length.
 pub const HEADER_LEN: usize = 12;
+/// Bytes of the trailer: the CRC-32 over header and payload.
 pub const TRAILER_LEN: usize = 4;
 
 /// Slice-by-16 tables (16 KiB) where code size is cheap; the 1 KiB byte table on 32-bit MCUs.

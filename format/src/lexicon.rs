@@ -28,7 +28,9 @@ use core::fmt;
 
 use crate::header::CRC;
 
+/// The first four bytes of every lexicon file.
 pub const LEXICON_MAGIC: [u8; 4] = *b"QLEX";
+/// The lexicon format version this crate writes and reads.
 pub const LEXICON_VERSION: u16 = 1;
 /// Most letters an alphabet holds (7 bits of an edge).
 pub const MAX_LETTERS: usize = 128;
@@ -43,27 +45,38 @@ const LAST: u32 = 1 << 7;
 pub enum LexiconError {
     /// Shorter than header and checksum.
     TooShort {
+        /// The bytes given.
         len: usize,
     },
     /// Not a lexicon file (the first four bytes are not `QLEX`).
     BadMagic {
+        /// The first four bytes found.
         found: [u8; 4],
     },
+    /// A lexicon format version this build cannot read.
     UnsupportedVersion {
+        /// The version the header names.
         found: u16,
     },
     /// The header's length does not match the bytes.
     LengthMismatch {
+        /// The payload length the header declares.
         declared_payload: u32,
+        /// The bytes given.
         len: usize,
     },
+    /// The CRC-32 over header and payload does not match the trailer.
     ChecksumMismatch {
+        /// The CRC-32 in the trailer.
         stored: u32,
+        /// The CRC-32 of the bytes read.
         computed: u32,
     },
     /// The payload's structure is inconsistent at byte `offset`: `what`.
     Invalid {
+        /// Where in the payload.
         offset: usize,
+        /// What is inconsistent there.
         what: &'static str,
     },
 }
@@ -147,6 +160,7 @@ impl LexState {
         self.class
     }
 
+    /// Whether the letters spelled so far are a word of the lexicon.
     pub fn is_word(&self) -> bool {
         self.class > 0
     }
@@ -163,6 +177,7 @@ impl LexState {
         u64::from(self.list) | (u64::from(self.class) << 32)
     }
 
+    /// The state [`to_bits`](Self::to_bits) gave as a number.
     pub fn from_bits(bits: u64) -> Self {
         LexState {
             list: bits as u32,

@@ -54,6 +54,7 @@
 //! # Ok::<(), format::Error>(())
 //! ```
 #![no_std]
+#![deny(missing_docs)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

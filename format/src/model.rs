@@ -11,19 +11,26 @@ use crate::vocab::Vocab;
 /// `bias_ih_l{k}`, `bias_hh_l{k}`; gates stacked in PyTorch's order).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Layer<'a> {
+    /// Input-to-hidden weights, `[gates × hidden, input]`.
     pub weight_ih: Matrix<'a>,
+    /// Hidden-to-hidden weights, `[gates × hidden, hidden]`.
     pub weight_hh: Matrix<'a>,
+    /// Input-side bias, `[gates × hidden]`.
     pub bias_ih: Vector<'a>,
+    /// Hidden-side bias, `[gates × hidden]`.
     pub bias_hh: Vector<'a>,
 }
 
 /// Free-form facts about where a model came from.
 #[derive(Clone, Copy, Debug, PartialEq, Default)]
 pub struct Metadata<'a> {
+    /// The model's name, as the producer gave it.
     pub name: &'a str,
+    /// The corpus it was trained on (a file name or a description).
     pub corpus: &'a str,
     /// Validation loss in nats per char, if the producer measured it.
     pub val_loss: Option<f32>,
+    /// What wrote the file (e.g. `quill-train 0.1.0`).
     pub producer: &'a str,
 }
 
@@ -133,12 +140,15 @@ impl<'a> Model<'a> {
         })
     }
 
+    /// The network's sizes.
     pub fn arch(&self) -> &Architecture {
         &self.arch
     }
+    /// The recurrent cell.
     pub fn cell(&self) -> CellKind {
         self.arch.cell
     }
+    /// The characters of token indices 1.., in order.
     pub fn vocab(&self) -> &Vocab<'a> {
         &self.vocab
     }
@@ -154,12 +164,15 @@ impl<'a> Model<'a> {
     pub fn output_weight(&self) -> &Matrix<'a> {
         &self.output_weight
     }
+    /// The output layer's bias, `[vocab]`.
     pub fn output_bias(&self) -> &Vector<'a> {
         &self.output_bias
     }
+    /// Where the model came from.
     pub fn metadata(&self) -> &Metadata<'a> {
         &self.metadata
     }
+    /// The outputs recorded at export for a self-test, if any.
     pub fn self_test(&self) -> Option<&SelfTest<'a>> {
         self.self_test.as_ref()
     }

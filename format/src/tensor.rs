@@ -5,18 +5,26 @@ use core::fmt;
 /// Which tensor of the network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TensorKind {
+    /// The character embedding, `[vocab, embed]`.
     Embedding,
+    /// A layer's input-to-hidden weights.
     WeightIh,
+    /// A layer's hidden-to-hidden weights.
     WeightHh,
+    /// A layer's input-side bias.
     BiasIh,
+    /// A layer's hidden-side bias.
     BiasHh,
+    /// The output layer's weights, `[vocab, hidden]`.
     OutputWeight,
+    /// The output layer's bias, `[vocab]`.
     OutputBias,
 }
 
 /// A tensor's place in the network; displays as its PyTorch state-dict name.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TensorName {
+    /// Which tensor.
     pub kind: TensorKind,
     /// Recurrent layer for the per-layer tensors, 0 otherwise.
     pub layer: u8,
@@ -43,7 +51,12 @@ pub enum Weights<'a> {
     /// `rows * cols` f32, little-endian, row-major.
     F32(&'a [u8]),
     /// `rows * cols` i8 row-major, and `rows` f32 LE scales.
-    Int8 { data: &'a [u8], scales: &'a [u8] },
+    Int8 {
+        /// `rows * cols` i8, row-major.
+        data: &'a [u8],
+        /// `rows` f32 little-endian scales: a weight is `data × scale`.
+        scales: &'a [u8],
+    },
 }
 
 /// A validated `rows × cols` matrix borrowed from the model bytes. Its data length always
@@ -64,12 +77,15 @@ impl<'a> Matrix<'a> {
             weights,
         }
     }
+    /// Output rows.
     pub const fn rows(&self) -> usize {
         self.rows
     }
+    /// Input columns.
     pub const fn cols(&self) -> usize {
         self.cols
     }
+    /// The element data, f32 or int8 with row scales.
     pub const fn weights(&self) -> Weights<'a> {
         self.weights
     }
@@ -123,9 +139,11 @@ impl<'a> Vector<'a> {
     pub(crate) const fn new_unchecked(data: &'a [u8]) -> Self {
         Vector { data }
     }
+    /// Elements (f32).
     pub const fn len(&self) -> usize {
         self.data.len() / 4
     }
+    /// Whether it has no elements.
     pub const fn is_empty(&self) -> bool {
         self.data.is_empty()
     }

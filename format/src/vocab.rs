@@ -4,6 +4,8 @@
 use crate::Error;
 use crate::tensor::le_u32;
 
+/// The characters of token indices 1.., borrowed from the model file: token 0 is the unknown
+/// character; a character's token is found by bisection (the entries are strictly ascending).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Vocab<'a> {
     /// `len - 1` u32 LE scalar values.

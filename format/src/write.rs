@@ -13,15 +13,24 @@ use crate::tensor::{Matrix, TensorKind, Vector, Weights, le_f32};
 /// An owned tensor. Vectors (biases) are `rows = len, cols = 1`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum OwnedTensor {
+    /// f32 elements.
     F32 {
+        /// Output rows.
         rows: usize,
+        /// Input columns (1 for a vector).
         cols: usize,
+        /// `rows × cols` elements, row-major.
         data: Vec<f32>,
     },
+    /// int8 elements with one f32 scale per row (symmetric: −127…127).
     Int8 {
+        /// Output rows.
         rows: usize,
+        /// Input columns.
         cols: usize,
+        /// `rows × cols` elements, row-major.
         data: Vec<i8>,
+        /// One scale per row: a weight is `data × scale`.
         scales: Vec<f32>,
     },
 }
@@ -39,6 +48,7 @@ impl OwnedTensor {
             data,
         }
     }
+    /// `(rows, cols)`.
     pub fn shape(&self) -> (usize, usize) {
         match self {
             OwnedTensor::F32 { rows, cols, .. } | OwnedTensor::Int8 { rows, cols, .. } => {
@@ -175,19 +185,29 @@ fn round_half_away(x: f32) -> f32 {
     }
 }
 
+/// Free-form facts about where a model came from (written as [`crate::Metadata`] is read).
 #[derive(Clone, Debug, PartialEq, Default)]
 pub struct OwnedMetadata {
+    /// The model's name.
     pub name: String,
+    /// The corpus it was trained on.
     pub corpus: String,
+    /// Validation loss in nats per character, if measured.
     pub val_loss: Option<f32>,
+    /// What wrote the file.
     pub producer: String,
 }
 
+/// Expected outputs recorded at export, so a device can check the model (see [`crate::SelfTest`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedSelfTest {
+    /// The text fed before the check.
     pub prime: String,
+    /// The most likely token after each prime character.
     pub expected_top1: Vec<u32>,
+    /// The logits after the whole prime.
     pub expected_logits: Vec<f32>,
+    /// The largest difference a logit may show.
     pub tolerance: f32,
 }
 
@@ -195,9 +215,13 @@ pub struct OwnedSelfTest {
 /// matrices, gates stacked in PyTorch's order).
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedLayer {
+    /// Input-to-hidden weights, `[gates × hidden, input]`.
     pub weight_ih: OwnedTensor,
+    /// Hidden-to-hidden weights, `[gates × hidden, hidden]`.
     pub weight_hh: OwnedTensor,
+    /// Input-side bias.
     pub bias_ih: OwnedTensor,
+    /// Hidden-side bias.
     pub bias_hh: OwnedTensor,
 }
 
@@ -211,6 +235,7 @@ impl OwnedLayer {
             &self.bias_hh,
         ]
     }
+    /// The four tensors in file order, to change in place (quantisation).
     pub fn tensors_mut(&mut self) -> [&mut OwnedTensor; 4] {
         [
             &mut self.weight_ih,
@@ -225,17 +250,21 @@ impl OwnedLayer {
 /// [`Model`]. Only serialisation flattens them, in the order of [`Architecture::tensor_name`].
 #[derive(Clone, Debug, PartialEq)]
 pub struct OwnedModel {
+    /// The network's sizes.
     pub arch: Architecture,
     /// Characters of token indices 1.. in order; must be strictly ascending.
     pub vocab: Vec<char>,
     /// `[vocab, embed]`.
     pub embedding: OwnedTensor,
+    /// The recurrent layers, bottom first.
     pub layers: Vec<OwnedLayer>,
     /// `[vocab, hidden]`.
     pub output_weight: OwnedTensor,
     /// `[vocab]`.
     pub output_bias: OwnedTensor,
+    /// Where the model came from.
     pub metadata: OwnedMetadata,
+    /// The self-test to record, if any.
     pub self_test: Option<OwnedSelfTest>,
 }
 

@@ -9,7 +9,9 @@ use crate::{Error, Predictor, scores};
 /// boundary.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Completion<const L: usize> {
+    /// The characters that finish the word (the boundary not included).
     pub suffix: heapless::Vec<char, L>,
+    /// The model's probability of exactly this suffix followed by a boundary.
     pub probability: f32,
 }
 

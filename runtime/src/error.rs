@@ -2,6 +2,7 @@
 
 use core::fmt;
 
+/// Why a runtime call was refused; `Display` says what was wrong and what to do.
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Error {
@@ -10,42 +11,82 @@ pub enum Error {
     /// A lexicon (or block list) file is invalid.
     Lexicon(format::LexiconError),
     /// The caller's buffer is smaller than the model needs.
-    BufferTooSmall { needed: usize, provided: usize },
+    BufferTooSmall {
+        /// `f32`s the model needs.
+        needed: usize,
+        /// `f32`s given.
+        provided: usize,
+    },
     /// The model's buffers would not fit in this target's address space.
     ModelTooLarge,
     /// A token index at or past the vocabulary size.
-    TokenOutOfRange { token: u32, vocab: usize },
+    TokenOutOfRange {
+        /// The token given.
+        token: u32,
+        /// The model's vocabulary size.
+        vocab: usize,
+    },
     /// A snapshot slice whose length is not [`crate::Predictor::snapshot_len`].
-    SnapshotLength { expected: usize, found: usize },
+    SnapshotLength {
+        /// `Predictor::snapshot_len`.
+        expected: usize,
+        /// The slice's length.
+        found: usize,
+    },
     /// A snapshot whose contents no predictor state has: the value at `index` is not finite,
     /// or (at the last two words) the UTF-8 decoder's state is corrupt.
-    InvalidSnapshot { index: usize },
+    InvalidSnapshot {
+        /// The first value at fault.
+        index: usize,
+    },
     /// An output slice shorter than needed.
-    OutputTooSmall { needed: usize, provided: usize },
+    OutputTooSmall {
+        /// Entries needed.
+        needed: usize,
+        /// Entries given.
+        provided: usize,
+    },
     /// Temperature is negative, NaN or infinite.
     InvalidTemperature,
     /// [`crate::WordLists::others`] outside [0, 1] (or NaN).
-    InvalidWordWeight { found: f32 },
+    InvalidWordWeight {
+        /// The weight given.
+        found: f32,
+    },
     /// The model has no finite logit for any character.
     NoPrediction,
     /// `self_test()` on a model file that has no self-test section.
     NoSelfTest,
     /// A bias slice whose length is not the vocabulary size, or with a NaN or +∞ entry.
-    InvalidBias { expected: usize, found: usize },
+    InvalidBias {
+        /// The vocabulary size.
+        expected: usize,
+        /// The slice's length.
+        found: usize,
+    },
     /// Backspace past the oldest state a [`crate::History`] holds.
     HistoryEmpty,
     /// Bytes handed to restore the learned words are not a save of this store: `what`.
-    InvalidUserWords { what: &'static str },
+    InvalidUserWords {
+        /// What is wrong with them.
+        what: &'static str,
+    },
     /// After prime char `step`, the most likely token differs from the one recorded at export.
     SelfTestTop1 {
+        /// The prime character after which they differ.
         step: usize,
+        /// The token recorded at export.
         expected: u32,
+        /// The token this build computes.
         found: u32,
     },
     /// A logit after the prime differs by more than the recorded tolerance.
     SelfTestLogit {
+        /// The logit's token.
         index: usize,
+        /// The value recorded at export.
         expected: f32,
+        /// The value this build computes.
         found: f32,
     },
 }

@@ -61,6 +61,7 @@ impl<'b> History<'b> {
         self.len
     }
 
+    /// Whether no character can be undone.
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -107,6 +108,7 @@ impl<'b> History<'b> {
         Ok(())
     }
 
+    /// Types every character of `s` (see [`type_char`](Self::type_char)).
     pub fn type_str(&mut self, p: &mut Predictor<'_, '_>, s: &str) -> Result<(), Error> {
         s.chars().try_for_each(|c| self.type_char(p, c))
     }

@@ -48,6 +48,7 @@
 //! cell equations are PyTorch's and live in one module, `cell`. Every error is a typed
 //! [`Error`] whose message says what to do.
 #![no_std]
+#![deny(missing_docs)]
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,

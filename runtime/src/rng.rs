@@ -1,6 +1,7 @@
 //! A small caller-seeded PRNG for sampling (PCG-XSH-RR 64/32, O'Neill 2014): 8 bytes of state,
 //! reproducible on every target.
 
+/// A small seeded random generator (PCG-XSH-RR 64/32): the same numbers on every target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SmallRng {
     state: u64,
@@ -10,6 +11,7 @@ const MUL: u64 = 6364136223846793005;
 const INC: u64 = 1442695040888963407;
 
 impl SmallRng {
+    /// A generator whose sequence is fixed by `seed`.
     pub const fn new(seed: u64) -> Self {
         let mut r = SmallRng { state: 0 };
         r.state = r
@@ -21,6 +23,7 @@ impl SmallRng {
         r
     }
 
+    /// The next 32 random bits.
     pub fn next_u32(&mut self) -> u32 {
         let old = self.state;
         self.state = old.wrapping_mul(MUL).wrapping_add(INC);

@@ -221,6 +221,7 @@ impl<'b> WordCache<'b> {
         self.nodes.iter().filter(|n| n.live != 0).count()
     }
 
+    /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.root == NONE
     }
@@ -304,7 +305,7 @@ impl<'b> WordCache<'b> {
 
     /// The exact top completions from the root (see the module docs), most probable first,
     /// into `out` (its length is how many are wanted); `p` is left in the root's state. The
-    /// root holds `p`'s state (see [`reset_to`](Self::reset_to)); with an empty cache, `p`'s
+    /// root holds `p`'s state (set when the cache is reset to a state); with an empty cache, `p`'s
     /// state becomes the root.
     pub fn search<const L: usize>(
         &mut self,

@@ -8,7 +8,9 @@
 /// for a broken sequence followed by the char the breaking byte starts or is).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Decoded {
+    /// The first character produced, if any.
     pub first: Option<char>,
+    /// The second, if the byte ended a broken sequence and began or was a character.
     pub second: Option<char>,
 }
 
@@ -19,6 +21,8 @@ impl Iterator for Decoded {
     }
 }
 
+/// A byte-at-a-time UTF-8 decoder that never fails: broken sequences become U+FFFD (as the
+/// WHATWG decoder does).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Utf8Decoder {
     code: u32,
@@ -30,6 +34,7 @@ pub struct Utf8Decoder {
 }
 
 impl Utf8Decoder {
+    /// A decoder at the start of a character.
     pub const fn new() -> Self {
         Utf8Decoder {
             code: 0,
@@ -88,6 +93,7 @@ impl Utf8Decoder {
         pending.then_some(char::REPLACEMENT_CHARACTER)
     }
 
+    /// Decodes one more byte.
     pub fn push(&mut self, b: u8) -> Decoded {
         if self.need > 0 {
             if (self.lo..=self.hi).contains(&b) {

@@ -12,7 +12,9 @@ use super::{Kernel, portable, quantize};
 /// The first product where a kernel disagreed with the portable reference.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Mismatch {
+    /// Rows of the product.
     pub rows: usize,
+    /// Columns of the product.
     pub cols: usize,
     /// Whether it was the int8 product (else f32).
     pub int8: bool,

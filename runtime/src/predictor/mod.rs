@@ -118,12 +118,15 @@ impl<'m, 'b> Predictor<'m, 'b> {
         }
     }
 
+    /// The model it runs.
     pub fn model(&self) -> &'m Model<'m> {
         self.model
     }
+    /// The kernel its products run on.
     pub fn kernel(&self) -> Kernel {
         self.plan.kernel()
     }
+    /// Where each part of its state lies in the buffer.
     pub fn layout(&self) -> Layout {
         self.layout
     }
@@ -155,6 +158,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
         self.advance(token as usize);
     }
 
+    /// Feeds every character of `s` (see [`feed_char`](Self::feed_char)).
     pub fn feed_str(&mut self, s: &str) {
         for c in s.chars() {
             self.feed_char(c);

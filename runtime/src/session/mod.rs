@@ -256,6 +256,7 @@ impl<'m, 'b> Session<'m, 'b> {
         self.refresh()
     }
 
+    /// The word lists in use.
     pub fn word_lists(&self) -> &WordLists<'m> {
         &self.lists
     }
@@ -292,6 +293,7 @@ impl<'m, 'b> Session<'m, 'b> {
         &self.p
     }
 
+    /// The settings the session was made with.
     pub fn config(&self) -> &SessionConfig {
         &self.config
     }
