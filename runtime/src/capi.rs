@@ -24,28 +24,51 @@ pub struct QuillPredictor {
     _private: [u8; 0],
 }
 
+/// Success.
 pub const QUILL_OK: c_int = 0;
+/// A required pointer is NULL.
 pub const QUILL_ERR_NULL: c_int = 1;
+/// Invalid model bytes: see quill_model_error.
 pub const QUILL_ERR_MODEL: c_int = 2;
+/// Predictor block smaller than quill_memory_size(_ex).
 pub const QUILL_ERR_MEMORY_TOO_SMALL: c_int = 3;
+/// Snapshot buffer not quill_snapshot_size bytes, or misaligned.
 pub const QUILL_ERR_SNAPSHOT_SIZE: c_int = 4;
+/// Outputs differ from those recorded at export.
 pub const QUILL_ERR_SELF_TEST_FAILED: c_int = 5;
+/// The model file has no self-test section.
 pub const QUILL_ERR_NO_SELF_TEST: c_int = 6;
+/// Buffers exceed the address space.
 pub const QUILL_ERR_MODEL_TOO_LARGE: c_int = 7;
+/// Unknown bits in the flags of a *_ex call.
 pub const QUILL_ERR_FLAGS: c_int = 8;
+/// Not a Unicode scalar value, or text not valid UTF-8.
 pub const QUILL_ERR_CHAR: c_int = 9;
+/// Backspace past the history: re-prime instead.
 pub const QUILL_ERR_HISTORY_EMPTY: c_int = 10;
+/// Bias length != quill_vocab_size, or a NaN/+inf entry.
 pub const QUILL_ERR_BIAS: c_int = 11;
+/// Beam width outside 1..QUILL_MAX_BEAM.
 pub const QUILL_ERR_BEAM: c_int = 12;
+/// Token 0 (unknown: no character) or >= quill_vocab_size.
 pub const QUILL_ERR_TOKEN: c_int = 13;
+/// An output array shorter than the call needs.
 pub const QUILL_ERR_OUTPUT_TOO_SMALL: c_int = 14;
+/// Temperature negative, NaN or infinite.
 pub const QUILL_ERR_TEMPERATURE: c_int = 15;
+/// No character has a finite score (overflowing weights).
 pub const QUILL_ERR_NO_PREDICTION: c_int = 16;
+/// Completion scratch < quill_completion_scratch_size.
 pub const QUILL_ERR_SCRATCH_TOO_SMALL: c_int = 17;
+/// History block < quill_history_size for depth 1.
 pub const QUILL_ERR_HISTORY_TOO_SMALL: c_int = 18;
+/// Quill_history_size with depth 0.
 pub const QUILL_ERR_HISTORY_DEPTH: c_int = 19;
+/// Snapshot contents no predictor state has (predictor untouched).
 pub const QUILL_ERR_SNAPSHOT_INVALID: c_int = 20;
+/// Bytes that are not a save of these user words (unchanged).
 pub const QUILL_ERR_USER_WORDS: c_int = 21;
+/// Lexicon bytes that are not a valid QLEX file.
 pub const QUILL_ERR_LEXICON: c_int = 22;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;

@@ -34,7 +34,9 @@ pub struct CellShape {
 pub struct ShapeMismatch {
     /// `"gi"`, `"gh"`, `"h"` or `"c"`.
     pub vector: &'static str,
+    /// The length the shape needs.
     pub expected: usize,
+    /// The length given.
     pub found: usize,
 }
 
@@ -62,6 +64,7 @@ impl CellShape {
         }
     }
 
+    /// The cell the shape is of.
     #[cfg(feature = "trainer")]
     pub const fn cell(&self) -> CellKind {
         self.cell

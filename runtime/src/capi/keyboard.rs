@@ -24,9 +24,11 @@ const SUFFIX_BYTES: usize = QUILL_MAX_WORD_CHARS * 4 + 4;
 /// One word completion: the characters that finish the word, as NUL-terminated UTF-8.
 #[repr(C)]
 pub struct QuillWord {
+    /// The characters that finish the word, UTF-8, NUL-terminated.
     pub suffix: [u8; SUFFIX_BYTES],
     /// Bytes in `suffix` before the NUL.
     pub suffix_len: u32,
+    /// The model's probability of exactly this suffix followed by a word boundary.
     pub probability: f32,
 }
 

@@ -23,9 +23,11 @@ pub struct QuillSession {
     _private: [u8; 0],
 }
 
-/// `quill_session_press` keys.
+/// `quill_session_press` keys: a character (the call's `ch`).
 pub const QUILL_KEY_CHAR: u32 = 0;
+/// Backspace: exact, through the session's history.
 pub const QUILL_KEY_BACKSPACE: u32 = 1;
+/// Types the completion shown at the call's index (0: what Tab accepts).
 pub const QUILL_KEY_ACCEPT: u32 = 2;
 /// Most completions a session shows.
 pub const QUILL_SESSION_MAX_WORDS: u32 = MAX_WORDS as u32;
