@@ -935,9 +935,22 @@ fn scan(
     folded: &[u32],
 ) -> (f32, f32, f32, Kids) {
     let score = |t: usize, l: f32| l + bias.and_then(|b| b.get(t)).copied().unwrap_or(0.0);
+    // A bias as long as the logits (what the session passes, when it passes one) lets the
+    // loops below run over plain slices, which the compiler vectorises; the results are the
+    // same element by element (adding 0.0 where there is no bias changes no exponential).
+    let full_bias = bias.filter(|b| b.len() >= logits.len());
     let mut max = f32::NEG_INFINITY;
-    for (t, &l) in logits.iter().enumerate() {
-        max = max.max(score(t, l));
+    match (bias, full_bias) {
+        (None, _) => logits.iter().for_each(|&l| max = max.max(l)),
+        (_, Some(b)) => logits
+            .iter()
+            .zip(b)
+            .for_each(|(&l, &b)| max = max.max(l + b)),
+        (Some(_), None) => {
+            for (t, &l) in logits.iter().enumerate() {
+                max = max.max(score(t, l));
+            }
+        }
     }
     let (mut sum, mut end) = (0f32, 0f32);
     let mut kids = Kids::default();
@@ -947,8 +960,23 @@ fn scan(
     let mut e = [0f32; CHUNK];
     for (c, chunk) in logits.chunks(CHUNK).enumerate() {
         let base = c.saturating_mul(CHUNK);
-        for (i, (slot, &l)) in e.iter_mut().zip(chunk).enumerate() {
-            *slot = exp(score(base.saturating_add(i), l) - max);
+        let chunk_bias = full_bias.and_then(|b| b.get(base..base.saturating_add(chunk.len())));
+        match (bias, chunk_bias) {
+            (None, _) => {
+                for (slot, &l) in e.iter_mut().zip(chunk) {
+                    *slot = exp(l - max);
+                }
+            }
+            (_, Some(b)) => {
+                for ((slot, &l), &b) in e.iter_mut().zip(chunk).zip(b) {
+                    *slot = exp((l + b) - max);
+                }
+            }
+            (Some(_), None) => {
+                for (i, (slot, &l)) in e.iter_mut().zip(chunk).enumerate() {
+                    *slot = exp(score(base.saturating_add(i), l) - max);
+                }
+            }
         }
         for (i, (&ei, &l)) in e.iter().zip(chunk).enumerate() {
             let t = base.saturating_add(i);
