@@ -3,7 +3,8 @@
 // English typed key by key through quill.js as the page does (the key, then the panel read:
 // next characters and word completions), beside plain model steps of the same module
 // (quill_feed_utf8). A key in step-equivalents is the ratio of the two. Each build (relaxed
-// SIMD, SIMD128, portable); median of 5 rounds after a warm-up round.
+// SIMD, SIMD128, portable), with the word lists and without; median of 5 rounds after a
+// warm-up round.
 //
 //   node keys.mjs TEXT [--out OUT.json]
 
@@ -26,15 +27,15 @@ const browser = await launchChromium();
 const page = await browser.newPage();
 await page.goto(`http://127.0.0.1:${server.address().port}/index.html?bench`);
 const rows = [];
-for (const build of ['quill-relaxed', 'quill-simd', 'quill']) {
+for (const build of ['quill-relaxed', 'quill-simd', 'quill']) for (const lists of [true, false]) {
   const r = await page.evaluate(
-    async ({ wasmUrl, text }) => {
+    async ({ wasmUrl, text, lists }) => {
       const { Quill } = await import('/quill.js');
       const get = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer());
       const module = await Quill.compile(fetch(wasmUrl));
       const q = await Quill.open(module, await get('/pkg/english-gru-1x256-int8.quill'), {
-        lexicon: await get('/pkg/english.qlex'),
-        blocked: await get('/pkg/blocked-en.qlex'),
+        lexicon: lists ? await get('/pkg/english.qlex') : null,
+        blocked: lists ? await get('/pkg/blocked-en.qlex') : null,
       });
       const keys = [...text];
       const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
@@ -66,19 +67,20 @@ for (const build of ['quill-relaxed', 'quill-simd', 'quill']) {
       }
       return { kernel: q.kernel, usPerKey: median(perKey), usPerStep: median(perStep), steps, shown };
     },
-    { wasmUrl: `/pkg/${build}.wasm`, text },
+    { wasmUrl: `/pkg/${build}.wasm`, text, lists },
   );
-  rows.push({ build, keys: [...text].length, ...r });
+  rows.push({ build, lists, keys: [...text].length, ...r });
 }
 await browser.close();
 server.close();
-console.log(`Chromium ${browser.version()}, one thread; English GRU 1x256 int8, lexicon and block list, ${rows[0].keys} keys of held-out text`);
-console.log('| wasm build (kernel) | µs per key | model steps per key | a plain step | step-equivalents | completions shown per key |');
-console.log('|---|---:|---:|---:|---:|---:|');
+console.log(`Chromium ${browser.version()}, one thread; English GRU 1x256 int8, ${rows[0].keys} keys of held-out text`);
+console.log('| wasm build (kernel) | word lists | µs per key | model steps per key | a plain step | step-equivalents | completions shown per key |');
+console.log('|---|---|---:|---:|---:|---:|---:|');
 for (const r of rows) {
   console.log(
-    `| ${r.build}.wasm (${r.kernel}) | ${r.usPerKey.toFixed(1)} | ${(r.steps / r.keys).toFixed(2)} | ` +
-      `${r.usPerStep.toFixed(2)} µs | ${(r.usPerKey / r.usPerStep).toFixed(2)} | ${(r.shown / r.keys).toFixed(2)} |`,
+    `| ${r.build}.wasm (${r.kernel}) | ${r.lists ? 'lexicon + block list' : 'none'} | ${r.usPerKey.toFixed(1)} | ` +
+      `${(r.steps / r.keys).toFixed(2)} | ${r.usPerStep.toFixed(2)} µs | ${(r.usPerKey / r.usPerStep).toFixed(2)} | ` +
+      `${(r.shown / r.keys).toFixed(2)} |`,
   );
 }
 if (flag === '--out' && out) writeFileSync(out, JSON.stringify({ chromium: browser.version(), rows }, null, 2));
