@@ -5,11 +5,11 @@
 
 mod common;
 
-use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{cat_model, quill, s, text, tmp};
+use quill_tests::cli::run_then_close_stdout;
 
 #[test]
 fn no_command_writes_over_its_own_input() {
@@ -84,24 +84,16 @@ fn a_closed_stdout_ends_the_keyboard_replay_quietly() {
     let dir = tmp("hostile-kb-pipe");
     let model = cat_model(&dir);
     let script = "one two three four ".repeat(50);
-    let mut child = Command::new(env!("CARGO_BIN_EXE_quill"))
-        .args(["keyboard", "--model", s(&model), "--script", &script])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = [0u8; 10];
-    out.read_exact(&mut first).unwrap();
-    drop(out);
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
+    let (status, err) = run_then_close_stdout(
+        Command::new(env!("CARGO_BIN_EXE_quill")).args([
+            "keyboard",
+            "--model",
+            s(&model),
+            "--script",
+            &script,
+        ]),
+        10,
+    );
     assert!(
         status.success() && !err.contains("panicked"),
         "{status:?} {err}"

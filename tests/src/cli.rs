@@ -1,7 +1,8 @@
 //! Helpers for the tests that run Quill's binaries (`train`, `quill`) as a person would.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command, ExitStatus, Output, Stdio};
 
 /// A fresh, empty directory `name` under `root` (a test's `CARGO_TARGET_TMPDIR`).
 pub fn fresh_dir(root: &str, name: &str) -> PathBuf {
@@ -64,4 +65,27 @@ impl Drop for KillOnDrop {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Runs `cmd`, reads the first `bytes` of its stdout and closes it, as `| head -c N` does, and
+/// returns how the command ended and its stderr.
+pub fn run_then_close_stdout(cmd: &mut Command, bytes: usize) -> (ExitStatus, String) {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the command");
+    let mut out = child.stdout.take().expect("piped stdout");
+    let mut first = vec![0u8; bytes];
+    out.read_exact(&mut first)
+        .expect("the first bytes of stdout");
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .expect("piped stderr")
+        .read_to_string(&mut err)
+        .expect("stderr");
+    (child.wait().expect("wait for the command"), err)
 }

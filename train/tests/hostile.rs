@@ -7,10 +7,10 @@
 
 mod common;
 
-use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{s, small_corpus, text, tmp, train, train_cmd, train_small};
+use quill_tests::cli::run_then_close_stdout;
 
 const TINY: [&str; 8] = ["--hidden", "16", "--emb", "4", "--bs", "4", "--bptt", "8"];
 
@@ -68,26 +68,15 @@ fn a_closed_stdout_does_not_end_the_run() {
     let dir = tmp("hostile-pipe");
     let corpus = small_corpus(&dir);
     let run = dir.join("run");
-    let mut child = train_cmd()
-        .args(["--corpus", s(&corpus)])
-        .args(TINY)
-        .args(["--epochs", "4", "--run-dir", s(&run)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = [0u8; 64];
-    out.read_exact(&mut first).unwrap();
-    drop(out);
-    let mut err = String::new();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
-    let status = child.wait().unwrap();
+    let (status, err) = run_then_close_stdout(
+        train_cmd().args(["--corpus", s(&corpus)]).args(TINY).args([
+            "--epochs",
+            "4",
+            "--run-dir",
+            s(&run),
+        ]),
+        64,
+    );
     assert!(status.success(), "{status:?}: {err}");
     assert!(!err.contains("panicked"), "{err}");
     assert!(run.join("model-int8.quill").exists(), "{err}");
