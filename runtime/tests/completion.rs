@@ -1,24 +1,11 @@
 //! Word completion (beam search to a word boundary) and biased top-k, checked against brute
 //! force enumeration of every word.
 
-use format::{AlignedBytes, CellKind};
-use quill_tests::random_model;
+use format::CellKind;
+use quill_tests::abc_model;
 use runtime::{
     Completion, Error, Model, Predictor, complete_words, completion_buffer_len, is_word_char,
 };
-
-/// A model over " .abc" (vocab 6 with unknown), random weights scaled up so the distribution
-/// is far from flat.
-fn small_model(cell: CellKind, seed: u64) -> AlignedBytes {
-    let mut m = random_model(cell, 1, 4, 10, 6, seed);
-    m.vocab = vec![' ', '.', 'a', 'b', 'c'];
-    for t in m.tensors_mut() {
-        if let format::OwnedTensor::F32 { data, .. } = t {
-            data.iter_mut().for_each(|v| *v *= 3.0);
-        }
-    }
-    AlignedBytes::new(&m.to_bytes().unwrap())
-}
 
 fn probs(p: &Predictor<'_, '_>) -> Vec<f64> {
     let mut v = vec![0f32; p.logits().len()];
@@ -79,7 +66,7 @@ fn text(c: &Completion<4>) -> String {
 fn an_exhaustive_beam_finds_exactly_the_brute_force_top_words() {
     for cell in [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh] {
         for (seed, prefix) in [(1, "ab"), (2, "c. a"), (3, "")] {
-            let bytes = small_model(cell, seed);
+            let bytes = abc_model(cell, seed);
             let model = Model::from_bytes(&bytes).unwrap();
             let want = brute_force(&model, prefix, 4);
             let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
@@ -105,7 +92,7 @@ fn an_exhaustive_beam_finds_exactly_the_brute_force_top_words() {
 
 #[test]
 fn a_narrow_beam_returns_true_probabilities_in_order_and_leaves_the_predictor_alone() {
-    let bytes = small_model(CellKind::Gru, 4);
+    let bytes = abc_model(CellKind::Gru, 4);
     let model = Model::from_bytes(&bytes).unwrap();
     let all = brute_force(&model, "ba", 4);
     let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
@@ -138,7 +125,7 @@ fn a_narrow_beam_returns_true_probabilities_in_order_and_leaves_the_predictor_al
 
 #[test]
 fn a_bias_masks_and_boosts_characters_for_top_k_and_words() {
-    let bytes = small_model(CellKind::Lstm, 5);
+    let bytes = abc_model(CellKind::Lstm, 5);
     let model = Model::from_bytes(&bytes).unwrap();
     let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
     let mut p = Predictor::new(&model, &mut buf).unwrap();
@@ -193,7 +180,7 @@ fn a_bias_masks_and_boosts_characters_for_top_k_and_words() {
 #[test]
 fn c_abi_completion_equals_the_generic_search_at_every_beam_width() {
     use runtime::capi::*;
-    let bytes = small_model(CellKind::Gru, 21);
+    let bytes = abc_model(CellKind::Gru, 21);
     let model = Model::from_bytes(&bytes).unwrap();
     fn rust<const B: usize>(model: &Model<'_>, prefix: &str) -> Vec<(String, u32)> {
         let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];

@@ -3,8 +3,8 @@
 //! over a cold one, and says when a budget or a small cache stopped it; the session's keys do
 //! what the panel promised (Tab types what was shown, Backspace undoes exactly).
 
-use format::{AlignedBytes, CellKind};
-use quill_tests::random_model;
+use format::CellKind;
+use quill_tests::abc_model;
 use runtime::{
     Completion, Key, Model, Panel, Predictor, SearchLimits, Session, SessionConfig, WordCache,
     complete_words, completion_buffer_len, is_word_char,
@@ -17,18 +17,6 @@ static ENGLISH: &Aligned<[u8]> =
 
 const TEXT: &str = "I will meet you at the restaurant tomorrow, and we can talk about the \
                     project then. Bring the drawings if you have them ready.";
-
-/// A model over " .abc" with sharpened random weights (as in `completion.rs`).
-fn small_model(cell: CellKind, seed: u64) -> AlignedBytes {
-    let mut m = random_model(cell, 1, 4, 10, 6, seed);
-    m.vocab = vec![' ', '.', 'a', 'b', 'c'];
-    for t in m.tensors_mut() {
-        if let format::OwnedTensor::F32 { data, .. } = t {
-            data.iter_mut().for_each(|v| *v *= 3.0);
-        }
-    }
-    AlignedBytes::new(&m.to_bytes().unwrap())
-}
 
 fn probs_after(model: &Model<'_>, text: &str) -> Vec<f64> {
     let mut buf = vec![0f32; Predictor::buffer_len(model).unwrap()];
@@ -90,7 +78,7 @@ fn limits(max_len: usize) -> SearchLimits {
 fn the_search_finds_exactly_the_brute_force_top_words() {
     for cell in [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh] {
         for seed in 0..4 {
-            let bytes = small_model(cell, seed);
+            let bytes = abc_model(cell, seed);
             let model = Model::from_bytes(&bytes).unwrap();
             for prefix in ["", "ab", "c a", "ba."] {
                 let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];

@@ -20,6 +20,19 @@ pub fn test_vocab(n: usize) -> Vec<char> {
         .collect()
 }
 
+/// A model over " .abc" (vocabulary 6 with the unknown token), random weights scaled up so the
+/// distribution is far from flat: small enough for word searches to be checked by brute force.
+pub fn abc_model(cell: CellKind, seed: u64) -> format::AlignedBytes {
+    let mut m = random_model(cell, 1, 4, 10, 6, seed);
+    m.vocab = vec![' ', '.', 'a', 'b', 'c'];
+    for t in m.tensors_mut() {
+        if let format::OwnedTensor::F32 { data, .. } = t {
+            data.iter_mut().for_each(|v| *v *= 3.0);
+        }
+    }
+    format::AlignedBytes::new(&m.to_bytes().expect("a valid model"))
+}
+
 /// A model with random weights drawn as PyTorch initialises them: recurrent and output weights
 /// uniform in ±1/√hidden, embeddings uniform in ±1.
 pub fn random_model(
