@@ -75,11 +75,13 @@ pub fn run_then_close_stdout(cmd: &mut Command, bytes: usize) -> (ExitStatus, St
         .stderr(Stdio::piped())
         .spawn()
         .expect("start the command");
-    let mut out = child.stdout.take().expect("piped stdout");
-    let mut first = vec![0u8; bytes];
-    out.read_exact(&mut first)
-        .expect("the first bytes of stdout");
-    drop(out);
+    {
+        // The pipe closes when `out` goes out of scope here, as `head` closes it.
+        let mut out = child.stdout.take().expect("piped stdout");
+        let mut first = vec![0u8; bytes];
+        out.read_exact(&mut first)
+            .expect("the first bytes of stdout");
+    }
     let mut err = String::new();
     child
         .stderr
