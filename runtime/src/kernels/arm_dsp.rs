@@ -2,10 +2,10 @@
 //!
 //! int8: the DSP extension's dual 16-bit multiply-accumulate, as CMSIS-NN's s8 fully-connected
 //! kernel does it. The activations are re-laid once per product as pairs of signed 16-bit
-//! lanes (offset of 64 removed); then two rows per pass share each `LDRD` of two pairs, and
+//! lanes (offset of 64 removed); then two rows per pass share each load of two pairs, and
 //! each row loads its 4 weights in one word, widens them into two pairs (`SXTB16`,
-//! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 11 instructions per
-//! 8 multiply-accumulates. The loop is inline assembly because LLVM, given the same
+//! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 12 instructions and
+//! 13 cycles per 8 multiply-accumulates, the four loads back to back so that they pipeline. The loop is inline assembly because LLVM, given the same
 //! instructions as intrinsics-like `asm!` snippets, ran out of registers and spilled. The
 //! integers are exactly the portable kernel's, and so is the final `acc as f32 * (scale · sx)`.
 //!
@@ -18,7 +18,7 @@ use super::quantize::ZERO;
 
 /// The activations as 16-bit lane pairs, offset removed: for each block of 4, the words
 /// `(q0, q2)` and `(q1, q3)` — the order `SXTB16` and `SXTB16 … ROR #8` widen the weights in.
-/// Written once per product; every row then reads them with one `LDRD`.
+/// Written once per product; every pair of rows then loads them once.
 fn activation_pairs(q: &[u8], pairs: &mut [u32]) {
     let (blocks, _) = q.as_chunks::<4>();
     for (b, out) in blocks.iter().zip(pairs.chunks_exact_mut(2)) {
@@ -36,7 +36,8 @@ fn activation_pairs(q: &[u8], pairs: &mut [u32]) {
 macro_rules! two_rows_one_block {
     () => {
         concat!(
-            "ldrd {xa}, {xb}, [{px}], #8\n",
+            "ldr {xa}, [{px}], #4\n",
+            "ldr {xb}, [{px}], #4\n",
             "ldr {w}, [{p0}], #4\n",
             "ldr {v}, [{p1}], #4\n",
             "sxtb16 {t}, {w}\n",
@@ -53,9 +54,11 @@ macro_rules! two_rows_one_block {
 
 /// Two rows' dot products over `groups` blocks of 4 columns, accumulated into `acc`.
 ///
-/// Per block: one `LDRD` of the activation pairs shared by both rows, the two rows' `LDR`s of 4
-/// weights back to back (the second pipelines), then per row two `SXTB16` and two `SMLAD`;
-/// two blocks per loop turn.
+/// Per block: four loads back to back — the two activation pairs (shared by both rows) and
+/// each row's 4 weights —, which the M4 pipelines (2 + 1 + 1 + 1 cycles; an `LDRD` of the pairs
+/// takes 3 and the load after it 2 again), then per row two `SXTB16` and two `SMLAD`. Four
+/// blocks per loop turn (the loop's `SUBS` + taken `BNE` cost 4 cycles a turn), the
+/// `groups % 4` first ones a block a turn.
 #[inline(always)]
 fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) {
     // The asm reads `4 · groups` bytes of each row and `2 · groups` words of pairs: checked.
@@ -65,29 +68,35 @@ fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) 
     }
     let (mut p0, mut p1, mut px) = (r0.as_ptr(), r1.as_ptr(), pairs.as_ptr());
     let [mut a0, mut a1] = *acc;
-    let (twice, odd) = (groups / 2, groups % 2);
-    // SAFETY: the pointers advance over exactly `groups` blocks, which the checks above keep
-    // inside `r0`, `r1` (4 bytes a block; unaligned word loads are allowed on the M4/M7) and
-    // `pairs` (2 words a block, word-aligned as `&[u32]`). Only registers and those loads.
+    let (quads, singles) = (groups / 4, groups % 4);
+    // SAFETY: the pointers advance over exactly `singles + 4 · quads = groups` blocks, which the
+    // checks above keep inside `r0`, `r1` (4 bytes a block; unaligned word loads are allowed on
+    // the M4/M7) and `pairs` (2 words a block, word-aligned as `&[u32]`). Only registers and
+    // those loads.
     unsafe {
-        if odd != 0 {
+        if singles != 0 {
             core::arch::asm!(
+                "2:",
                 two_rows_one_block!(),
+                "subs {n}, {n}, #1",
+                "bne 2b",
                 px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
-                a0 = inout(reg) a0, a1 = inout(reg) a1,
+                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) singles => _,
                 xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
                 options(nostack, readonly),
             );
         }
-        if twice != 0 {
+        if quads != 0 {
             core::arch::asm!(
                 "2:",
+                two_rows_one_block!(),
+                two_rows_one_block!(),
                 two_rows_one_block!(),
                 two_rows_one_block!(),
                 "subs {n}, {n}, #1",
                 "bne 2b",
                 px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
-                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) twice => _,
+                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) quads => _,
                 xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
                 options(nostack, readonly),
             );
