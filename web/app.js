@@ -23,6 +23,11 @@ const BENCH_MS = 60;
 const SLICE_MS = 15;
 const LONG_PASTE = 64;
 const HISTORY = 64;
+/** Characters a re-prime types afresh (the session's context), fewer for a model so slow that
+ * they would block the page longer than PRIME_MS (never fewer than MIN_CONTEXT). */
+const CONTEXT = 64;
+const MIN_CONTEXT = 8;
+const PRIME_MS = 50;
 
 const $ = (id) => document.getElementById(id);
 const area = $('text');
@@ -85,13 +90,22 @@ async function openModel(bytes, name) {
   const id = ++loading;
   const stillWanted = () => id === loading;
   const t0 = performance.now();
-  const next = await Quill.open(wasm.module, bytes, { history: HISTORY, ...lists });
+  // The check that reads every byte runs in a worker; the page then reads the structure only.
+  try {
+    await Quill.verify(wasm.module, bytes);
+  } catch (e) {
+    if (stillWanted()) throw e; // a superseded load's failure is not the page's news
+    return;
+  }
+  if (!stillWanted()) return;
+  const next = await Quill.open(wasm.module, bytes, { history: HISTORY, context: CONTEXT, verified: true, ...lists });
   restoreUserWords(next);
   const loadMs = performance.now() - t0;
   await yieldToPage();
   if (!stillWanted()) return;
   const us = await speedTest(next, stillWanted);
   if (us === null) return;
+  next.context = Math.max(MIN_CONTEXT, Math.min(CONTEXT, Math.floor((PRIME_MS * 1000) / us)));
   q = next;
   $('model-name').textContent = `${name} (${bytes.length.toLocaleString('en')} bytes)`;
   $('model-arch').textContent = q.description;

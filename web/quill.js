@@ -7,6 +7,9 @@
 //
 //   const wasm = await Quill.compile(fetch('pkg/quill-simd.wasm'));   // or loadWasm() below
 //   const q = await Quill.open(wasm, modelBytes);                      // throws the runtime's message
+//   // or, for a large file, checked in a worker so the page never waits on it:
+//   await Quill.verify(wasm, modelBytes);
+//   const q = await Quill.open(wasm, modelBytes, { verified: true });
 //   q.type('hel'); q.topK();        // [{char: 'l', p: 0.91}, …]
 //   q.words();                      // [{suffix: 'lo', p: 0.41}, …]  (the session's panel)
 //   q.backspace(2);                 // exact, through the session's history
@@ -14,6 +17,7 @@
 
 const OK = 0;
 const INPUT_TABLE = 1; // QUILL_INPUT_TABLE
+const MODEL_VERIFIED = 2; // QUILL_MODEL_VERIFIED
 const KEY_BACKSPACE = 1; // QUILL_KEY_BACKSPACE
 const KEY_ACCEPT = 2; // QUILL_KEY_ACCEPT
 const WORD_BYTES = 108; // sizeof(QuillWord): char suffix[100]; uint32_t suffix_len; float p
@@ -80,23 +84,46 @@ export class Quill {
     return new Quill(instance.exports, modelBytes, options);
   }
 
+  /**
+   * Checks `modelBytes` as `open` does (framing, checksum, every shape, every weight's value)
+   * without blocking the page: in a worker where the engine has them (the check reads every
+   * byte: a third of a second for a 50 MB model), else here. Throws the runtime's message for
+   * a file that is not a usable model. Then `open(module, modelBytes, { verified: true })`
+   * reads only the structure of these same bytes again.
+   */
+  static async verify(module, modelBytes) {
+    let error;
+    if (typeof Worker === 'undefined') {
+      const { exports } = await WebAssembly.instantiate(module, {});
+      error = modelError(exports, modelBytes);
+    } else {
+      error = await new Promise((resolve, reject) => {
+        const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+        worker.onmessage = (e) => {
+          worker.terminate();
+          resolve(e.data.error);
+        };
+        worker.onerror = (e) => {
+          worker.terminate();
+          reject(new QuillError(`the model check could not run in a worker: ${e.message}`));
+        };
+        worker.postMessage({ module, bytes: modelBytes });
+      });
+    }
+    if (error !== null) throw new QuillError(`not a usable model: ${error}`);
+  }
+
   constructor(
     exports,
     modelBytes,
-    { history = 64, context = 64, table = true, lexicon = null, blocked = null } = {},
+    { history = 64, context = 64, table = true, lexicon = null, blocked = null, verified = false } = {},
   ) {
     this.x = exports;
     this.history = history;
     this.context = context;
     const x = exports;
-    let top = x.__heap_base.value;
-    const take = (bytes, align = 16) => {
-      top = Math.ceil(top / align) * align;
-      const at = top;
-      top += bytes;
-      this.#reserve(top);
-      return at;
-    };
+    this.#top = x.__heap_base.value;
+    const take = (bytes, align = 16) => this.#take(bytes, align);
     // I/O slots first (fixed size), then the model and the blocks sized from it.
     this.out = take(8); // one size_t / uint32
     this.msg = take(MSG_BYTES);
@@ -118,10 +145,11 @@ export class Quill {
     const [lexAt, lexLen] = place(lexicon);
     const [blkAt, blkLen] = place(blocked);
 
-    if (x.quill_model_error(this.modelAt, this.modelLen, this.msg, MSG_BYTES) !== OK) {
+    // Bytes `verify` accepted are read for their structure only (QUILL_MODEL_VERIFIED).
+    if (!verified && x.quill_model_error(this.modelAt, this.modelLen, this.msg, MSG_BYTES) !== OK) {
       throw new QuillError(`not a usable model: ${this.#cstr(this.msg)}`);
     }
-    const flags = table ? INPUT_TABLE : 0;
+    const flags = (table ? INPUT_TABLE : 0) | (verified ? MODEL_VERIFIED : 0);
     // The session: the defaults, with this page's history, context and input side.
     this.#check(x.quill_session_default_config(this.config), 'session config');
     const cfg = new DataView(x.memory.buffer, this.config, CONFIG_BYTES);
@@ -141,17 +169,7 @@ export class Quill {
     }
     this.userWordsLen = x.quill_session_user_words_size(this.s);
     this.userWordsAt = take(Math.max(this.userWordsLen, 4), 4);
-    // A predictor of its own for the speed test (feeding the session's would desynchronise it).
-    this.#check(x.quill_memory_size_ex(this.modelAt, this.modelLen, flags, this.out), 'sizing');
-    const block = this.#size();
-    const blockAt = take(block, 16);
-    this.#check(
-      x.quill_init_ex(blockAt, block, this.modelAt, this.modelLen, flags, this.out),
-      'quill_init_ex',
-    );
-    this.p = this.#u32(this.out);
-
-    this.vocab = x.quill_vocab_size(this.p);
+    this.flags = flags;
     this.description = this.#fill((o, n) => x.quill_web_describe(this.modelAt, this.modelLen, o, n));
     this.kernel = this.#fill((o, n) => x.quill_web_kernel(o, n));
   }
@@ -190,8 +208,32 @@ export class Quill {
    * work runs in the loop. */
   feedRepeated(text, count) {
     const n = this.#put(text);
-    const { x, p, text: at } = this;
+    const { x, text: at } = this;
+    const p = this.#predictor();
     for (let i = 0; i < count; i++) x.quill_feed_utf8(p, at, n);
+  }
+
+  /** Characters in the model's vocabulary (the unknown token included). */
+  get vocab() {
+    return this.x.quill_vocab_size(this.#predictor());
+  }
+
+  /** A predictor of its own for the speed test (feeding the session's would desynchronise
+   * it), made on first use: building its input table is a task of its own for a large model,
+   * not part of opening it. */
+  #predictor() {
+    if (this.#p === null) {
+      const x = this.x;
+      this.#check(x.quill_memory_size_ex(this.modelAt, this.modelLen, this.flags, this.out), 'sizing');
+      const block = this.#size();
+      const blockAt = this.#take(block, 16);
+      this.#check(
+        x.quill_init_ex(blockAt, block, this.modelAt, this.modelLen, this.flags, this.out),
+        'quill_init_ex',
+      );
+      this.#p = this.#u32(this.out);
+    }
+    return this.#p;
   }
 
   reset() {
@@ -277,6 +319,19 @@ export class Quill {
 
   // ---- memory ----------------------------------------------------------------------------
 
+  /** The next free byte of the module's memory: blocks are laid out upwards from `__heap_base`. */
+  #top = 0;
+  /** The speed test's predictor, once made. */
+  #p = null;
+
+  #take(bytes, align = 16) {
+    this.#top = Math.ceil(this.#top / align) * align;
+    const at = this.#top;
+    this.#top += bytes;
+    this.#reserve(this.#top);
+    return at;
+  }
+
   #reserve(end) {
     const mem = this.x.memory;
     const missing = end - mem.buffer.byteLength;
@@ -335,6 +390,20 @@ export class Quill {
     const msg = this.#cstr(this.x.quill_error_message(code));
     throw new QuillError(`${what}: ${msg}`);
   }
+}
+
+/** `quill_model_error` on a copy of `bytes` in the fresh instance `x` (its memory from
+ * `__heap_base` up): null for a usable model, else the runtime's message. */
+export function modelError(x, bytes) {
+  const at = Math.ceil(x.__heap_base.value / 64) * 64;
+  const msg = at + bytes.length;
+  const missing = msg + MSG_BYTES - x.memory.buffer.byteLength;
+  if (missing > 0) x.memory.grow(Math.ceil(missing / 65536));
+  const mem = new Uint8Array(x.memory.buffer);
+  mem.set(bytes, at);
+  if (x.quill_model_error(at, bytes.length, msg, MSG_BYTES) === OK) return null;
+  const end = mem.indexOf(0, msg);
+  return fromUtf8.decode(mem.subarray(msg, end < 0 ? msg + MSG_BYTES : end));
 }
 
 /** Whether this build's kernel computes as the portable one does in this engine

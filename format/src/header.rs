@@ -60,7 +60,9 @@ pub fn declared_payload_len(header: &[u8; HEADER_LEN]) -> Result<u32, Error> {
 }
 
 /// Checks the framing and returns the payload slice.
-pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
+/// The payload of a framed file after checking magic, version and length, and the checksum
+/// unless `checksum` is false (bytes verified before; see `Model::from_verified_bytes`).
+pub(crate) fn unframe(bytes: &[u8], checksum: bool) -> Result<&[u8], Error> {
     let (header, rest) = bytes
         .split_first_chunk::<HEADER_LEN>()
         .ok_or(Error::TooShort { len: bytes.len() })?;
@@ -78,6 +80,9 @@ pub(crate) fn unframe(bytes: &[u8]) -> Result<&[u8], Error> {
         Some(c) => u32::from_le_bytes(*c),
         None => return Err(Error::TooShort { len: bytes.len() }),
     };
+    if !checksum {
+        return Ok(payload);
+    }
     let mut digest = CRC.digest();
     digest.update(header);
     digest.update(payload);

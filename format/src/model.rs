@@ -80,7 +80,23 @@ impl<'a> Model<'a> {
     /// Parses and validates a model file: framing, checksum, schema, every shape against the
     /// architecture, every length, and that every weight and scale is finite.
     pub fn from_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
-        let payload = unframe(bytes)?;
+        Self::parse(bytes, Depth::Everything)
+    }
+
+    /// Parses bytes that [`from_bytes`](Self::from_bytes) has already accepted — in another
+    /// thread (a web page's worker), or earlier in this process — without reading them all
+    /// again: the framing, schema, every shape and every length are checked as `from_bytes`
+    /// checks them (what reading the model safely needs), but not the checksum nor the
+    /// weights' values (the passes over every byte, which take a third of a second for a 50 MB
+    /// model in a browser). Bytes that were never verified, or changed since, are read
+    /// without undefined behaviour, but their predictions may be wrong or NaN: pass only
+    /// what `from_bytes` accepted.
+    pub fn from_verified_bytes(bytes: &'a [u8]) -> Result<Self, Error> {
+        Self::parse(bytes, Depth::Structure)
+    }
+
+    fn parse(bytes: &'a [u8], depth: Depth) -> Result<Self, Error> {
+        let payload = unframe(bytes, depth == Depth::Everything)?;
         let (p, rest): (Payload<'a>, &[u8]) = postcard::take_from_bytes(payload)?;
         if !rest.is_empty() {
             return Err(Error::TrailingPayload { unused: rest.len() });
@@ -104,7 +120,7 @@ impl<'a> Model<'a> {
             };
             let (i, t) = raw.next().ok_or(too_large.clone())?;
             let name = p.arch.tensor_name(i).ok_or(too_large)?;
-            check_tensor(&p.arch, name, t)
+            check_tensor(&p.arch, name, t, depth)
         };
         let embedding = next()?;
         let mut layers = heapless::Vec::new();
@@ -224,10 +240,20 @@ fn as_vector(m: Matrix<'_>) -> Vector<'_> {
     }
 }
 
+/// How much of a model file a parse reads (see [`Model::from_verified_bytes`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Depth {
+    /// Everything: the checksum and every weight's value too.
+    Everything,
+    /// The structure: every length and shape, not the checksum nor the weights' values.
+    Structure,
+}
+
 fn check_tensor<'a>(
     arch: &Architecture,
     name: TensorName,
     raw: &RawTensor<'a>,
+    depth: Depth,
 ) -> Result<Matrix<'a>, Error> {
     let (rows, cols) = arch.expected_shape(name).ok_or(Error::TooLarge {
         what: "tensor shape",
@@ -276,7 +302,8 @@ fn check_tensor<'a>(
     }
     let weights = match raw.dtype {
         DType::F32 => {
-            if let Some(index) = first_non_finite(raw.data) {
+            let scan = depth == Depth::Everything;
+            if let Some(index) = scan.then(|| first_non_finite(raw.data)).flatten() {
                 return Err(Error::NonFinite {
                     tensor: name,
                     index,
@@ -295,10 +322,8 @@ fn check_tensor<'a>(
             }
             // Branch-free per 64-byte chunk so the scan vectorises; find the index only on error.
             let has_min = |c: &[u8]| c.iter().fold(false, |seen, &b| seen | (b == 0x80));
-            if let Some(index) = raw
-                .data
-                .chunks(64)
-                .any(has_min)
+            let any_min = depth == Depth::Everything && raw.data.chunks(64).any(has_min);
+            if let Some(index) = any_min
                 .then(|| raw.data.iter().position(|&b| b == 0x80))
                 .flatten()
             {

@@ -15,7 +15,10 @@ fn small_model(cell: CellKind, int8: bool) -> OwnedModel {
 
 /// Whatever the bytes, loading returns; if it loads, the model runs without panicking.
 fn exercise(bytes: &[u8]) -> Result<(), Error> {
-    let model = Model::from_bytes(bytes)?;
+    run(Model::from_bytes(bytes)?)
+}
+
+fn run(model: Model<'_>) -> Result<(), Error> {
     let mut buf = vec![0f32; Predictor::buffer_len(&model).expect("validated sizes fit")];
     let mut p = Predictor::new(&model, &mut buf).expect("buffer sized by buffer_len");
     let _ = p.self_test();
@@ -142,6 +145,66 @@ fn mutations_behind_a_valid_checksum_never_panic() {
     assert!(
         kinds.len() >= 8,
         "mutations should reach many validation paths, saw {kinds:?}"
+    );
+}
+
+/// `from_verified_bytes` checks what `from_bytes` checks but the checksum and the weights'
+/// values: on every damaged file it fails as `from_bytes` does or (only where `from_bytes`
+/// failed for the checksum or a value) loads, and what it loads runs without panicking, NaN
+/// weights included.
+#[test]
+fn verified_parse_skips_only_the_checksum_and_the_values() {
+    let files: Vec<Vec<u8>> = [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh]
+        .iter()
+        .flat_map(|&c| [small_model(c, false), small_model(c, true)])
+        .map(|m| m.to_bytes().unwrap())
+        .collect();
+    for f in &files {
+        assert_eq!(Model::from_verified_bytes(f), Model::from_bytes(f));
+    }
+    let mut rng = SmallRng::new(11);
+    let mut skipped = std::collections::BTreeSet::new();
+    for i in 0..12_000 {
+        let mut bytes = files[i % files.len()].clone();
+        mutate(&mut bytes, &mut rng);
+        if i % 2 == 0 {
+            assert!(quill_tests::fix_checksum(&mut bytes));
+        }
+        let full = Model::from_bytes(&bytes);
+        let verified = Model::from_verified_bytes(&bytes);
+        // What from_bytes refused for a check the verified parse skips.
+        let skipped_check = |e: &Error| {
+            matches!(
+                e,
+                Error::ChecksumMismatch { .. }
+                    | Error::NonFinite { .. }
+                    | Error::Int8OutOfRange { .. }
+            )
+        };
+        match (full, verified) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            // The checksum is checked first: behind a bad one, the structure may be damaged.
+            (Err(a), Err(b)) => assert!(a == b || skipped_check(&a), "{a:?} became {b:?}"),
+            (Err(e), Ok(m)) => {
+                assert!(
+                    skipped_check(&e),
+                    "only the checksum and the values are skipped, not {e:?}"
+                );
+                skipped.insert(
+                    format!("{e:?}")
+                        .split([' ', '{'])
+                        .next()
+                        .unwrap()
+                        .to_string(),
+                );
+                run(m).unwrap();
+            }
+            (Ok(_), Err(e)) => panic!("from_bytes loaded what from_verified_bytes refused: {e:?}"),
+        }
+    }
+    assert!(
+        skipped.contains("ChecksumMismatch") && skipped.contains("NonFinite"),
+        "the skipped checks should have been reached: {skipped:?}"
     );
 }
 

@@ -54,6 +54,12 @@ extern "C" {
  * character once, into the memory block (vocab × gates × hidden floats more), instead of
  * multiplying on every keystroke. Faster; outputs are bit-identical. */
 #define QUILL_INPUT_TABLE 1u
+/* quill_init_ex and session config flag: these exact model bytes were accepted by
+ * quill_model_error before (in another thread, e.g. a web page's worker, or earlier in this
+ * process), so only their structure (every length and shape) is checked again, not the checksum
+ * nor the weights' values: the passes over every byte. Never set it for bytes that were not
+ * verified: they are read without undefined behaviour, but may predict garbage or NaN. */
+#define QUILL_MODEL_VERIFIED 2u
 
 #define QUILL_MAX_K 64
 
@@ -66,7 +72,8 @@ int quill_memory_size(const uint8_t *model, size_t model_len, size_t *out_bytes)
 int quill_init(uint8_t *memory, size_t memory_len, const uint8_t *model, size_t model_len,
                QuillPredictor **out);
 
-/* The same with flags (0 or QUILL_INPUT_TABLE); size the memory with quill_memory_size_ex. */
+/* The same with flags (0, QUILL_INPUT_TABLE, QUILL_MODEL_VERIFIED or both); size the memory
+ * with quill_memory_size_ex and the same flags. */
 int quill_memory_size_ex(const uint8_t *model, size_t model_len, uint32_t flags, size_t *out_bytes);
 int quill_init_ex(uint8_t *memory, size_t memory_len, const uint8_t *model, size_t model_len,
                   uint32_t flags, QuillPredictor **out);
@@ -178,7 +185,7 @@ typedef struct QuillSession QuillSession;
 #define QUILL_SESSION_MAX_WORDS 4
 
 typedef struct {
-    uint32_t flags;      /* 0 or QUILL_INPUT_TABLE */
+    uint32_t flags;      /* 0, QUILL_INPUT_TABLE, QUILL_MODEL_VERIFIED or both */
     uint32_t history;    /* characters Backspace undoes exactly */
     uint32_t text;       /* characters kept to re-prime from past the history */
     uint32_t cache;      /* word prefixes cached across keys (one model state each) */

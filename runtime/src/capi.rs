@@ -72,6 +72,10 @@ pub const QUILL_ERR_USER_WORDS: c_int = 21;
 pub const QUILL_ERR_LEXICON: c_int = 22;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;
+/// `quill_init_ex` / session config flag: the model bytes were accepted by `quill_model_error`
+/// before (another thread's, or earlier), so only their structure is checked again, not the
+/// checksum nor the weights' values (`Model::from_verified_bytes`).
+pub const QUILL_MODEL_VERIFIED: u32 = 2;
 /// Most entries one `quill_top_k` call fills.
 pub const QUILL_MAX_K: usize = 64;
 
@@ -159,7 +163,7 @@ pub unsafe extern "C" fn quill_memory_size_ex(
     let Some(input) = input_side(flags) else {
         return QUILL_ERR_FLAGS;
     };
-    let model = match Model::from_bytes(m) {
+    let model = match parse_model(m, flags) {
         Ok(v) => v,
         Err(_) => return QUILL_ERR_MODEL,
     };
@@ -176,10 +180,23 @@ pub unsafe extern "C" fn quill_memory_size_ex(
 
 /// The input side `flags` ask for; `None` for unknown bits.
 fn input_side(flags: u32) -> Option<InputSide> {
-    match flags {
-        0 => Some(InputSide::PerStep),
-        QUILL_INPUT_TABLE => Some(InputSide::Table),
-        _ => None,
+    if flags & !(QUILL_INPUT_TABLE | QUILL_MODEL_VERIFIED) != 0 {
+        return None;
+    }
+    Some(if flags & QUILL_INPUT_TABLE != 0 {
+        InputSide::Table
+    } else {
+        InputSide::PerStep
+    })
+}
+
+/// The model in `m`, read as `flags` say: fully validated, or (`QUILL_MODEL_VERIFIED`) its
+/// structure only.
+fn parse_model(m: &[u8], flags: u32) -> Result<Model<'_>, format::Error> {
+    if flags & QUILL_MODEL_VERIFIED != 0 {
+        Model::from_verified_bytes(m)
+    } else {
+        Model::from_bytes(m)
     }
 }
 
@@ -202,6 +219,8 @@ pub unsafe extern "C" fn quill_init(
 
 /// `quill_init` with `flags`: `QUILL_INPUT_TABLE` computes the first layer's input side for
 /// every character into `memory` (size it with `quill_memory_size_ex`); outputs are identical.
+/// `QUILL_MODEL_VERIFIED` checks only the structure of bytes `quill_model_error` accepted
+/// before.
 ///
 /// # Safety
 /// As `quill_init`.
@@ -224,7 +243,7 @@ pub unsafe extern "C" fn quill_init_ex(
     let Some(input) = input_side(flags) else {
         return QUILL_ERR_FLAGS;
     };
-    let parsed: Model<'static> = match Model::from_bytes(m) {
+    let parsed: Model<'static> = match parse_model(m, flags) {
         // SAFETY: the caller keeps the model bytes valid for the predictor's whole use, which
         // is the lifetime this handle stands for.
         Ok(v) => unsafe { core::mem::transmute::<Model<'_>, Model<'static>>(v) },
@@ -429,7 +448,7 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_SELF_TEST_FAILED => c"the model's outputs differ from those recorded at export: the model bytes are damaged or the build differs",
         QUILL_ERR_NO_SELF_TEST => c"the model file has no self-test section; export it with one",
         QUILL_ERR_MODEL_TOO_LARGE => c"the model's buffers do not fit in this target's address space",
-        QUILL_ERR_FLAGS => c"unknown flags: pass 0 or QUILL_INPUT_TABLE",
+        QUILL_ERR_FLAGS => c"unknown flags: pass 0, QUILL_INPUT_TABLE, QUILL_MODEL_VERIFIED or both",
         QUILL_ERR_CHAR => c"not a Unicode scalar value, or the context is not valid UTF-8",
         QUILL_ERR_HISTORY_EMPTY => c"nothing left to undo in the history: re-prime from the text before the cursor (quill_history_backspace_or_reprime)",
         QUILL_ERR_BIAS => c"the bias array must hold quill_vocab_size entries, none NaN or +infinity",

@@ -11,7 +11,7 @@ use format::Lexicon;
 use super::{
     ALIGN, QUILL_ERR_CHAR, QUILL_ERR_FLAGS, QUILL_ERR_LEXICON, QUILL_ERR_MEMORY_TOO_SMALL,
     QUILL_ERR_MODEL, QUILL_ERR_MODEL_TOO_LARGE, QUILL_ERR_NULL, QUILL_ERR_OUTPUT_TOO_SMALL,
-    QUILL_ERR_TOKEN, QUILL_ERR_USER_WORDS, QUILL_OK, QuillWord, bytes, code, input_side,
+    QUILL_ERR_TOKEN, QUILL_ERR_USER_WORDS, QUILL_OK, QuillWord, bytes, code, input_side, parse_model,
     write_ranked, write_word,
 };
 use crate::{
@@ -36,7 +36,8 @@ pub const QUILL_SESSION_MAX_WORDS: u32 = MAX_WORDS as u32;
 #[repr(C)]
 #[derive(Clone, Copy, Debug)]
 pub struct QuillSessionConfig {
-    /// 0, or `QUILL_INPUT_TABLE`.
+    /// 0, `QUILL_INPUT_TABLE`, `QUILL_MODEL_VERIFIED` (bytes `quill_model_error` accepted
+    /// before: only their structure is checked again), or both.
     pub flags: u32,
     /// Characters Backspace undoes exactly.
     pub history: u32,
@@ -134,9 +135,9 @@ fn prepare(
     cfg: *const QuillSessionConfig,
 ) -> Result<(Model<'_>, SessionConfig, usize), c_int> {
     // SAFETY: the caller promises a readable config when non-null.
-    let cfg = unsafe { cfg.as_ref() }.ok_or(QUILL_ERR_NULL)?;
-    let cfg = config(cfg).ok_or(QUILL_ERR_FLAGS)?;
-    let model = Model::from_bytes(m).map_err(|_| QUILL_ERR_MODEL)?;
+    let raw = unsafe { cfg.as_ref() }.ok_or(QUILL_ERR_NULL)?;
+    let cfg = config(raw).ok_or(QUILL_ERR_FLAGS)?;
+    let model = parse_model(m, raw.flags).map_err(|_| QUILL_ERR_MODEL)?;
     let floats = cfg
         .buffer_len(model.arch())
         .ok_or(QUILL_ERR_MODEL_TOO_LARGE)?;

@@ -50,8 +50,8 @@ pub extern "C" fn quill_web_verify() -> i32 {
 }
 
 /// A one-line description of the model (`"gru 1x256, 85 characters, int8 weights"`),
-/// NUL-terminated into `out`; 0 when the bytes are not a valid model (`quill_model_error` says
-/// why).
+/// NUL-terminated into `out`; 0 when the bytes are not a well-formed model. It reads the
+/// structure only (`Model::from_verified_bytes`): `quill_model_error` is the check.
 ///
 /// # Safety
 /// `model` points to `model_len` readable bytes; `out` to `out_len` writable bytes.
@@ -67,7 +67,7 @@ pub unsafe extern "C" fn quill_web_describe(
     }
     // SAFETY: the caller promises `model_len` readable bytes at `model`.
     let bytes = unsafe { core::slice::from_raw_parts(model, model_len) };
-    let Ok(m) = Model::from_bytes(bytes) else {
+    let Ok(m) = Model::from_verified_bytes(bytes) else {
         return 0;
     };
     let a = m.arch();
