@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     report("SELF_TEST_FAILED", quill_self_test(pb));
     QuillPredictor *pn = open_model(nst, len_nst, &mem3);
     report("NO_SELF_TEST", quill_self_test(pn));
-    report("FLAGS", quill_memory_size_ex(good, len, 2, &need));
+    report("FLAGS", quill_memory_size_ex(good, len, 4, &need));
     uint32_t token = 0;
     report("CHAR", quill_token_of(p, 0xD800, &token));
     report("TOKEN", quill_token_char(p, 0, &token));
