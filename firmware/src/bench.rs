@@ -12,6 +12,8 @@ use crate::memory::PREDICTOR_LEN;
 pub enum Mode {
     /// Nothing: the baseline every other run is measured against.
     Baseline,
+    /// Load + validate the model only: its stack high-water mark is the loader's.
+    Load,
     /// Load + validate the model, make a predictor, feed `steps` characters.
     Steps(u32),
 }
@@ -32,6 +34,7 @@ impl Mode {
     pub fn parse(s: &str) -> Option<Mode> {
         match s {
             "none" => Some(Mode::Baseline),
+            "load" => Some(Mode::Load),
             n => n.parse().ok().map(Mode::Steps),
         }
     }
@@ -60,8 +63,14 @@ pub unsafe fn run(
     mode: Mode,
     choice: Choice,
 ) -> Result<(u32, &'static str), runtime::Error> {
-    let Mode::Steps(steps) = mode else {
-        return Ok((0, "none"));
+    let steps = match mode {
+        Mode::Baseline => return Ok((0, "none")),
+        Mode::Load => {
+            let model = Model::from_bytes(bytes)?;
+            // The file's length, so the load cannot be optimised away.
+            return Ok((model.file_len() as u32, "none"));
+        }
+        Mode::Steps(steps) => steps,
     };
     // SAFETY: the caller guarantees a single call, so this is the only reference.
     let buffer = unsafe { &mut *core::ptr::addr_of_mut!(BUFFER) };

@@ -3,7 +3,7 @@
 use crate::arch::{Architecture, CellKind, MAX_LAYERS};
 use crate::error::Error;
 use crate::header::unframe;
-use crate::schema::{DType, Payload, RawMetadata, RawSelfTest, RawTensor};
+use crate::schema::{DType, RawMetadata, RawSelfTest, RawTensor};
 use crate::tensor::{Matrix, TensorKind, TensorName, Vector, Weights, le_f32, le_u32};
 use crate::vocab::Vocab;
 
@@ -97,34 +97,35 @@ impl<'a> Model<'a> {
 
     fn parse(bytes: &'a [u8], depth: Depth) -> Result<Self, Error> {
         let payload = unframe(bytes, depth == Depth::Everything)?;
-        let (p, rest): (Payload<'a>, &[u8]) = postcard::take_from_bytes(payload)?;
-        if !rest.is_empty() {
-            return Err(Error::TrailingPayload { unused: rest.len() });
-        }
-        p.arch.validate()?;
-        let vocab = Vocab::parse(p.vocab, p.arch.vocab())?;
-
-        let expected = p.arch.tensor_count();
-        if p.tensors.len() != expected {
+        // The payload is decoded field by field (postcard writes a struct's fields in order, a
+        // list as its length then its items), and each tensor is checked as it is taken: the
+        // loader runs on 16 KB microcontrollers, and the list of every tensor at once (with
+        // the copies a by-value decode makes of it) took most of 5 KB of stack.
+        let (arch, rest): (Architecture, &[u8]) = postcard::take_from_bytes(payload)?;
+        arch.validate()?;
+        let (raw_vocab, rest): (&[u8], &[u8]) = postcard::take_from_bytes(rest)?;
+        let vocab = Vocab::parse(raw_vocab, arch.vocab())?;
+        let (count, mut rest): (u32, &[u8]) = postcard::take_from_bytes(rest)?;
+        let expected = arch.tensor_count();
+        if count as usize != expected {
             return Err(Error::TensorCount {
                 expected,
-                found: p.tensors.len(),
+                found: count as usize,
             });
         }
-        // Each tensor is checked as it is taken: no list of them all on the stack (the loader
-        // runs on 16 KB microcontrollers).
-        let mut raw = p.tensors.iter().enumerate();
+        let mut index = 0;
         let mut next = || -> Result<Matrix<'a>, Error> {
-            let too_large = Error::TooLarge {
+            let (raw, after): (RawTensor<'a>, &'a [u8]) = postcard::take_from_bytes(rest)?;
+            rest = after;
+            let name = arch.tensor_name(index).ok_or(Error::TooLarge {
                 what: "tensor list",
-            };
-            let (i, t) = raw.next().ok_or(too_large.clone())?;
-            let name = p.arch.tensor_name(i).ok_or(too_large)?;
-            check_tensor(&p.arch, name, t, depth)
+            })?;
+            index = index.saturating_add(1);
+            check_tensor(&arch, name, &raw, depth)
         };
         let embedding = next()?;
         let mut layers = heapless::Vec::new();
-        for _ in 0..p.arch.layers() {
+        for _ in 0..arch.layers() {
             let layer = Layer {
                 weight_ih: next()?,
                 weight_hh: next()?,
@@ -138,13 +139,19 @@ impl<'a> Model<'a> {
         let output_weight = next()?;
         let output_bias = as_vector(next()?);
 
-        let metadata = check_metadata(p.metadata)?;
-        let self_test = match p.self_test {
-            Some(st) => Some(check_self_test(&p.arch, &vocab, st)?),
+        let (raw_metadata, rest): (RawMetadata<'a>, &[u8]) = postcard::take_from_bytes(rest)?;
+        let (raw_self_test, rest): (Option<RawSelfTest<'a>>, &[u8]) =
+            postcard::take_from_bytes(rest)?;
+        if !rest.is_empty() {
+            return Err(Error::TrailingPayload { unused: rest.len() });
+        }
+        let metadata = check_metadata(raw_metadata)?;
+        let self_test = match raw_self_test {
+            Some(st) => Some(check_self_test(&arch, &vocab, st)?),
             None => None,
         };
         Ok(Model {
-            arch: p.arch,
+            arch,
             vocab,
             embedding,
             layers,

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "alloc")]
 use crate::arch::{Architecture, MAX_TENSORS};
 
 /// Element type of a tensor's data.
@@ -57,7 +58,10 @@ pub(crate) struct RawSelfTest<'a> {
     pub tolerance: f32,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The whole payload, as the writer encodes it. The reader decodes the same fields one by one
+/// (`Model::from_bytes`), never this struct: its list of every tensor would sit on the stack.
+#[cfg(feature = "alloc")]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub(crate) struct Payload<'a> {
     pub arch: Architecture,
     /// Characters of indices 1..vocab as u32 LE scalar values, strictly ascending.

@@ -1,4 +1,4 @@
-//! The measuring firmware: `bench <none|STEPS> [default|portable|dotprod]` (see `quill_firmware::bench`).
+//! The measuring firmware: `bench <none|load|STEPS> [default|portable|dotprod]` (see `quill_firmware::bench`).
 //! `scripts/measure-targets.sh` runs it under QEMU with an instruction-counting plugin.
 //! On Cortex-M the arguments come over semihosting and it also reports the stack high-water
 //! mark; on Linux (aarch64 under qemu-aarch64) they are the command line.
@@ -37,7 +37,10 @@ mod device {
         let Some((mode, choice)) =
             super::parse(mcu::command_line(&mut line).split_ascii_whitespace())
         else {
-            let _ = writeln!(out, "usage: bench <none|STEPS> [default|portable|dotprod]");
+            let _ = writeln!(
+                out,
+                "usage: bench <none|load|STEPS> [default|portable|dotprod]"
+            );
             mcu::exit(false)
         };
         // SAFETY: the one call.
@@ -68,7 +71,7 @@ fn main() -> std::process::ExitCode {
 
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some((mode, choice)) = parse(args.iter().map(String::as_str)) else {
-        eprintln!("usage: bench <none|STEPS> [default|portable|dotprod]");
+        eprintln!("usage: bench <none|load|STEPS> [default|portable|dotprod]");
         return std::process::ExitCode::FAILURE;
     };
     // SAFETY: the one call.
