@@ -2,11 +2,14 @@
 """Turns criterion's results (target/criterion) into the latency table of benches/RESULTS.md.
 
     cargo bench -p benches && python3 benches/report.py
+
+It also records the figures the README's results table shows (scripts/results.py).
 """
 import json
 import pathlib
 import platform
 import re
+import sys
 
 root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
 
@@ -79,3 +82,10 @@ if loads:
         ns = estimate("load", d.name)
         if ns:
             print(f"| {d.name} | {ns / 1000:.0f} µs |")
+
+# The README's x86 figures (benches/figures.tsv, the README's results table).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
+import results  # noqa: E402
+
+print()
+results.record_criterion()

@@ -8,8 +8,7 @@
 # times folded into the unknown token (84 tokens). About 25 minutes on 2 cores.
 #
 #   bash scripts/english-models.sh
-# Results: runs/english-*/heldout.txt (quill eval on data/english/heldout.txt: bits/char,
-# keystroke savings with the lexicon, block list and learned words, per-key cost).
+# Results: runs/english-*/heldout.txt and the README's model figures (scripts/eval-english.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/present-day-english.sh
@@ -25,8 +24,4 @@ train runs/english-gru-1x256 256 42
 train runs/english-gru-1x96 96 24
 cp runs/english-gru-1x256/model-int8.quill models/english-gru-1x256-int8.quill
 cp runs/english-gru-1x96/model-int8.quill models/english-mcu-gru-1x96-int8.quill
-for spec in "english-gru-1x256 english-gru-1x256-int8 english" "english-gru-1x96 english-mcu-gru-1x96-int8 english-mcu"; do
-  read -r run model lexicon <<< "$spec"
-  target/release/quill eval --model "models/$model.quill" --text data/english/heldout.txt \
-    --lexicon "models/$lexicon.qlex" --block models/blocked-en.qlex | tee "runs/$run/heldout.txt"
-done
+bash scripts/eval-english.sh

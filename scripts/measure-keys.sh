@@ -102,3 +102,5 @@ for row in open(sys.argv[1]).read().splitlines():
           f"{per / int(step):.2f} | {int(steps) / int(keys):.2f} ({worst_steps}) | "
           f"{per / 168e3:.1f} / {per / 64e3:.1f} |")
 PY
+# The README's per-key figures come from these rows (benches/figures.tsv).
+python3 scripts/results.py record-keys "$rows" --command "bash scripts/measure-keys.sh${1:+ $*}"

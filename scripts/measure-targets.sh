@@ -78,12 +78,18 @@ for t in m4 m0 a64; do
       cp "$elf" "$out/bench-$t-$m-$w.elf"
       for kernel in ${KERNELS[$t]}; do
         read -r i_none c_none < <(count "$t" "$elf" none "$kernel")
+        # The loader's stack: the high-water mark loading only, over the bench's own (none).
+        stack_none=$(grep -o 'stack=[0-9]*' "$out/last.txt" | cut -d= -f2 || true)
+        count "$t" "$elf" load "$kernel" > /dev/null
+        stack_load=$(grep -o 'stack=[0-9]*' "$out/last.txt" | cut -d= -f2 || true)
+        loader=$([[ -n "$stack_none" && -n "$stack_load" ]] && echo $((stack_load - stack_none)) || echo -)
         read -r i_zero c_zero < <(count "$t" "$elf" 0 "$kernel")
         read -r i_run c_run < <(count "$t" "$elf" "$steps" "$kernel")
         line=$(cat "$out/last.txt")
         grep -q '^bench ' <<< "$line" || { echo "$t $m $w $kernel: the bench failed: $line" >&2; exit 1; }
-        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
-          "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" >> "$rows"
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
+          "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" \
+          "$loader" >> "$rows"
         echo "$t $m $w: $line"
       done
     done
@@ -107,6 +113,9 @@ for spec in "m4 release" "m4 speed" "m0 release"; do
 done
 
 python3 scripts/targets_table.py "$out" "$(stat -c %s "$kb_model")" "$steps" | tee "$out/targets.md"
+# The README's per-step figures come from these rows (benches/figures.tsv).
+[[ ${#models[@]} -gt 0 ]] &&
+  python3 scripts/results.py record-targets "$rows" "$steps" --command "bash scripts/measure-targets.sh${1:+ $1}"
 # What a key costs in the keyboard session (the per-key rows).
 if [[ "${1:-}" != "--sizes" ]]; then
   bash scripts/measure-keys.sh ${1:+"$1"}

@@ -5,19 +5,10 @@ usage: python3 scripts/targets_table.py OUT_DIR KEYBOARD_MODEL_BYTES STEPS
 import sys
 from pathlib import Path
 
+from targets_macs import macs
+
 out, kb_model, steps = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-EMBED, VOCAB = 42, 85
-GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 TARGET = {"m4": "Cortex-M4F", "m0": "Cortex-M0", "a64": "aarch64"}
-
-
-def macs(model):
-    """Multiply-accumulates per character: input side, hidden side, output layer."""
-    cell, shape = model.split("-")
-    layers, hidden = (int(x) for x in shape.split("x"))
-    g = GATES[cell]
-    per_layer_in = [EMBED] + [hidden] * (layers - 1)
-    return sum(g * hidden * (i + hidden) for i in per_layer_in) + hidden * VOCAB
 
 
 def fields(line):
@@ -29,13 +20,13 @@ def k(n):
 
 
 print("| target | model | weights | kernel | instructions/char | per MAC | est. cycles/char | per MAC "
-      "| load+validate | model bytes | RAM: buffer / statics + stack |")
-print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+      "| load+validate | model bytes | RAM: buffer / statics + stack | loader's stack |")
+print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 for row in (out / "rows.tsv").read_text().splitlines():
     f = row.split("\t")
     t, model, w = f[0], f[1], f[2]
     if f[3] == "does-not-fit":
-        print(f"| {TARGET[t]} | {model} | {w} | — | does not fit the board | | | | | {int(f[4]):,} | |")
+        print(f"| {TARGET[t]} | {model} | {w} | — | does not fit the board | | | | | {int(f[4]):,} | | |")
         continue
     i_none, c_none, i_zero, c_zero, i_run, c_run = f[3:9]
     model_bytes, line = int(f[9]), fields(f[10])
@@ -49,8 +40,10 @@ for row in (out / "rows.tsv").read_text().splitlines():
     ram = f"{int(line['buffer']):,} B"
     if "statics" in line:
         ram += f" / {int(line['statics']):,} + {int(line['stack']):,} B"
+    loader = f[11] if len(f) > 11 and f[11] != "-" else None
+    loader = f"{int(loader):,} B" if loader else "—"
     print(f"| {TARGET[t]} | {model} | {w} | {line['kernel']} | {k(per_char)} | "
-          f"{per_char / macs(model):.2f} | {cycles} | {k(load)} instr | {model_bytes:,} | {ram} |")
+          f"{per_char / macs(model):.2f} | {cycles} | {k(load)} instr | {model_bytes:,} | {ram} | {loader} |")
 
 
 def flash(t, profile, probe):

@@ -34,7 +34,14 @@ fn top3(m: &[u8], flags: u32, text: &str) -> Result<Vec<(u32, u32)>, i32> {
     let mut p = std::ptr::null_mut();
     let (mut c, mut pr, mut n) = ([0u32; 3], [0f32; 3], 0);
     unsafe {
-        let rc = quill_init_ex(memory.as_mut_ptr(), need, m.as_ptr(), m.len(), flags, &mut p);
+        let rc = quill_init_ex(
+            memory.as_mut_ptr(),
+            need,
+            m.as_ptr(),
+            m.len(),
+            flags,
+            &mut p,
+        );
         if rc != QUILL_OK {
             return Err(rc);
         }
@@ -44,7 +51,11 @@ fn top3(m: &[u8], flags: u32, text: &str) -> Result<Vec<(u32, u32)>, i32> {
             QUILL_OK
         );
     }
-    Ok(c.iter().zip(pr).take(n).map(|(c, p)| (*c, p.to_bits())).collect())
+    Ok(c.iter()
+        .zip(pr)
+        .take(n)
+        .map(|(c, p)| (*c, p.to_bits()))
+        .collect())
 }
 
 #[test]
@@ -104,7 +115,16 @@ fn sessions_take_the_flag_in_their_config() {
     let mut memory = vec![0u8; need];
     let mut s = std::ptr::null_mut();
     assert_eq!(
-        unsafe { quill_session_init(memory.as_mut_ptr(), need, bad.as_ptr(), bad.len(), &c, &mut s) },
+        unsafe {
+            quill_session_init(
+                memory.as_mut_ptr(),
+                need,
+                bad.as_ptr(),
+                bad.len(),
+                &c,
+                &mut s,
+            )
+        },
         QUILL_OK
     );
     assert_eq!(size(&m, 8).0, QUILL_ERR_FLAGS, "unknown bit");

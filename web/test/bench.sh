@@ -15,7 +15,7 @@ cargo build --release --quiet -p quill-tests --bin random-models
 cargo build --release --quiet -p benches --example step_loop
 target/release/random-models "$dir" gru-1x256 > /dev/null
 echo "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), one thread"
-(cd web/test && node bench.mjs "../../$dir/gru-1x256-f32.quill" "../../$dir/gru-1x256-int8.quill")
+(cd web/test && node bench.mjs --out "../../$dir/step.json" "../../$dir/gru-1x256-f32.quill" "../../$dir/gru-1x256-int8.quill")
 echo
 echo "native (same weights' shapes, benches::model; one feed_token per character):"
 for w in f32 int8; do
@@ -25,8 +25,11 @@ for w in f32 int8; do
 done
 echo
 bash scripts/present-day-english.sh > /dev/null
-(cd web/test && node keys.mjs ../../data/english/heldout.txt)
+(cd web/test && node keys.mjs ../../data/english/heldout.txt --out "../../$dir/keys.json")
 echo
 for f in web/pkg/*.wasm; do
   printf '%-24s %6d bytes, %6d gzipped\n' "$f" "$(wc -c < "$f")" "$(gzip -9 -c "$f" | wc -c)"
 done
+# The README's Chromium figures (benches/figures.tsv, the README's results table).
+python3 scripts/results.py record-web-step "$dir/step.json"
+python3 scripts/results.py record-web-keys "$dir/keys.json"

@@ -11,8 +11,8 @@ use format::Lexicon;
 use super::{
     ALIGN, QUILL_ERR_CHAR, QUILL_ERR_FLAGS, QUILL_ERR_LEXICON, QUILL_ERR_MEMORY_TOO_SMALL,
     QUILL_ERR_MODEL, QUILL_ERR_MODEL_TOO_LARGE, QUILL_ERR_NULL, QUILL_ERR_OUTPUT_TOO_SMALL,
-    QUILL_ERR_TOKEN, QUILL_ERR_USER_WORDS, QUILL_OK, QuillWord, bytes, code, input_side, parse_model,
-    write_ranked, write_word,
+    QUILL_ERR_TOKEN, QUILL_ERR_USER_WORDS, QUILL_OK, QuillWord, bytes, code, input_side,
+    parse_model, write_ranked, write_word,
 };
 use crate::{
     Key, MAX_SUFFIX, MAX_WORDS, Model, NEXT_CHARS, Session, SessionConfig, UserWords, WordLists,
