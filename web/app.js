@@ -84,14 +84,18 @@ function showError(e) {
   el.textContent = e ? (e instanceof QuillError ? e.message : `error: ${e.message ?? e}`) : '';
 }
 
-/** Opens a model from its bytes; on failure the previous one stays. A newer call supersedes
- * an older one still loading (its result is dropped). */
-async function openModel(bytes, name) {
+/** Opens a model from (a promise of) its bytes; on failure the previous one stays. A newer
+ * call supersedes an older one still loading (its result, or its failure, is dropped): the
+ * order is the order of the calls, not of the files' reading. */
+async function openModel(bytesPromise, name) {
   const id = ++loading;
   const stillWanted = () => id === loading;
   const t0 = performance.now();
+  let bytes;
   // The check that reads every byte runs in a worker; the page then reads the structure only.
   try {
+    bytes = await bytesPromise;
+    if (!stillWanted()) return;
     await Quill.verify(wasm.module, bytes);
   } catch (e) {
     if (stillWanted()) throw e; // a superseded load's failure is not the page's news
@@ -250,7 +254,7 @@ $('file').addEventListener('change', async (e) => {
   if (!file) return;
   showError(null);
   try {
-    await openModel(new Uint8Array(await file.arrayBuffer()), file.name);
+    await openModel(file.arrayBuffer().then((b) => new Uint8Array(b)), file.name);
   } catch (err) {
     showError(new QuillError(`${file.name}: ${err?.message || String(err) || 'cannot be opened'}`));
   }

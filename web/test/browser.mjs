@@ -9,7 +9,8 @@
 // The learned words: a new word typed twice is suggested, survives a reload (localStorage), and
 // "forget my words" removes it. The main thread's longest task (PerformanceObserver 'longtask')
 // while deleting a 100 KB text at once, and while opening a large model (BIG_MODEL, a
-// 52 MB f32 GRU 1x2048), is printed and held to its bound.
+// 52 MB f32 GRU 1x2048), is printed and held to its bound; a damaged file picked while that
+// model loads shows its message, and the model from before both stays.
 //
 //   node browser.mjs TRANSCRIPT.jsonl OTHER_MODEL.quill SCREENSHOT.png [BIG_MODEL.quill]
 
@@ -181,8 +182,23 @@ for (const build of [null, 'quill-simd', 'quill']) {
       const loadLongest = await page.evaluate(() => window.__longest);
       console.log(`  opening ${bigModel.split('/').pop()}: longest main-thread task ${loadLongest.toFixed(0)} ms (≤ ${LOAD_TASK_MS}), ${Date.now() - t1} ms in all`);
       if (loadLongest > LOAD_TASK_MS) fail(`opening a large model blocked the page for ${loadLongest} ms`);
+
       await page.goto(url);
       await page.waitForSelector('body[data-ready="true"]', { timeout: 30000 });
+
+      // A second pick while the first still loads: the last one picked decides. Here it is the
+      // damaged file: its message shows and the model from before both stays.
+      const before = await shown(page);
+      await page.setInputFiles('#file', bigModel);
+      await page.setInputFiles('#file', join(dir, 'damaged.quill'));
+      await page.waitForFunction(() => !document.getElementById('error').hidden);
+      await new Promise((r) => setTimeout(r, 3000)); // room for the first load to finish, if it would
+      const raced = await shown(page);
+      if (!/damaged\.quill: not a usable model/.test(raced.error) || raced.model !== before.model) {
+        fail(`two picks in a row: ${JSON.stringify({ error: raced.error, model: raced.model, was: before.model })}`);
+      } else {
+        console.log(`  two picks in a row: the second's message shows, ${raced.model} stays`);
+      }
     }
 
     // Offline: once the service worker has cached the page, a reload with the network cut
