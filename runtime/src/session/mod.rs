@@ -462,8 +462,6 @@ impl<'m, 'b> Session<'m, 'b> {
         let mut next = [('\0', 0f32); NEXT_CHARS];
         let n = self.p.top_k_into(&mut next);
         self.panel.next = next.iter().take(n).copied().collect();
-        let mut words: [Word; MAX_WORDS] = Default::default();
-        let shown = words.get_mut(..self.config.words).unwrap_or_default();
         let limits = SearchLimits {
             max_len: self.config.max_suffix,
             floor: self.config.floor,
@@ -486,16 +484,31 @@ impl<'m, 'b> Session<'m, 'b> {
             },
             typed: &typed,
         };
+        // The search writes straight into the panel (no second array of words on the stack).
+        let panel_words = &mut self.panel.words;
+        panel_words.clear();
+        for _ in 0..self.config.words {
+            let _ = panel_words.push(Word::default());
+        }
+        let shown: &mut [Word] = panel_words;
         let outcome: SearchOutcome =
-            self.cache
-                .search_words(&mut self.p, None, ctx, limits, shown)?;
+            match self
+                .cache
+                .search_words(&mut self.p, None, ctx, limits, shown)
+            {
+                Ok(o) => o,
+                Err(e) => {
+                    self.panel.words.clear(); // no half-written words on show
+                    return Err(e);
+                }
+            };
         let mut found = outcome.found;
         if let Some(users) = &self.users
             && !indices.is_empty()
         {
             found = mix_learned(users, &typed_str, &self.config, shown, found);
         }
-        self.panel.words = words.into_iter().take(found).collect();
+        self.panel.words.truncate(found);
         self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
         self.cost.exact = outcome.exact;
         self.cost.expanded = outcome.expanded;
@@ -507,7 +520,9 @@ impl<'m, 'b> Session<'m, 'b> {
 /// a learned word gets `P_model + w·P_learned·(1 − P_model)` (a word the search did not reach
 /// has `P_model` 0), `P_learned` being its share of the uses among the learned words that
 /// continue the same letters; the model's other words keep their probability. The list is
-/// ranked again and cut at the floor; returns its new length.
+/// ranked again and cut at the floor; returns its new length. Never inlined: its list of
+/// candidates is stack only while it runs, not in every refresh's frame (RAM on a 16 KB MCU).
+#[inline(never)]
 fn mix_learned(
     users: &UserWords<'_>,
     typed_str: &str,
@@ -515,27 +530,33 @@ fn mix_learned(
     shown: &mut [Word],
     found: usize,
 ) -> usize {
+    /// Where a candidate's characters are: the model's completion `shown[i]`, or a learned
+    /// word's rest (borrowed, not copied: this runs on 16 KB microcontrollers).
+    #[derive(Clone, Copy)]
+    enum From<'w> {
+        Shown(usize),
+        Learned(&'w str),
+    }
     let w = config.user_weight.clamp(0.0, 1.0);
-    let mut all: heapless::Vec<Word, { MAX_WORDS * 2 }> = heapless::Vec::new();
-    for word in shown.iter().take(found) {
-        let _ = all.push(word.clone());
+    let mut all: heapless::Vec<(From<'_>, f32), { MAX_WORDS * 2 }> = heapless::Vec::new();
+    for (i, word) in shown.iter().take(found).enumerate() {
+        let _ = all.push((From::Shown(i), word.probability));
     }
     for (rest, share) in users.continuing(typed_str) {
         if rest.chars().count() > config.max_suffix {
             continue;
         }
         let boost = |p: f32| p + w * share * (1.0 - p);
-        match all
-            .iter_mut()
-            .find(|c| c.suffix.iter().copied().eq(rest.chars()))
-        {
-            Some(c) => c.probability = boost(c.probability),
+        let same = |f: &From<'_>| match *f {
+            From::Shown(i) => shown
+                .get(i)
+                .is_some_and(|c| c.suffix.iter().copied().eq(rest.chars())),
+            From::Learned(r) => r == rest,
+        };
+        match all.iter_mut().find(|(f, _)| same(f)) {
+            Some((_, p)) => *p = boost(*p),
             None => {
-                let word = Completion {
-                    suffix: rest.chars().collect(),
-                    probability: boost(0.0),
-                };
-                if all.push(word).is_err() {
+                if all.push((From::Learned(rest), boost(0.0))).is_err() {
                     break;
                 }
             }
@@ -546,7 +567,7 @@ fn mix_learned(
     while n > 1 {
         for i in 1..n {
             let swap = match (all.get(i.saturating_sub(1)), all.get(i)) {
-                (Some(a), Some(b)) => b.probability > a.probability,
+                (Some(a), Some(b)) => b.1 > a.1,
                 _ => false,
             };
             if swap {
@@ -555,12 +576,23 @@ fn mix_learned(
         }
         n = n.saturating_sub(1);
     }
+    // The model's completions move to their new places: from a copy of the few shown.
+    let mut before: [Word; MAX_WORDS] = Default::default();
+    for (b, s) in before.iter_mut().zip(shown.iter()) {
+        b.clone_from(s);
+    }
     let mut kept = 0usize;
-    for (slot, word) in shown
+    for (slot, (from, p)) in shown
         .iter_mut()
-        .zip(all.into_iter().filter(|c| c.probability >= config.floor))
+        .zip(all.into_iter().filter(|(_, p)| *p >= config.floor))
     {
-        *slot = word;
+        match from {
+            From::Shown(i) => {
+                slot.suffix = before.get(i).map(|b| b.suffix.clone()).unwrap_or_default()
+            }
+            From::Learned(rest) => slot.suffix = rest.chars().collect(),
+        }
+        slot.probability = p;
         kept = kept.saturating_add(1);
     }
     kept
