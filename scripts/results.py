@@ -51,6 +51,9 @@ ROWS = [
     ("one key on a Cortex-M0, English GRU 1×96 (the MCU model) + lexicon",
      "{m0.key.english-mcu-gru-1x96-int8.mean:M} est. cycles mean ({m0.key.english-mcu-gru-1x96-int8.ms48:.0f} ms at 48 MHz)",
      "[RESULTS.md](benches/RESULTS.md#per-key-in-the-keyboard-session)"),
+    ("one key on aarch64 (phones; NEON, under QEMU), English GRU 1×256 + lexicon",
+     "{a64.key.english-gru-1x256-int8.mean:M} instructions ({a64.key.english-gru-1x256-int8.stepeq:.1f} steps' worth)",
+     "[RESULTS.md](benches/RESULTS.md#per-key-in-the-keyboard-session)"),
     ("one model step, Cortex-M4F GRU 1×256 int8 / Cortex-M0 GRU 1×128 int8",
      "{m4.step.gru-1x256-int8.cpm:.2f} / {m0.step.gru-1x128-int8.cpm:.1f} est. cycles per MAC",
      "[devices.md](docs/devices.md)"),
@@ -215,8 +218,9 @@ def record_keys(args):
         p = f"{target}.key.{model}"
         values.update({f"{p}.mean": float(mean), f"{p}.median": float(median), f"{p}.worst": float(worst),
                        f"{p}.stepeq": float(mean) / float(step)})
-        values[f"{p}.ms168"] = float(mean) / 168e6 * 1e3
-        values[f"{p}.ms48"] = float(mean) / 48e6 * 1e3
+        if target in TARGETS:  # Cortex-M: estimated cycles (aarch64 rows are instructions)
+            values[f"{p}.ms168"] = float(mean) / 168e6 * 1e3
+            values[f"{p}.ms48"] = float(mean) / 48e6 * 1e3
     if not values:
         sys.exit(f"results: {args.file} holds no per-key rows")
     record(values, args.command or "bash scripts/measure-keys.sh", where="QEMU, tools/qemu-count")
