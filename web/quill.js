@@ -92,23 +92,29 @@ export class Quill {
    * reads only the structure of these same bytes again.
    */
   static async verify(module, modelBytes) {
+    const here = async () => modelError((await WebAssembly.instantiate(module, {})).exports, modelBytes);
     let error;
     if (typeof Worker === 'undefined') {
-      const { exports } = await WebAssembly.instantiate(module, {});
-      error = modelError(exports, modelBytes);
+      error = await here();
     } else {
-      error = await new Promise((resolve, reject) => {
-        const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
-        worker.onmessage = (e) => {
-          worker.terminate();
-          resolve(e.data.error);
-        };
-        worker.onerror = (e) => {
-          worker.terminate();
-          reject(new QuillError(`the model check could not run in a worker: ${e.message}`));
-        };
-        worker.postMessage({ module, bytes: modelBytes });
-      });
+      try {
+        error = await new Promise((resolve, reject) => {
+          const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+          worker.onmessage = (e) => {
+            worker.terminate();
+            resolve(e.data.error);
+          };
+          worker.onerror = (e) => {
+            worker.terminate();
+            reject(e);
+          };
+          worker.postMessage({ module, bytes: modelBytes });
+        });
+      } catch {
+        // An engine without module workers (or one that cannot send a module to them): the
+        // same check on this thread, slower for the page but never skipped.
+        error = await here();
+      }
     }
     if (error !== null) throw new QuillError(`not a usable model: ${error}`);
   }
