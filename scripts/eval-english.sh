@@ -16,5 +16,5 @@ for spec in "english-gru-1x256 english-gru-1x256-int8 english" "english-gru-1x96
   target/release/quill eval --model "models/$model.quill" --text data/english/heldout.txt \
     --lexicon "models/$lexicon.qlex" --block models/blocked-en.qlex | tee "runs/$run/heldout.txt"
   short=${model#english-}
-  python3 scripts/results.py record-eval "english.${short%-int8}" "runs/$run/heldout.txt"
+  python3 scripts/results.py record-eval "english.${short%-int8}" "models/$model.quill" "runs/$run/heldout.txt"
 done

@@ -7,7 +7,7 @@ recording rewrites the README's table, so no figure is copied by hand:
 
     python3 scripts/results.py record --command CMD KEY=VALUE ...     # a script's figures
     python3 scripts/results.py record-criterion                       # after cargo bench -p benches
-    python3 scripts/results.py record-eval PREFIX FILE                # a `quill eval` output
+    python3 scripts/results.py record-eval PREFIX MODEL FILE          # a `quill eval` output
     python3 scripts/results.py record-keys FILE                       # measure-keys.sh's keys.tsv
     python3 scripts/results.py record-targets FILE STEPS              # measure-targets.sh's rows.tsv
     python3 scripts/results.py record-web-step FILE                   # web/test/bench.mjs --out
@@ -35,7 +35,7 @@ END = "<!-- end of the results table -->"
 HEADER = "key\tvalue\tdate\tmachine\tcommand"
 
 # The table: what, the figure (a template over recorded keys, `{key:format}`; format `M` is
-# millions with two decimals), where the method is described. The measuring command, date and
+# millions with two decimals, `KB` thousands of bytes), where the method is described. The measuring command, date and
 # machine are the recorded figures' own.
 ROWS = [
     ("one model step, GRU 1×256 int8 with the input table, x86, 1 thread",
@@ -64,11 +64,12 @@ ROWS = [
      "{chromium.key.quill-relaxed.lexicon.us:.0f} µs ({chromium.key.quill-relaxed.lexicon.stepeq:.1f} steps' worth)",
      "[RESULTS.md](benches/RESULTS.md#per-key-in-the-keyboard-session)"),
     ("English model for phones and the web (GRU 1×256 int8)",
-     "{english.gru-1x256.bpc:.2f} bits/char, keystroke savings {english.gru-1x256.ksr:.2f} %, "
-     "{english.gru-1x256.words:.1f} % of completions real words",
+     "{english.gru-1x256.bytes:KB}; {english.gru-1x256.bpc:.2f} bits/char, keystroke savings "
+     "{english.gru-1x256.ksr:.2f} %, {english.gru-1x256.words:.1f} % of completions real words",
      "[keyboard.md](docs/keyboard.md#the-english-models)"),
     ("English model for microcontrollers (GRU 1×96 int8)",
-     "{english.mcu-gru-1x96.bpc:.2f} bits/char, keystroke savings {english.mcu-gru-1x96.ksr:.2f} %",
+     "{english.mcu-gru-1x96.bytes:KB}; {english.mcu-gru-1x96.bpc:.2f} bits/char, keystroke savings "
+     "{english.mcu-gru-1x96.ksr:.2f} %",
      "[keyboard.md](docs/keyboard.md#the-english-models)"),
 ]
 
@@ -112,6 +113,8 @@ def fmt(value, spec):
         raise ValueError(f"{value} is not a finite number")
     if spec == "M":
         return f"{v / 1e6:.2f} M"
+    if spec == "KB":
+        return f"{v / 1000:,.0f} KB"
     return format(v, spec or "g")
 
 
@@ -190,6 +193,7 @@ def record_criterion(_args=None):
 
 
 def record_eval(args):
+    """`quill eval`'s output in `args.file` for the model file `args.model`."""
     text = Path(args.file).read_text()
 
     def grab(pattern, what):
@@ -199,6 +203,7 @@ def record_eval(args):
         return float(m[1])
 
     record({
+        f"{args.prefix}.bytes": Path(args.model).stat().st_size,
         f"{args.prefix}.bpc": grab(r"bits/char ([\d.]+)", "bits/char"),
         f"{args.prefix}.ksr": grab(r"keystroke savings ([\d.]+)%", "keystroke savings"),
         f"{args.prefix}.words": grab(r"([\d.]+)% of them words", "share of completions that are words"),
@@ -289,7 +294,7 @@ def main():
     r.add_argument("--command", required=True)
     r.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     sub.add_parser("record-criterion")
-    for name, extra in (("record-eval", ["prefix"]), ("record-keys", []), ("record-targets", []),
+    for name, extra in (("record-eval", ["prefix", "model"]), ("record-keys", []), ("record-targets", []),
                         ("record-web-step", []), ("record-web-keys", [])):
         p = sub.add_parser(name)
         for e in extra:

@@ -26,6 +26,12 @@ const TOKEN_PAST_END = 13; // QUILL_ERR_TOKEN: past the last learned word
 const MAX_K = 4; // QUILL_SESSION_MAX_WORDS (the next characters are 3)
 const TEXT_BYTES = 1024; // text handed over per call (longer text goes in pieces)
 const MSG_BYTES = 512;
+/** `table: 'auto'` builds the input table up to this many weights (a larger model's table
+ * takes long to build and saves little per step). */
+const TABLE_WEIGHTS = 4e6;
+/** `maxSteps: 'auto'` lets one key's word search step the model at most this many weights'
+ * worth (at least one step): a key stays in the tens of milliseconds whatever the model. */
+const KEY_WEIGHTS = 50e6;
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -75,7 +81,11 @@ export class Quill {
    * Options: `history` (characters Backspace undoes exactly, default 64), `context`
    * (characters re-primed from the text when the cursor moves or a deletion goes past the
    * history, default 64), `table` (the first layer's input side from a per-character table:
-   * faster, more memory; default true), `lexicon` and `blocked` (QLEX files' bytes: complete
+   * faster, more memory; default 'auto': for models of up to 4 M weights), `maxSteps` (model
+   * steps one key's word search may take, 0 for no limit; default 'auto': 50 M weights' worth,
+   * at least one — far more than a phone-sized model needs, a bound for a huge one),
+   * `verified` (the bytes passed `Quill.verify`: only their structure is read again),
+   * `lexicon` and `blocked` (QLEX files' bytes: complete
    * only the lexicon's words and the learned ones, never the blocked ones; default none). The
    * rest are the session's defaults (`quill_session_default_config`).
    */
@@ -122,7 +132,15 @@ export class Quill {
   constructor(
     exports,
     modelBytes,
-    { history = 64, context = 64, table = true, lexicon = null, blocked = null, verified = false } = {},
+    {
+      history = 64,
+      context = 64,
+      table = 'auto',
+      maxSteps = 'auto',
+      lexicon = null,
+      blocked = null,
+      verified = false,
+    } = {},
   ) {
     this.x = exports;
     this.history = history;
@@ -155,13 +173,17 @@ export class Quill {
     if (!verified && x.quill_model_error(this.modelAt, this.modelLen, this.msg, MSG_BYTES) !== OK) {
       throw new QuillError(`not a usable model: ${this.#cstr(this.msg)}`);
     }
-    const flags = (table ? INPUT_TABLE : 0) | (verified ? MODEL_VERIFIED : 0);
+    const weights = x.quill_web_weights(this.modelAt, this.modelLen);
+    const useTable = table === 'auto' ? weights <= TABLE_WEIGHTS : table;
+    const steps = maxSteps === 'auto' ? (weights ? Math.max(1, Math.floor(KEY_WEIGHTS / weights)) : 0) : maxSteps;
+    const flags = (useTable ? INPUT_TABLE : 0) | (verified ? MODEL_VERIFIED : 0);
     // The session: the defaults, with this page's history, context and input side.
     this.#check(x.quill_session_default_config(this.config), 'session config');
     const cfg = new DataView(x.memory.buffer, this.config, CONFIG_BYTES);
     cfg.setUint32(0, flags, true);
     cfg.setUint32(4, history, true);
     cfg.setUint32(8, context, true);
+    cfg.setUint32(28, steps, true); // max_steps
     this.#check(x.quill_session_size(this.modelAt, this.modelLen, this.config, this.out), 'sizing');
     const sessionBytes = this.#size();
     const sessionAt = take(sessionBytes, 16);

@@ -49,6 +49,22 @@ pub extern "C" fn quill_web_verify() -> i32 {
     }
 }
 
+/// The model's weights (its parameters: about the multiply-accumulates of one step), read from
+/// its structure only; 0 when the bytes are not a well-formed model. The page sizes its work
+/// per key by it (`quill.js`).
+///
+/// # Safety
+/// `model` points to `model_len` readable bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn quill_web_weights(model: *const u8, model_len: usize) -> usize {
+    if model.is_null() {
+        return 0;
+    }
+    // SAFETY: the caller promises `model_len` readable bytes at `model`.
+    let bytes = unsafe { core::slice::from_raw_parts(model, model_len) };
+    Model::from_verified_bytes(bytes).map_or(0, |m| m.parameter_count())
+}
+
 /// A one-line description of the model (`"gru 1x256, 85 characters, int8 weights"`),
 /// NUL-terminated into `out`; 0 when the bytes are not a well-formed model. It reads the
 /// structure only (`Model::from_verified_bytes`): `quill_model_error` is the check.
