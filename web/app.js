@@ -96,7 +96,7 @@ async function openModel(bytesPromise, name) {
   try {
     bytes = await bytesPromise;
     if (!stillWanted()) return;
-    await Quill.verify(wasm.module, bytes);
+    bytes = await Quill.verify(wasm.module, bytes);
   } catch (e) {
     if (stillWanted()) throw e; // a superseded load's failure is not the page's news
     return;

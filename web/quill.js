@@ -26,6 +26,10 @@ const TOKEN_PAST_END = 13; // QUILL_ERR_TOKEN: past the last learned word
 const MAX_K = 4; // QUILL_SESSION_MAX_WORDS (the next characters are 3)
 const TEXT_BYTES = 1024; // text handed over per call (longer text goes in pieces)
 const MSG_BYTES = 512;
+/** `open` copies a model into the module's memory this much at a time. */
+const COPY_SLICE = 4 << 20;
+/** The constructor's option, set by `open` only: the model is already in place. */
+const PLACED = Symbol('placed');
 /** `table: 'auto'` builds the input table up to this many weights (a larger model's table
  * takes long to build and saves little per step). */
 const TABLE_WEIGHTS = 4e6;
@@ -90,43 +94,90 @@ export class Quill {
    * rest are the session's defaults (`quill_session_default_config`).
    */
   static async open(module, modelBytes, options = {}) {
-    const instance = await WebAssembly.instantiate(module, {});
-    return new Quill(instance.exports, modelBytes, options);
+    const { exports: x } = await WebAssembly.instantiate(module, {});
+    // The model goes where the constructor lays it out, copied a slice at a time with the page
+    // given back between slices (copying 50 MB at once is tens of ms of the page's time).
+    const { modelAt, top } = Quill.#layout(x.__heap_base.value, modelBytes.length);
+    const missing = top - x.memory.buffer.byteLength;
+    if (missing > 0) x.memory.grow(Math.ceil(missing / 65536));
+    for (let i = 0; i < modelBytes.length; i += COPY_SLICE) {
+      new Uint8Array(x.memory.buffer).set(modelBytes.subarray(i, i + COPY_SLICE), modelAt + i);
+      if (modelBytes.length > COPY_SLICE) await new Promise((r) => setTimeout(r, 0));
+    }
+    return new Quill(x, modelBytes, { ...options, [PLACED]: true });
+  }
+
+  /** Where the I/O slots and the model go in a fresh instance, from `__heap_base` up, and the
+   * first byte after them. */
+  static #layout(heapBase, modelLen) {
+    let top = heapBase;
+    const take = (bytes, align = 16) => {
+      top = Math.ceil(top / align) * align;
+      const at = top;
+      top += bytes;
+      return at;
+    };
+    const slots = {
+      out: take(8), // one size_t / uint32
+      msg: take(MSG_BYTES),
+      chars: take(4 * MAX_K),
+      probs: take(4 * MAX_K),
+      wordsAt: take(WORD_BYTES * MAX_K, 4),
+      config: take(CONFIG_BYTES, 4),
+      text: take(TEXT_BYTES),
+      modelAt: take(modelLen, 64),
+    };
+    return { ...slots, top };
   }
 
   /**
    * Checks `modelBytes` as `open` does (framing, checksum, every shape, every weight's value)
    * without blocking the page: in a worker where the engine has them (the check reads every
    * byte: a third of a second for a 50 MB model), else here. Throws the runtime's message for
-   * a file that is not a usable model. Then `open(module, modelBytes, { verified: true })`
-   * reads only the structure of these same bytes again.
+   * a file that is not a usable model. Returns the bytes: in a worker they are handed over
+   * and back, and `modelBytes` is left empty (detached) — use the array returned. Then
+   * `open(module, bytes, { verified: true })` reads only the structure of these bytes again.
    */
   static async verify(module, modelBytes) {
     const here = async () => modelError((await WebAssembly.instantiate(module, {})).exports, modelBytes);
     let error;
+    let bytes = modelBytes;
     if (typeof Worker === 'undefined') {
       error = await here();
     } else {
+      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
       try {
-        error = await new Promise((resolve, reject) => {
-          const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
-          worker.onmessage = (e) => {
-            worker.terminate();
-            resolve(e.data.error);
-          };
-          worker.onerror = (e) => {
-            worker.terminate();
-            reject(e);
-          };
-          worker.postMessage({ module, bytes: modelBytes });
+        // The worker says it runs before it is handed the bytes: if it cannot start (an engine
+        // without module workers), they are still here for the check on this thread.
+        await new Promise((resolve, reject) => {
+          worker.onmessage = resolve;
+          worker.onerror = reject;
         });
       } catch {
-        // An engine without module workers (or one that cannot send a module to them): the
-        // same check on this thread, slower for the page but never skipped.
-        error = await here();
+        worker.terminate();
+        return Quill.#verifyHere(here, modelBytes);
       }
+      // The bytes go to the worker and come back (transferred, not copied: cloning 50 MB took
+      // tens of ms of the page's time); a view of part of a larger buffer is copied first.
+      const whole = modelBytes.byteOffset === 0 && modelBytes.byteLength === modelBytes.buffer.byteLength;
+      const sent = whole ? modelBytes : modelBytes.slice();
+      const reply = await new Promise((resolve) => {
+        worker.onmessage = (e) => resolve(e.data);
+        worker.onerror = (e) => resolve({ error: `the check failed in its worker: ${e.message}`, bytes: null });
+        worker.postMessage({ module, bytes: sent }, [sent.buffer]);
+      });
+      worker.terminate();
+      error = reply.error;
+      bytes = reply.bytes;
     }
     if (error !== null) throw new QuillError(`not a usable model: ${error}`);
+    return bytes;
+  }
+
+  static async #verifyHere(here, modelBytes) {
+    const error = await here();
+    if (error !== null) throw new QuillError(`not a usable model: ${error}`);
+    return modelBytes;
   }
 
   constructor(
@@ -140,25 +191,21 @@ export class Quill {
       lexicon = null,
       blocked = null,
       verified = false,
+      [PLACED]: placed = false,
     } = {},
   ) {
     this.x = exports;
     this.history = history;
     this.context = context;
     const x = exports;
-    this.#top = x.__heap_base.value;
-    const take = (bytes, align = 16) => this.#take(bytes, align);
     // I/O slots first (fixed size), then the model and the blocks sized from it.
-    this.out = take(8); // one size_t / uint32
-    this.msg = take(MSG_BYTES);
-    this.chars = take(4 * MAX_K);
-    this.probs = take(4 * MAX_K);
-    this.wordsAt = take(WORD_BYTES * MAX_K, 4);
-    this.config = take(CONFIG_BYTES, 4);
-    this.text = take(TEXT_BYTES);
-    this.modelAt = take(modelBytes.length, 64);
+    const { top, ...slots } = Quill.#layout(x.__heap_base.value, modelBytes.length);
+    Object.assign(this, slots);
+    this.#top = top;
+    this.#reserve(top);
+    const take = (bytes, align = 16) => this.#take(bytes, align);
     this.modelLen = modelBytes.length;
-    this.#u8().set(modelBytes, this.modelAt);
+    if (!placed) this.#u8().set(modelBytes, this.modelAt);
     // The word lists stay in the module's memory for the session's life.
     const place = (bytes) => {
       if (!bytes) return [0, 0];
