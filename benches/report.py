@@ -7,9 +7,12 @@ It also records the figures the README's results table shows (scripts/results.py
 """
 import json
 import pathlib
-import platform
 import re
 import sys
+
+# The README's x86 figures are recorded through scripts/results.py (benches/figures.tsv).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
+import results  # noqa: E402
 
 root = pathlib.Path(__file__).resolve().parent.parent / "target" / "criterion"
 
@@ -20,16 +23,6 @@ def estimate(group, name):
         return None
     e = json.loads(f.read_text())
     return (e.get("median") or e["mean"])["point_estimate"]  # nanoseconds
-
-
-def cpu_name():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
 
 
 rows = {}
@@ -52,7 +45,7 @@ def kb(n):
     return f"{n / 1024:,.1f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:,.2f} MB"
 
 
-print(f"CPU: {cpu_name()}, 1 thread, batch 1, embedding 42, vocabulary 85; `cargo bench -p benches`.")
+print(f"CPU: {results.machine()}, 1 thread, batch 1, embedding 42, vocabulary 85; `cargo bench -p benches`.")
 print("µs per character. `+table`: the first layer's input side from the per-token table")
 print("(`Predictor::with_table`). burn: the same f32 weights stepped through burn-ndarray.")
 print("Speedup: burn's time over the fastest runtime variant. File: f32 / int8 model bytes.")
@@ -82,10 +75,6 @@ if loads:
         ns = estimate("load", d.name)
         if ns:
             print(f"| {d.name} | {ns / 1000:.0f} µs |")
-
-# The README's x86 figures (benches/figures.tsv, the README's results table).
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "scripts"))
-import results  # noqa: E402
 
 print()
 results.record_criterion()
