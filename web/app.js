@@ -84,19 +84,19 @@ function showError(e) {
   el.textContent = e ? (e instanceof QuillError ? e.message : `error: ${e.message ?? e}`) : '';
 }
 
-/** Opens a model from (a promise of) its bytes; on failure the previous one stays. A newer
- * call supersedes an older one still loading (its result, or its failure, is dropped): the
- * order is the order of the calls, not of the files' reading. */
-async function openModel(bytesPromise, name) {
+/** Opens a model from a File/Blob (or a promise of one, or of its bytes); on failure the
+ * previous one stays. A newer call supersedes an older one still loading (its result, or its
+ * failure, is dropped): the order is the order of the calls, not of the files' reading. */
+async function openModel(source, name) {
   const id = ++loading;
   const stillWanted = () => id === loading;
   const t0 = performance.now();
   let bytes;
-  // The check that reads every byte runs in a worker; the page then reads the structure only.
+  // The file is read and checked (every byte) in a worker; the page then reads the structure.
   try {
-    bytes = await bytesPromise;
+    source = await source;
     if (!stillWanted()) return;
-    bytes = await Quill.verify(wasm.module, bytes);
+    bytes = await Quill.verify(wasm.module, source);
   } catch (e) {
     if (stillWanted()) throw e; // a superseded load's failure is not the page's news
     return;
@@ -254,7 +254,7 @@ $('file').addEventListener('change', async (e) => {
   if (!file) return;
   showError(null);
   try {
-    await openModel(file.arrayBuffer().then((b) => new Uint8Array(b)), file.name);
+    await openModel(file, file.name);
   } catch (err) {
     showError(new QuillError(`${file.name}: ${err?.message || String(err) || 'cannot be opened'}`));
   }
@@ -270,7 +270,7 @@ async function main() {
     await fetchLists();
     const r = await fetch(DEFAULT_MODEL);
     if (!r.ok) throw new QuillError(`cannot load ${DEFAULT_MODEL}: HTTP ${r.status} (run bash web/build.sh)`);
-    await openModel(new Uint8Array(await r.arrayBuffer()), DEFAULT_MODEL.split('/').pop());
+    await openModel(r.blob(), DEFAULT_MODEL.split('/').pop());
     area.focus();
   } catch (e) {
     $('model-name').textContent = 'none';

@@ -7,9 +7,9 @@
 //
 //   const wasm = await Quill.compile(fetch('pkg/quill-simd.wasm'));   // or loadWasm() below
 //   const q = await Quill.open(wasm, modelBytes);                      // throws the runtime's message
-//   // or, for a large file, checked in a worker so the page never waits on it:
-//   await Quill.verify(wasm, modelBytes);
-//   const q = await Quill.open(wasm, modelBytes, { verified: true });
+//   // or, for a large file, read and checked in a worker so the page never waits on it:
+//   const bytes = await Quill.verify(wasm, file);                     // a File, Blob or bytes
+//   const q = await Quill.open(wasm, bytes, { verified: true });
 //   q.type('hel'); q.topK();        // [{char: 'l', p: 0.91}, …]
 //   q.words();                      // [{suffix: 'lo', p: 0.41}, …]  (the session's panel)
 //   q.backspace(2);                 // exact, through the session's history
@@ -131,53 +131,65 @@ export class Quill {
   }
 
   /**
-   * Checks `modelBytes` as `open` does (framing, checksum, every shape, every weight's value)
+   * Checks a model as `open` does (framing, checksum, every shape, every weight's value)
    * without blocking the page: in a worker where the engine has them (the check reads every
-   * byte: a third of a second for a 50 MB model), else here. Throws the runtime's message for
-   * a file that is not a usable model. Returns the bytes: in a worker they are handed over
-   * and back, and `modelBytes` is left empty (detached) — use the array returned. Then
-   * `open(module, bytes, { verified: true })` reads only the structure of these bytes again.
+   * byte: a third of a second for a 50 MB model), else here. `source` is the model's bytes
+   * (a Uint8Array) or a Blob/File: a file is read in the worker too (reading 50 MB into an
+   * ArrayBuffer on the page held it for up to 140 ms at once). Throws the runtime's message for
+   * a file that is not a usable model, or says the file could not be read. Returns the bytes:
+   * in a worker they are handed over and back, and a Uint8Array `source` is left empty
+   * (detached) — use the array returned. Then `open(module, bytes, { verified: true })` reads
+   * only the structure of these bytes again.
    */
-  static async verify(module, modelBytes) {
-    const here = async () => modelError((await WebAssembly.instantiate(module, {})).exports, modelBytes);
-    let error;
-    let bytes = modelBytes;
-    if (typeof Worker === 'undefined') {
-      error = await here();
-    } else {
-      const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
-      try {
-        // The worker says it runs before it is handed the bytes: if it cannot start (an engine
-        // without module workers), they are still here for the check on this thread.
-        await new Promise((resolve, reject) => {
-          worker.onmessage = resolve;
-          worker.onerror = reject;
-        });
-      } catch {
-        worker.terminate();
-        return Quill.#verifyHere(here, modelBytes);
-      }
-      // The bytes go to the worker and come back (transferred, not copied: cloning 50 MB took
-      // tens of ms of the page's time); a view of part of a larger buffer is copied first.
-      const whole = modelBytes.byteOffset === 0 && modelBytes.byteLength === modelBytes.buffer.byteLength;
-      const sent = whole ? modelBytes : modelBytes.slice();
-      const reply = await new Promise((resolve) => {
-        worker.onmessage = (e) => resolve(e.data);
-        worker.onerror = (e) => resolve({ error: `the check failed in its worker: ${e.message}`, bytes: null });
-        worker.postMessage({ module, bytes: sent }, [sent.buffer]);
+  static async verify(module, source) {
+    const isBlob = typeof Blob !== 'undefined' && source instanceof Blob;
+    if (typeof Worker === 'undefined') return Quill.#verifyHere(module, source, isBlob);
+    const worker = new Worker(new URL('./verify-worker.js', import.meta.url), { type: 'module' });
+    try {
+      // The worker says it runs before it is handed the model: if it cannot start (an engine
+      // without module workers), the bytes are still here for the check on this thread.
+      await new Promise((resolve, reject) => {
+        worker.onmessage = resolve;
+        worker.onerror = reject;
       });
+    } catch {
       worker.terminate();
-      error = reply.error;
-      bytes = reply.bytes;
+      return Quill.#verifyHere(module, source, isBlob);
     }
-    if (error !== null) throw new QuillError(`not a usable model: ${error}`);
-    return bytes;
+    // A file goes as a handle (the worker reads it); bytes go and come back transferred, not
+    // copied (cloning 50 MB took tens of ms of the page's time); a view of part of a larger
+    // buffer is copied first.
+    let message;
+    if (isBlob) {
+      message = [{ module, file: source }, []];
+    } else {
+      const whole = source.byteOffset === 0 && source.byteLength === source.buffer.byteLength;
+      const sent = whole ? source : source.slice();
+      message = [{ module, bytes: sent }, [sent.buffer]];
+    }
+    const reply = await new Promise((resolve) => {
+      worker.onmessage = (e) => resolve(e.data);
+      worker.onerror = (e) => resolve({ error: `the check failed in its worker: ${e.message}`, bytes: null });
+      worker.postMessage(...message);
+    });
+    worker.terminate();
+    if (reply.unread !== undefined) throw new QuillError(`cannot be read: ${reply.unread}`);
+    if (reply.error !== null) throw new QuillError(`not a usable model: ${reply.error}`);
+    return reply.bytes;
   }
 
-  static async #verifyHere(here, modelBytes) {
-    const error = await here();
+  static async #verifyHere(module, source, isBlob) {
+    let bytes = source;
+    if (isBlob) {
+      try {
+        bytes = new Uint8Array(await source.arrayBuffer());
+      } catch (e) {
+        throw new QuillError(`cannot be read: ${e?.message ?? e}`);
+      }
+    }
+    const error = modelError((await WebAssembly.instantiate(module, {})).exports, bytes);
     if (error !== null) throw new QuillError(`not a usable model: ${error}`);
-    return modelBytes;
+    return bytes;
   }
 
   constructor(

@@ -1,7 +1,7 @@
 // Offline use: the page, the wasm builds, the default model and its word lists are cached on the first
 // visit; later visits are served from the cache first (and the cache refreshed from the
 // network when it answers), so the page keeps working without a connection.
-const CACHE = 'quill-v3';
+const CACHE = 'quill-v4';
 const FILES = [
   './', 'index.html', 'style.css', 'app.js', 'quill.js', 'verify-worker.js',
   'pkg/quill.wasm', 'pkg/quill-simd.wasm', 'pkg/quill-relaxed.wasm', 'pkg/english-gru-1x256-int8.quill',

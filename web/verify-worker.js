@@ -1,9 +1,18 @@
-// Checks a model file off the page's thread (`Quill.verify`): a fresh instance of the page's
-// quill.wasm runs quill_model_error on a copy of the bytes and posts back null or the message,
-// with the bytes themselves (transferred both ways, never cloned).
+// Checks a model file off the page's thread (`Quill.verify`): reads it if the page sent a
+// File/Blob, then a fresh instance of the page's quill.wasm runs quill_model_error on the bytes
+// and posts back null or the message, with the bytes themselves (transferred, never cloned).
+// A file that cannot be read is said so (`unread`), apart from a model that is not usable.
 import { modelError } from './quill.js';
 
-self.onmessage = async ({ data: { module, bytes } }) => {
+self.onmessage = async ({ data: { module, bytes, file } }) => {
+  if (file) {
+    try {
+      bytes = new Uint8Array(await file.arrayBuffer());
+    } catch (e) {
+      self.postMessage({ unread: String(e?.message ?? e), error: null, bytes: null });
+      return;
+    }
+  }
   let error;
   try {
     const { exports } = await WebAssembly.instantiate(module, {});
@@ -13,5 +22,5 @@ self.onmessage = async ({ data: { module, bytes } }) => {
   }
   self.postMessage({ error, bytes }, [bytes.buffer]);
 };
-// Running, and listening: the page may hand over the bytes now.
+// Running, and listening: the page may hand over the model now.
 self.postMessage({ ready: true });
