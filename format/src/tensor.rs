@@ -147,6 +147,10 @@ impl<'a> Vector<'a> {
     pub const fn is_empty(&self) -> bool {
         self.data.is_empty()
     }
+    /// The elements as stored: 4 little-endian bytes each, at any alignment.
+    pub const fn le_bytes(&self) -> &'a [u8] {
+        self.data
+    }
     /// The elements in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = f32> + 'a {
         // Whole 4-byte arrays (no per-element length check), so copies vectorise.

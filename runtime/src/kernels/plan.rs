@@ -153,7 +153,10 @@ impl<'b> Plan<'b> {
 }
 
 fn load(dst: &mut [f32], bias: &Vector<'_>) {
-    for (d, b) in dst.iter_mut().zip(bias.iter()) {
-        *d = b;
+    #[cfg(quill_arm_dsp)]
+    super::arm_dsp::copy_le_f32(bias.le_bytes(), dst);
+    #[cfg(not(quill_arm_dsp))]
+    for (o, b) in dst.iter_mut().zip(bias.iter()) {
+        *o = b;
     }
 }
