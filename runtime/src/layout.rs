@@ -8,7 +8,7 @@
 //! ```
 //! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
 //! int8 kernels' quantised activations, four bytes per `f32`; on Cortex-M4/M7 three times as
-//! much, for the DSP kernel's 16-bit activation pairs). `row_sums` holds one `i32` per
+//! much and a word, for the DSP kernel's 16-bit activation pairs). `row_sums` holds one `i32` per
 //! weight row (every layer's `W_ih` then `W_hh`, then the output layer), filled when the
 //! predictor is made: the AVX2 int8 kernel multiplies offset (unsigned) activations and takes
 //! `64 · Σ row` back off. Other targets' kernels need no such term, so there it is empty.
@@ -159,9 +159,13 @@ impl Layout {
         };
         let widest = if embed > hidden { embed } else { hidden };
         // The Cortex-M DSP kernel also keeps the activations as pairs of 16-bit lanes (two
-        // bytes each, after the bytes): three times the room.
+        // bytes each, after the bytes) and a word that ends them: three times the room, and
+        // one.
         let quant = if matches!(target, Target::CortexMDsp) {
             let Some(q) = widest.div_ceil(4).checked_mul(3) else {
+                return None;
+            };
+            let Some(q) = q.checked_add(1) else {
                 return None;
             };
             q
