@@ -2,12 +2,14 @@
 //!
 //! int8: the DSP extension's dual 16-bit multiply-accumulate, as CMSIS-NN's s8 fully-connected
 //! kernel does it. The activations are re-laid once per product as pairs of signed 16-bit
-//! lanes (offset of 64 removed); then two rows per pass share each load of two pairs, and
+//! lanes (offset of 64 removed); then three rows per pass share each load of two pairs, and
 //! each row loads its 4 weights in one word, widens them into two pairs (`SXTB16`,
-//! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 12 instructions and
-//! 13 cycles per 8 multiply-accumulates, the four loads back to back so that they pipeline. The loop is inline assembly because LLVM, given the same
-//! instructions as intrinsics-like `asm!` snippets, ran out of registers and spilled. The
-//! integers are exactly the portable kernel's, and so is the final `acc as f32 * (scale · sx)`.
+//! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 17 instructions and
+//! 18 cycles per 12 multiply-accumulates, the five loads back to back so that they pipeline
+//! (a matrix's last one or two rows go two at a time: 13 cycles per 8). The loops are inline
+//! assembly because LLVM, given the same instructions as intrinsics-like `asm!` snippets, ran
+//! out of registers and spilled. The integers are exactly the portable kernel's, and so is the
+//! final `acc as f32 * (scale · sx)`.
 //!
 //! f32 (with the FPU, `eabihf`): four rows per pass sharing each loaded activation, one
 //! accumulator per row (`VLDR` + `VMUL` + `VADD` per multiply-accumulate; `VMLA`/`VFMA` take 3
