@@ -14,6 +14,8 @@
 # (Linux, qemu-aarch64). Models: random weights, embedding 42, vocabulary 85.
 # Per character = (run feeding 100 characters - run feeding 0) / 100; load+validate = (run
 # feeding 0) - (run doing nothing); the firmware is built with opt-level 3 (`--profile speed`).
+# Beside them, CMSIS-NN's s8 products for the same shapes where a CMSIS-NN git dir is at hand
+# (CMSIS_NN_GIT=… bash scripts/measure-targets.sh; see ../shared/reference/cmsis-nn/README.md).
 # Output: target/measure/targets.md (also printed).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -48,7 +50,7 @@ count() {
   case $t in
     m4) timeout 600 qemu-system-arm -cpu cortex-m4 -machine mps2-an386 -nographic -monitor none -serial none \
           -semihosting-config "enable=on,target=native,arg=bench,arg=${arg// /,arg=}" \
-          -plugin "$out/libcount.so,cpu=m4,out=$c" -kernel "$elf" > "$out/last.txt" ;;
+          -plugin "$out/libcount.so,cpu=m4,out=$c,syms=$out/syms.txt" -kernel "$elf" > "$out/last.txt" ;;
     m0) timeout 600 qemu-system-arm -machine microbit -nographic -monitor none -serial none \
           -semihosting-config "enable=on,target=native,arg=bench,arg=${arg// /,arg=}" \
           -plugin "$out/libcount.so,cpu=m0,out=$c" -kernel "$elf" > "$out/last.txt" ;;
@@ -59,7 +61,8 @@ count() {
 }
 
 rows="$out/rows.tsv"
-[[ ${#models[@]} -gt 0 ]] && : > "$rows"
+products="$out/products.tsv"
+[[ ${#models[@]} -gt 0 ]] && : > "$rows" && : > "$products"
 for t in m4 m0 a64; do
   for m in "${models[@]+"${models[@]}"}"; do
     for w in f32 int8; do
@@ -84,9 +87,18 @@ for t in m4 m0 a64; do
         stack_load=$(grep -o 'stack=[0-9]*' "$out/last.txt" | cut -d= -f2 || true)
         loader=$([[ -n "$stack_none" && -n "$stack_load" ]] && echo $((stack_load - stack_none)) || echo -)
         read -r i_zero c_zero < <(count "$t" "$elf" 0 "$kernel")
+        [[ $t == m4 ]] && cp "$out/syms.txt" "$out/syms-zero.txt"
         read -r i_run c_run < <(count "$t" "$elf" "$steps" "$kernel")
         line=$(cat "$out/last.txt")
         grep -q '^bench ' <<< "$line" || { echo "$t $m $w $kernel: the bench failed: $line" >&2; exit 1; }
+        # The Cortex-M4F int8 rows: the cycles in the products alone (runtime::kernels, the
+        # plan's bias copies left out), to set beside CMSIS-NN's for the same shapes.
+        if [[ $t == m4 && $w == int8 ]]; then
+          product=$(awk -v steps="$steps" 'FNR==NR && $3 ~ /7runtime7kernels/ && $3 !~ /4plan/ {z+=$2}
+            FNR!=NR && $3 ~ /7runtime7kernels/ && $3 !~ /4plan/ {r+=$2} END{print (r - z) / steps}' \
+            "$out/syms-zero.txt" "$out/syms.txt")
+          printf '%s\t%s\t%s\n' "$m" "$(grep -o 'kernel=[^ ]*' <<< "$line" | cut -d= -f2)" "$product" >> "$products"
+        fi
         printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$t" "$m" "$w" \
           "$i_none" "$c_none" "$i_zero" "$c_zero" "$i_run" "$c_run" "$(stat -c %s "$file")" "$line" \
           "$loader" >> "$rows"
@@ -111,6 +123,19 @@ for spec in "m4 release" "m4 speed" "m0 release"; do
     printf '%s\t%s\t%s\n' "$t" "$profile" "$probe" >> "$sizes"
   done
 done
+
+# CMSIS-NN beside Quill (issue 28): its s8 products for the GRU 1x256 step's shapes, from the
+# shared anchor script where a git dir of github.com/ARM-software/CMSIS-NN is at hand
+# (CMSIS_NN_GIT); elsewhere (CI: no checkout, no network) the table keeps the last measurement,
+# with its date and commit, from benches/figures.tsv.
+cmsis_run="${CMSIS_NN_RUN:-$root/../shared/reference/cmsis-nn/run.sh}"
+if [[ -n "${CMSIS_NN_GIT:-}" && -f "$cmsis_run" ]] && command -v arm-none-eabi-gcc > /dev/null; then
+  OPTS=O3 BUILD="$out/cmsis-nn" bash "$cmsis_run" > "$out/cmsis-nn.md"
+  python3 scripts/results.py record-cmsis "$out/cmsis-nn.md" \
+    --command "CMSIS_NN_GIT=<CMSIS-NN git dir> bash scripts/measure-targets.sh"
+else
+  echo "measure-targets: CMSIS-NN not measured here (it needs CMSIS_NN_GIT, a git dir of github.com/ARM-software/CMSIS-NN, $cmsis_run and arm-none-eabi-gcc); its rows are the last recorded"
+fi
 
 python3 scripts/targets_table.py "$out" "$(stat -c %s "$kb_model")" "$steps" | tee "$out/targets.md"
 # The README's per-step figures come from these rows (benches/figures.tsv).

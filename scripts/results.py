@@ -10,6 +10,7 @@ recording rewrites the README's table, so no figure is copied by hand:
     python3 scripts/results.py record-eval PREFIX MODEL FILE          # a `quill eval` output
     python3 scripts/results.py record-keys FILE                       # measure-keys.sh's keys.tsv
     python3 scripts/results.py record-targets FILE STEPS              # measure-targets.sh's rows.tsv
+    python3 scripts/results.py record-cmsis FILE                      # the CMSIS-NN anchor's table
     python3 scripts/results.py record-web-step FILE                   # web/test/bench.mjs --out
     python3 scripts/results.py record-web-keys FILE                   # web/test/keys.mjs --out
     python3 scripts/results.py table                                  # print the table
@@ -252,6 +253,24 @@ def record_targets(args):
     record(values, args.command or "bash scripts/measure-targets.sh", where="QEMU, tools/qemu-count")
 
 
+def record_cmsis(args):
+    """CMSIS-NN's s8 fully-connected product per shape, from the shared anchor script's table."""
+    text = Path(args.file).read_text()
+    head = re.search(r"arm-none-eabi-gcc (\S+); CMSIS-NN ([0-9a-f]+)", text)
+    if not head:
+        sys.exit(f"results: {args.file} does not name its compiler and CMSIS-NN commit")
+    values = {}
+    for m in re.finditer(r"^\| -O3 \| fc \| (\d+)x(\d+) \| \d+ \| (\d+) \| [\d.]+ \| (\d+) \|", text, re.M):
+        rows, cols, insns, cycles = m.groups()
+        values[f"cmsis.fc.{rows}x{cols}.insns"] = int(insns)
+        values[f"cmsis.fc.{rows}x{cols}.cycles"] = int(cycles)
+    if len(values) != 6:
+        sys.exit(f"results: {args.file}: expected the -O3 fc rows for 768x256, 768x42 and 85x256")
+    gcc, commit = head.groups()
+    record(values, f"{args.command} (CMSIS-NN {commit[:7]}, arm-none-eabi-gcc {gcc} -O3)",
+           where="QEMU, tools/qemu-count")
+
+
 def record_web_step(args):
     data = json.loads(Path(args.file).read_text())
     values = {}
@@ -295,6 +314,7 @@ def main():
     r.add_argument("pairs", nargs="+", metavar="KEY=VALUE")
     sub.add_parser("record-criterion")
     for name, extra in (("record-eval", ["prefix", "model"]), ("record-keys", []), ("record-targets", []),
+                        ("record-cmsis", []),
                         ("record-web-step", []), ("record-web-keys", [])):
         p = sub.add_parser(name)
         for e in extra:
@@ -307,6 +327,8 @@ def main():
     t.add_argument("--write", action="store_true", help="also write it into the README")
     sub.add_parser("check")
     args = ap.parse_args()
+    if args.cmd == "record-cmsis" and not args.command:
+        args.command = "CMSIS_NN_GIT=<CMSIS-NN git dir> bash scripts/measure-targets.sh"
     if args.cmd == "record":
         values = {}
         for pair in args.pairs:
@@ -317,7 +339,7 @@ def main():
         record(values, args.command)
         return
     {"record-criterion": record_criterion, "record-eval": record_eval, "record-keys": record_keys,
-     "record-targets": record_targets, "record-web-step": record_web_step,
+     "record-targets": record_targets, "record-cmsis": record_cmsis, "record-web-step": record_web_step,
      "record-web-keys": record_web_keys, "table": table, "check": check}[args.cmd](args)
 
 

@@ -80,3 +80,32 @@ for l in (out / "sizes.tsv").read_text().splitlines():
     level = {"release": '"s"', "speed": "3"}[profile]
     print(f"| {TARGET[t]} | {level} | {pred:,} B ({pred / 1024:.1f} KiB) | {kbd:,} B ({kbd / 1024:.1f} KiB) "
           f"| {builtins(t, profile, 'size-predict'):,} / {builtins(t, profile, 'size-keyboard'):,} B |")
+
+# CMSIS-NN beside Quill: the GRU 1x256 step's three int8 products (W_ih 768x42, W_hh 768x256,
+# the output layer 85x256). CMSIS-NN's per shape from benches/figures.tsv (recorded by the
+# anchor script where a CMSIS-NN checkout was at hand); Quill's together, from this run (one
+# function serves the three, so the counter cannot split them).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from results import load  # noqa: E402
+
+SHAPES = ("768x256", "768x42", "85x256")
+figures = load()
+products = out / "products.tsv"
+ours = [r.split("\t") for r in products.read_text().splitlines()] if products.exists() else []
+ours = [(kernel, float(c)) for model, kernel, c in ours if model == "gru-1x256"]
+cmsis = [figures.get(f"cmsis.fc.{s}.cycles") for s in SHAPES]
+if all(cmsis) or ours:
+    total_macs = sum(int(r) * int(c) for r, c in (s.split("x") for s in SHAPES))
+    print()
+    print(f"Beside CMSIS-NN, Cortex-M4F est. cycles: the three int8 products of a GRU 1×256 step "
+          f"({', '.join(s.replace('x', '×') for s in SHAPES)}; {total_macs:,} MACs), on the same counter:")
+    print()
+    print("| products | " + " | ".join(s.replace("x", "×") for s in SHAPES) + " | the three | per MAC | measured |")
+    print("|---|" + "---:|" * (len(SHAPES) + 2) + "---|")
+    if all(cmsis):
+        cyc = [float(f["value"]) for f in cmsis]
+        print(f"| CMSIS-NN `arm_nn_vec_mat_mult_t_s8` | " + " | ".join(k(c) for c in cyc)
+              + f" | {k(sum(cyc))} | {sum(cyc) / total_macs:.2f} | {cmsis[0]['date']}: {cmsis[0]['command']} |")
+    for kernel, c in ours:
+        print(f"| Quill, {kernel} (activations quantised, rows scaled) | — | — | — | {k(c)} | "
+              f"{c / total_macs:.2f} | this run |")
