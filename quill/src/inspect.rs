@@ -45,10 +45,11 @@ pub struct TargetRam {
     pub table_bytes: usize,
 }
 
-const TARGETS: [(Target, &str); 3] = [
+const TARGETS: [(Target, &str); 4] = [
     (Target::RowSums, "x86_64, wasm32 relaxed SIMD"),
     (Target::CortexMDsp, "Cortex-M4/M7"),
-    (Target::Plain, "aarch64, Cortex-M0, wasm32"),
+    (Target::Neon, "aarch64"),
+    (Target::Plain, "Cortex-M0, wasm32"),
 ];
 
 pub fn describe(bytes: &[u8]) -> Result<Description, String> {

@@ -39,7 +39,9 @@ pub enum Target {
     RowSums,
     /// Cortex-M4/M7 (the DSP kernel): activations also kept as 16-bit pairs.
     CortexMDsp,
-    /// Every other target: aarch64, Cortex-M0, wasm32, the portable kernel.
+    /// aarch64 (the NEON kernels): activations also kept signed (`q − 64`), once per product.
+    Neon,
+    /// Every other target: Cortex-M0, wasm32, the portable kernel.
     Plain,
 }
 
@@ -49,6 +51,8 @@ impl Target {
         Target::RowSums
     } else if cfg!(quill_arm_dsp) {
         Target::CortexMDsp
+    } else if cfg!(target_arch = "aarch64") {
+        Target::Neon
     } else {
         Target::Plain
     };
@@ -166,6 +170,12 @@ impl Layout {
                 return None;
             };
             let Some(q) = q.checked_add(1) else {
+                return None;
+            };
+            q
+        } else if matches!(target, Target::Neon) {
+            // The NEON kernels keep a signed copy after the bytes: twice the room.
+            let Some(q) = widest.div_ceil(4).checked_mul(2) else {
                 return None;
             };
             q

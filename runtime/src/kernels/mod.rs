@@ -218,9 +218,9 @@ impl Kernel {
             #[cfg(quill_arm_dsp)]
             Kernel::CortexMDsp => arm_dsp::matvec_q8(data, scales, q, pairs, sx, y),
             #[cfg(target_arch = "aarch64")]
-            Kernel::Neon => neon::matvec_q8::<neon::Baseline>(data, scales, q, sx, y),
+            Kernel::Neon => neon::matvec_q8::<neon::Baseline>(data, scales, q, pairs, sx, y),
             #[cfg(target_arch = "aarch64")]
-            Kernel::NeonDot(_) => neon::matvec_q8::<neon::DotProd>(data, scales, q, sx, y),
+            Kernel::NeonDot(_) => neon::matvec_q8::<neon::DotProd>(data, scales, q, pairs, sx, y),
             #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
             Kernel::Simd128 => wasm_simd::matvec_q8(data, scales, sums, q, sx, y),
         }
