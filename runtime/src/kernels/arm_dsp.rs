@@ -206,8 +206,8 @@ impl<'p> Triples<'p> {
     /// and each row's 4 weights: rows 1 and 2 at the stride `cols` and twice it from row 0's
     /// pointer, so one pointer serves the three), then per row two `SXTB16` and two `SMLAD`:
     /// 18 cycles per 12 multiply-accumulates (two rows per pass take 13 per 8). Four blocks a
-    /// loop turn, the loop ending on the word after the pairs; the `groups % 4` first blocks
-    /// go through `dot2` and `dot1`.
+    /// loop turn, the first turn entered `groups % 4` blocks before its end, the loop ending on
+    /// the word after the pairs.
     #[inline(always)]
     fn dot(&self, rows: &[u8]) -> [i32; 3] {
         let Triples {
@@ -215,32 +215,15 @@ impl<'p> Triples<'p> {
             cols,
             groups,
         } = *self;
-        let (quads, singles) = (groups / 4, groups % 4);
-        let mut acc = [0i32; 3];
         if rows.len() / 3 < cols {
-            return acc;
+            return [0; 3];
         }
-        let (r0, rest) = rows.split_at(cols);
-        let (r1, r2) = rest.split_at(cols);
-        if singles != 0 {
-            let mut a01 = [0i32; 2];
-            dot2(r0, r1, pairs, singles, &mut a01);
-            acc = [a01[0], a01[1], dot1(r2, pairs, singles)];
-        }
-        let (Some(p0), Some(px)) = (
-            r0.get(singles.saturating_mul(4)..),
-            pairs.get(singles.saturating_mul(2)..),
-        ) else {
-            return acc;
-        };
-        if quads == 0 {
-            return acc;
-        }
-        let (mut p0, mut px) = (p0.as_ptr(), px.as_ptr());
-        let [mut a0, mut a1, mut a2] = acc;
-        // SAFETY: the loop reads the pairs from block `singles` on, two words a block, and
-        // stops after loading END_OF_PAIRS, the word at `2 · groups` (checked in `new`; no pair
-        // before it can equal it, see END_OF_PAIRS): `quads` turns of 4 blocks. Row 0's pointer
+        let (mut p0, mut px) = (rows.as_ptr(), pairs.as_ptr());
+        let (mut a0, mut a1, mut a2) = (0i32, 0i32, 0i32);
+        // SAFETY: the loop reads the pairs from the first on, two words a block, and stops
+        // after loading END_OF_PAIRS, the word at `2 · groups` (checked in `new`; no pair before
+        // it can equal it, see END_OF_PAIRS): the `groups % 4` blocks of the first turn (it is
+        // entered that many blocks before its end), then whole turns of 4. Row 0's pointer
         // advances 4 bytes a block over the same blocks, `4 · groups ≤ cols` bytes from the
         // row's start, and rows 1 and 2 are read at `cols` and `2 · cols` from it, inside
         // `rows` (`3 · cols` bytes, checked; unaligned word loads are allowed on the M4/M7).
@@ -248,17 +231,28 @@ impl<'p> Triples<'p> {
         unsafe {
             core::arch::asm!(
                 "ldr {xa}, [{px}], #4",
+                // Enter the turn `groups % 4` blocks before its end (0: at its start).
+                "cmp {w0}, #1",
+                "beq 5f",
+                "cmp {w0}, #2",
+                "beq 4f",
+                "cmp {w0}, #3",
+                "beq 3f",
                 "2:",
                 three_rows_one_block!(),
+                "3:",
                 three_rows_one_block!(),
+                "4:",
                 three_rows_one_block!(),
+                "5:",
                 three_rows_one_block!(),
                 "cmp {xa}, #0x7f7f7f7f",
                 "bne 2b",
                 px = inout(reg) px, p0 = inout(reg) p0, s = in(reg) cols,
                 a0 = inout(reg) a0, a1 = inout(reg) a1, a2 = inout(reg) a2,
-                xa = out(reg) _, xb = out(reg) _, w0 = out(reg) _, w1 = out(reg) _,
-                w2 = out(reg) _, t = out(reg) _,
+                w0 = inout(reg) groups % 4 => _,
+                xa = out(reg) _, xb = out(reg) _, w1 = out(reg) _, w2 = out(reg) _,
+                t = out(reg) _,
                 options(nostack, readonly),
             );
         }
