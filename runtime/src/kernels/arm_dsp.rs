@@ -6,7 +6,10 @@
 //! each row loads its 4 weights in one word, widens them into two pairs (`SXTB16`,
 //! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 17 instructions and
 //! 18 cycles per 12 multiply-accumulates, the five loads back to back so that they pipeline
-//! (a matrix's last one or two rows go two at a time: 13 cycles per 8). The loops are inline
+//! (a matrix's last one or two rows go two at a time: 13 cycles per 8). Columns past a multiple
+//! of 4 are one more block whose missing activations are 0: its weight word reads up to 3 bytes
+//! of the next row, which add nothing (the last three rows of a matrix take those columns the
+//! portable way instead, so nothing past the matrix is read). The loops are inline
 //! assembly because LLVM, given the same instructions as intrinsics-like `asm!` snippets, ran
 //! out of registers and spilled. The integers are exactly the portable kernel's, and so is the
 //! final `acc as f32 * (scale · sx)`.
@@ -18,12 +21,13 @@
 
 use super::quantize::ZERO;
 
-/// The activations as 16-bit lane pairs, offset removed: for each block of 4, the words
-/// `(q0, q2)` and `(q1, q3)` — the order `SXTB16` and `SXTB16 … ROR #8` widen the weights in.
-/// Written once per product; every pair of rows then loads them once.
+/// The activations as 16-bit lane pairs, offset removed: for each block of 4 (the last one
+/// partial, with 0 for the columns it lacks), the words `(q0, q2)` and `(q1, q3)` — the order
+/// `SXTB16` and `SXTB16 … ROR #8` widen the weights in. Written once per product; every pass of
+/// rows then loads them once.
 fn activation_pairs(q: &[u8], pairs: &mut [u32]) {
-    let (blocks, _) = q.as_chunks::<4>();
-    for (b, out) in blocks.iter().zip(pairs.chunks_exact_mut(2)) {
+    // Whole blocks of 4, then the partial last one, its missing lanes 0.
+    for (b, out) in q.chunks(4).zip(pairs.chunks_exact_mut(2)) {
         let lane = |i: usize| {
             (i32::from(b.get(i).copied().unwrap_or(64)).wrapping_sub(ZERO) as u16) as u32
         };
@@ -180,54 +184,62 @@ macro_rules! three_rows_one_block {
 }
 
 /// The activation pairs of one product, checked once for every three rows that read them:
-/// `pairs` holds `2 · groups` words and then [`END_OF_PAIRS`], and `4 · groups ≤ cols`.
+/// `pairs` holds `2 · blocks` words and then [`END_OF_PAIRS`], `blocks` being `cols / 4`
+/// rounded up (a partial last block's missing columns have activation 0).
 #[derive(Clone, Copy)]
 struct Triples<'p> {
     pairs: &'p [u32],
     cols: usize,
-    groups: usize,
+    blocks: usize,
 }
 
 impl<'p> Triples<'p> {
-    fn new(pairs: &'p [u32], cols: usize, groups: usize) -> Option<Self> {
-        let fits = groups.checked_mul(4).is_some_and(|n| n <= cols)
-            && groups.checked_mul(2).and_then(|n| pairs.get(n)) == Some(&END_OF_PAIRS);
-        (fits && groups != 0).then_some(Triples {
+    fn new(pairs: &'p [u32], cols: usize, blocks: usize) -> Option<Self> {
+        let fits = Some(blocks) == cols.checked_add(3).map(|c| c / 4)
+            && blocks.checked_mul(2).and_then(|n| pairs.get(n)) == Some(&END_OF_PAIRS);
+        (fits && blocks != 0).then_some(Triples {
             pairs,
             cols,
-            groups,
+            blocks,
         })
     }
 
-    /// Three consecutive rows of `cols` bytes (`rows`, `3 · cols` of them) against the pairs
-    /// over the `groups` blocks of 4 columns.
+    /// The three rows of `cols` bytes at the start of `reach` against the pairs over all
+    /// `blocks` blocks of 4 columns, or `None` when `reach` (the matrix from these rows on)
+    /// ends before the last block's 4 bytes of the third row: a partial block reads up to 3
+    /// bytes past its row, into the next (whose products with the 0 activations are 0), so
+    /// the matrix's last three rows go the other way when `cols` is not a multiple of 4.
     ///
     /// Per block five loads back to back (the two activation pairs, shared by the three rows,
     /// and each row's 4 weights: rows 1 and 2 at the stride `cols` and twice it from row 0's
     /// pointer, so one pointer serves the three), then per row two `SXTB16` and two `SMLAD`:
     /// 18 cycles per 12 multiply-accumulates (two rows per pass take 13 per 8). Four blocks a
-    /// loop turn, the first turn entered `groups % 4` blocks before its end, the loop ending on
+    /// loop turn, the first turn entered `blocks % 4` blocks before its end, the loop ending on
     /// the word after the pairs.
     #[inline(always)]
-    fn dot(&self, rows: &[u8]) -> [i32; 3] {
+    fn dot(&self, reach: &[u8]) -> Option<[i32; 3]> {
         let Triples {
             pairs,
             cols,
-            groups,
+            blocks,
         } = *self;
-        if rows.len() / 3 < cols {
-            return [0; 3];
+        let extent = cols
+            .checked_mul(2)
+            .and_then(|c| c.checked_add(blocks.checked_mul(4)?))?;
+        if reach.len() < extent {
+            return None;
         }
+        let rows = reach;
         let (mut p0, mut px) = (rows.as_ptr(), pairs.as_ptr());
         let (mut a0, mut a1, mut a2) = (0i32, 0i32, 0i32);
         // SAFETY: the loop reads the pairs from the first on, two words a block, and stops
-        // after loading END_OF_PAIRS, the word at `2 · groups` (checked in `new`; no pair before
-        // it can equal it, see END_OF_PAIRS): the `groups % 4` blocks of the first turn (it is
+        // after loading END_OF_PAIRS, the word at `2 · blocks` (checked in `new`; no pair before
+        // it can equal it, see END_OF_PAIRS): the `blocks % 4` blocks of the first turn (it is
         // entered that many blocks before its end), then whole turns of 4. Row 0's pointer
-        // advances 4 bytes a block over the same blocks, `4 · groups ≤ cols` bytes from the
-        // row's start, and rows 1 and 2 are read at `cols` and `2 · cols` from it, inside
-        // `rows` (`3 · cols` bytes, checked; unaligned word loads are allowed on the M4/M7).
-        // Only registers and those loads.
+        // advances 4 bytes a block over the same blocks, `4 · blocks` bytes from its start, and
+        // rows 1 and 2 are read at `cols` and `2 · cols` from it: the furthest byte read is
+        // below `2 · cols + 4 · blocks ≤ reach.len()` (checked above; unaligned word loads are
+        // allowed on the M4/M7). Only registers and those loads.
         unsafe {
             core::arch::asm!(
                 "ldr {xa}, [{px}], #4",
@@ -250,14 +262,14 @@ impl<'p> Triples<'p> {
                 "bne 2b",
                 px = inout(reg) px, p0 = inout(reg) p0, s = in(reg) cols,
                 a0 = inout(reg) a0, a1 = inout(reg) a1, a2 = inout(reg) a2,
-                w0 = inout(reg) groups % 4 => _,
+                w0 = inout(reg) blocks % 4 => _,
                 xa = out(reg) _, xb = out(reg) _, w1 = out(reg) _, w2 = out(reg) _,
                 t = out(reg) _,
                 options(nostack, readonly),
             );
         }
         let _ = (p0, px);
-        [a0, a1, a2]
+        Some([a0, a1, a2])
     }
 }
 
@@ -285,7 +297,8 @@ pub(super) fn matvec_q8(
     let groups = q.len() / 4;
     let whole = groups.saturating_mul(4);
     let qt = q.get(whole..).unwrap_or_default();
-    let pairs: Option<&mut [u32]> = groups
+    let blocks = q.len().div_ceil(4);
+    let pairs: Option<&mut [u32]> = blocks
         .checked_mul(8)
         .and_then(|n| n.checked_add(4))
         .and_then(|n| scratch.get_mut(..n))
@@ -299,50 +312,61 @@ pub(super) fn matvec_q8(
         *end = END_OF_PAIRS;
     }
     let pairs: &[u32] = pairs;
-    let Some(triples) = Triples::new(pairs, cols, groups) else {
+    let (Some(triples), true) = (Triples::new(pairs, cols, blocks), groups != 0) else {
         // Rows shorter than a block of 4.
         super::portable::matvec_q8(w, scales, q, sx, y);
         return;
     };
     let (scales, _) = scales.as_chunks::<4>();
-    // acc + the columns past the last block (portable), scaled into `o`.
+    // acc + the columns past the last whole block (portable), scaled into `o`.
     let finish = |acc: i32, row: &[u8], s: &[u8; 4], o: &mut f32| {
-        let t = if qt.is_empty() {
-            0
-        } else {
-            super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt)
-        };
+        let t = super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt);
         *o += acc.wrapping_add(t) as f32 * (f32::from_le_bytes(*s) * sx);
     };
-    let mut blocks = w.chunks_exact(cols.saturating_mul(3));
+    // Whole blocks for one or two rows, their tails left to `finish`.
+    let pair_of_rows = |rows: &[u8]| -> [i32; 2] {
+        let mut acc = [0i32; 2];
+        match rows.split_at_checked(cols) {
+            Some((r0, r1)) if r1.len() >= cols => dot2(r0, r1, pairs, groups, &mut acc),
+            Some((r0, _)) => acc[0] = dot1(r0, pairs, groups),
+            None => {}
+        }
+        acc
+    };
+    let three = cols.saturating_mul(3);
     let mut outs = y.chunks_exact_mut(3);
     let mut block_scales = scales.chunks_exact(3);
-    for ((rows, out), s) in (&mut blocks).zip(&mut outs).zip(&mut block_scales) {
-        let acc = triples.dot(rows);
-        for ((a, row), (s, o)) in acc
-            .iter()
-            .zip(rows.chunks_exact(cols))
-            .zip(s.iter().zip(out))
-        {
-            finish(*a, row, s, o);
+    // The matrix from the current three rows on.
+    let mut reach = w;
+    for (out, s) in (&mut outs).zip(&mut block_scales) {
+        let Some((rows, after)) = reach.split_at_checked(three) else {
+            break;
+        };
+        if let Some(acc) = triples.dot(reach) {
+            // Every column is in `acc` (the partial block too).
+            for (a, (s, o)) in acc.iter().zip(s.iter().zip(out)) {
+                *o += *a as f32 * (f32::from_le_bytes(*s) * sx);
+            }
+        } else {
+            let [a0, a1] = pair_of_rows(rows);
+            let a2 = pair_of_rows(rows.get(cols.saturating_mul(2)..).unwrap_or_default())[0];
+            for ((a, row), (s, o)) in [a0, a1, a2]
+                .iter()
+                .zip(rows.chunks_exact(cols))
+                .zip(s.iter().zip(out))
+            {
+                finish(*a, row, s, o);
+            }
         }
+        reach = after;
     }
     // The last one or two rows.
-    let (rest, rest_scales, rest_out) = (
-        blocks.remainder(),
-        block_scales.remainder(),
-        outs.into_remainder(),
-    );
-    let mut acc = [0i32; 2];
-    match rest.split_at_checked(cols) {
-        Some((r0, r1)) if r1.len() == cols => dot2(r0, r1, pairs, groups, &mut acc),
-        Some((r0, _)) => acc[0] = dot1(r0, pairs, groups),
-        None => {}
-    }
+    let rest = reach;
+    let acc = pair_of_rows(rest);
     for ((a, row), (s, o)) in acc
         .iter()
         .zip(rest.chunks_exact(cols))
-        .zip(rest_scales.iter().zip(rest_out))
+        .zip(block_scales.remainder().iter().zip(outs.into_remainder()))
     {
         finish(*a, row, s, o);
     }
