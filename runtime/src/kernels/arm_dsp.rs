@@ -6,7 +6,7 @@
 //! each row loads its 4 weights in one word, widens them into two pairs (`SXTB16`,
 //! `SXTB16 … ROR #8`) and adds both pairs' products with one `SMLAD` each: 17 instructions and
 //! 18 cycles per 12 multiply-accumulates, the five loads back to back so that they pipeline
-//! (a matrix's last one or two rows go two at a time: 13 cycles per 8). Columns past a multiple
+//! (a matrix's last one or two rows go two at a time: 13 cycles per 8 and a loop turn a block). Columns past a multiple
 //! of 4 are one more block whose missing activations are 0: its weight word reads up to 3 bytes
 //! of the next row, which add nothing (the last three rows of a matrix take those columns the
 //! portable way instead, so nothing past the matrix is read). The loops are inline
@@ -98,13 +98,13 @@ macro_rules! two_rows_one_block {
     };
 }
 
-/// Two rows' dot products over `groups` blocks of 4 columns, accumulated into `acc`.
+/// Two rows' dot products over `groups` blocks of 4 columns, accumulated into `acc`: a
+/// matrix's last one or two rows (the three-row loop takes the others), so a block a loop
+/// turn, for flash rather than speed.
 ///
 /// Per block: four loads back to back — the two activation pairs (shared by both rows) and
 /// each row's 4 weights —, which the M4 pipelines (2 + 1 + 1 + 1 cycles; an `LDRD` of the pairs
-/// takes 3 and the load after it 2 again), then per row two `SXTB16` and two `SMLAD`. Four
-/// blocks per loop turn (the loop's `SUBS` + taken `BNE` cost 4 cycles a turn), the
-/// `groups % 4` first ones a block a turn.
+/// takes 3 and the load after it 2 again), then per row two `SXTB16` and two `SMLAD`.
 #[inline(always)]
 fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) {
     // The asm reads `4 · groups` bytes of each row and `2 · groups` words of pairs: checked.
@@ -114,39 +114,20 @@ fn dot2(r0: &[u8], r1: &[u8], pairs: &[u32], groups: usize, acc: &mut [i32; 2]) 
     }
     let (mut p0, mut p1, mut px) = (r0.as_ptr(), r1.as_ptr(), pairs.as_ptr());
     let [mut a0, mut a1] = *acc;
-    let (quads, singles) = (groups / 4, groups % 4);
-    // SAFETY: the pointers advance over exactly `singles + 4 · quads = groups` blocks, which the
-    // checks above keep inside `r0`, `r1` (4 bytes a block; unaligned word loads are allowed on
-    // the M4/M7) and `pairs` (2 words a block, word-aligned as `&[u32]`). Only registers and
-    // those loads.
+    // SAFETY: the pointers advance over exactly `groups` blocks, which the checks above keep
+    // inside `r0`, `r1` (4 bytes a block; unaligned word loads are allowed on the M4/M7) and
+    // `pairs` (2 words a block, word-aligned as `&[u32]`). Only registers and those loads.
     unsafe {
-        if singles != 0 {
-            core::arch::asm!(
-                "2:",
-                two_rows_one_block!(),
-                "subs {n}, {n}, #1",
-                "bne 2b",
-                px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
-                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) singles => _,
-                xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
-                options(nostack, readonly),
-            );
-        }
-        if quads != 0 {
-            core::arch::asm!(
-                "2:",
-                two_rows_one_block!(),
-                two_rows_one_block!(),
-                two_rows_one_block!(),
-                two_rows_one_block!(),
-                "subs {n}, {n}, #1",
-                "bne 2b",
-                px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
-                a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) quads => _,
-                xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
-                options(nostack, readonly),
-            );
-        }
+        core::arch::asm!(
+            "2:",
+            two_rows_one_block!(),
+            "subs {n}, {n}, #1",
+            "bne 2b",
+            px = inout(reg) px, p0 = inout(reg) p0, p1 = inout(reg) p1,
+            a0 = inout(reg) a0, a1 = inout(reg) a1, n = inout(reg) groups => _,
+            xa = out(reg) _, xb = out(reg) _, w = out(reg) _, v = out(reg) _, t = out(reg) _,
+            options(nostack, readonly),
+        );
     }
     let _ = (p0, p1, px);
     *acc = [a0, a1];
@@ -281,6 +262,20 @@ fn dot1(r: &[u8], pairs: &[u32], groups: usize) -> i32 {
     acc[0]
 }
 
+/// The first one or two rows of `cols` bytes in `rows` against the pairs over `groups` whole
+/// blocks (their other columns are the caller's): a matrix's last rows, off the hot path, so
+/// kept out of line (each inlined copy of the two-row loops is about 250 bytes of flash).
+#[inline(never)]
+fn whole_blocks(rows: &[u8], cols: usize, pairs: &[u32], groups: usize) -> [i32; 2] {
+    let mut acc = [0i32; 2];
+    match rows.split_at_checked(cols) {
+        Some((r0, r1)) if r1.len() >= cols => dot2(r0, r1, pairs, groups, &mut acc),
+        Some((r0, _)) => acc[0] = dot1(r0, pairs, groups),
+        None => {}
+    }
+    acc
+}
+
 /// `y += (W·(q − 64)) · scale_row · sx`; `scratch` holds the activation pairs (2 bytes per
 /// column, word-aligned, and a word after them). Three rows per pass, the last one or two
 /// rows of a matrix one at a time. Without room for the pairs it computes the same integers
@@ -323,16 +318,7 @@ pub(super) fn matvec_q8(
         let t = super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt);
         *o += acc.wrapping_add(t) as f32 * (f32::from_le_bytes(*s) * sx);
     };
-    // Whole blocks for one or two rows, their tails left to `finish`.
-    let pair_of_rows = |rows: &[u8]| -> [i32; 2] {
-        let mut acc = [0i32; 2];
-        match rows.split_at_checked(cols) {
-            Some((r0, r1)) if r1.len() >= cols => dot2(r0, r1, pairs, groups, &mut acc),
-            Some((r0, _)) => acc[0] = dot1(r0, pairs, groups),
-            None => {}
-        }
-        acc
-    };
+    let pair_of_rows = |rows: &[u8]| whole_blocks(rows, cols, pairs, groups);
     let three = cols.saturating_mul(3);
     let mut outs = y.chunks_exact_mut(3);
     let mut block_scales = scales.chunks_exact(3);
