@@ -13,6 +13,15 @@ fn small_model(cell: CellKind, int8: bool) -> OwnedModel {
     m
 }
 
+/// The files the damage tests start from: `cells`' small models, f32 and int8.
+fn model_files(cells: [CellKind; 3]) -> Vec<Vec<u8>> {
+    cells
+        .iter()
+        .flat_map(|&c| [small_model(c, false), small_model(c, true)])
+        .map(|m| m.to_bytes().unwrap())
+        .collect()
+}
+
 /// Whatever the bytes, loading returns; if it loads, the model runs without panicking.
 fn exercise(bytes: &[u8]) -> Result<(), Error> {
     run(Model::from_bytes(bytes)?)
@@ -96,11 +105,7 @@ fn every_truncation_is_an_error() {
 /// Random byte and bit changes: the checksum catches them.
 #[test]
 fn random_mutations_never_panic() {
-    let files: Vec<Vec<u8>> = [CellKind::Gru, CellKind::Lstm, CellKind::RnnRelu]
-        .iter()
-        .flat_map(|&c| [small_model(c, false), small_model(c, true)])
-        .map(|m| m.to_bytes().unwrap())
-        .collect();
+    let files = model_files([CellKind::Gru, CellKind::Lstm, CellKind::RnnRelu]);
     let mut rng = SmallRng::new(42);
     let mut loaded = 0;
     for i in 0..12_000 {
@@ -117,11 +122,7 @@ fn random_mutations_never_panic() {
 /// the damaged payloads; anything that still validates must run.
 #[test]
 fn mutations_behind_a_valid_checksum_never_panic() {
-    let files: Vec<Vec<u8>> = [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh]
-        .iter()
-        .flat_map(|&c| [small_model(c, false), small_model(c, true)])
-        .map(|m| m.to_bytes().unwrap())
-        .collect();
+    let files = model_files([CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh]);
     let mut rng = SmallRng::new(7);
     let (mut loaded, mut kinds) = (0, std::collections::BTreeSet::new());
     for i in 0..12_000 {
@@ -154,11 +155,7 @@ fn mutations_behind_a_valid_checksum_never_panic() {
 /// weights included.
 #[test]
 fn verified_parse_skips_only_the_checksum_and_the_values() {
-    let files: Vec<Vec<u8>> = [CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh]
-        .iter()
-        .flat_map(|&c| [small_model(c, false), small_model(c, true)])
-        .map(|m| m.to_bytes().unwrap())
-        .collect();
+    let files = model_files([CellKind::Gru, CellKind::Lstm, CellKind::RnnTanh]);
     for f in &files {
         assert_eq!(Model::from_verified_bytes(f), Model::from_bytes(f));
     }
