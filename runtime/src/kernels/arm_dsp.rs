@@ -184,47 +184,128 @@ impl<'p> Triples<'p> {
             blocks,
         })
     }
+}
 
-    /// The three rows of `cols` bytes at the start of `reach` against the pairs over all
-    /// `blocks` blocks of 4 columns, or `None` when `reach` (the matrix from these rows on)
-    /// ends before the last block's 4 bytes of the third row: a partial block reads up to 3
-    /// bytes past its row, into the next (whose products with the 0 activations are 0), so
-    /// the matrix's last three rows go the other way when `cols` is not a multiple of 4.
+/// One row's scaling in `Triples::run`: `y[r] += acc as f32 * (scale * sx)` with the scale's
+/// 4 bytes at `{w1}` (then moved on), `y` at `{w0}` + `$at` and sx in s17 — the same
+/// operations, in the same order, as the Rust around `dot` does.
+macro_rules! scale_row {
+    ($acc:literal, $at:literal) => {
+        concat!(
+            "ldr {w2}, [{w1}], #4\n",
+            "vmov s0, {w2}\n",
+            "vmul.f32 s0, s0, s17\n",
+            "vmov s1, ",
+            $acc,
+            "\n",
+            "vcvt.f32.s32 s1, s1\n",
+            "vmul.f32 s1, s1, s0\n",
+            "vldr s2, [{w0}, ",
+            $at,
+            "]\n",
+            "vadd.f32 s2, s2, s1\n",
+            "vstr s2, [{w0}, ",
+            $at,
+            "]\n",
+        )
+    };
+}
+
+/// What [`Triples::run`]'s loop keeps in memory between the triples (its registers all go to
+/// the three rows' inner loop): word offsets 0, 4, 8, 12, 16, 20, 24 in the assembly.
+#[repr(C)]
+struct RunState {
+    y: *mut f32,
+    scales: *const u8,
+    triples: usize,
+    /// Bytes from where a triple's inner loop leaves row 0's pointer to the next triple's
+    /// row 0: `3 · cols − 4 · blocks`.
+    skip: usize,
+    pairs: *const u32,
+    /// `blocks % 4`: where the inner loop's first turn is entered.
+    entry: usize,
+    sx: f32,
+}
+
+impl Triples<'_> {
+    /// `y[r] += acc_r as f32 · (scale_r · sx)`, `acc_r` row r's integer product over all
+    /// `blocks` blocks of 4 columns, for the rows of `w` three at a time, in one assembly loop
+    /// (the scaling and the passes' set-up in it too: in Rust around the inner loop they took
+    /// about 110 cycles a pass). A partial last block reads up to 3 bytes past its row, into
+    /// the next, whose products with the 0 activations are 0; so a pass is taken only where
+    /// those bytes are inside `w` (not the matrix's last three rows when `cols` is not a
+    /// multiple of 4). Returns how many rows it did (a multiple of 3); the caller does the
+    /// rest.
     ///
     /// Per block five loads back to back (the two activation pairs, shared by the three rows,
     /// and each row's 4 weights: rows 1 and 2 at the stride `cols` and twice it from row 0's
     /// pointer, so one pointer serves the three), then per row two `SXTB16` and two `SMLAD`:
     /// 18 cycles per 12 multiply-accumulates (two rows per pass take 13 per 8). Four blocks a
-    /// loop turn, the first turn entered `blocks % 4` blocks before its end, the loop ending on
-    /// the word after the pairs.
-    #[inline(always)]
-    fn dot(&self, reach: &[u8]) -> Option<[i32; 3]> {
+    /// loop turn, the first turn entered `blocks % 4` blocks before its end, the inner loop
+    /// ending on the word after the pairs.
+    fn run(&self, w: &[u8], scales: &[[u8; 4]], y: &mut [f32], sx: f32) -> usize {
         let Triples {
             pairs,
             cols,
             blocks,
         } = *self;
+        let three = cols.saturating_mul(3);
         let extent = cols
             .checked_mul(2)
-            .and_then(|c| c.checked_add(blocks.checked_mul(4)?))?;
-        if reach.len() < extent {
-            return None;
+            .and_then(|c| c.checked_add(blocks.checked_mul(4)?));
+        let (Some(extent), Some(skip)) = (extent, three.checked_sub(blocks.saturating_mul(4)))
+        else {
+            return 0;
+        };
+        // Passes with their three rows, scales and outputs; the last one also needs its
+        // partial block's bytes inside `w`.
+        let mut n = (y.len() / 3)
+            .min(scales.len() / 3)
+            .min(w.len().checked_div(three).unwrap_or(0));
+        let reaches = |n: usize| {
+            n.checked_sub(1)
+                .and_then(|k| k.checked_mul(three))
+                .and_then(|start| start.checked_add(extent))
+                .is_some_and(|end| end <= w.len())
+        };
+        if n != 0 && !reaches(n) {
+            n = n.saturating_sub(1);
         }
-        let rows = reach;
-        let (mut p0, mut px) = (rows.as_ptr(), pairs.as_ptr());
-        let (mut a0, mut a1, mut a2) = (0i32, 0i32, 0i32);
-        // SAFETY: the loop reads the pairs from the first on, two words a block, and stops
-        // after loading END_OF_PAIRS, the word at `2 · blocks` (checked in `new`; no pair before
-        // it can equal it, see END_OF_PAIRS): the `blocks % 4` blocks of the first turn (it is
-        // entered that many blocks before its end), then whole turns of 4. Row 0's pointer
-        // advances 4 bytes a block over the same blocks, `4 · blocks` bytes from its start, and
-        // rows 1 and 2 are read at `cols` and `2 · cols` from it: the furthest byte read is
-        // below `2 · cols + 4 · blocks ≤ reach.len()` (checked above; unaligned word loads are
-        // allowed on the M4/M7). Only registers and those loads.
+        if n == 0 || !reaches(n) {
+            return 0;
+        }
+        let mut st = RunState {
+            y: y.as_mut_ptr(),
+            scales: scales.as_ptr().cast(),
+            triples: n,
+            skip,
+            pairs: pairs.as_ptr(),
+            entry: blocks % 4,
+            sx,
+        };
+        // SAFETY: `n ≥ 1` passes. Pass k reads the pairs as `dot` does (up to END_OF_PAIRS,
+        // checked in `new`), and rows `3k .. 3k + 3` from row 0's pointer, which starts at
+        // `w` and moves on by `3 · cols` a pass (`4 · blocks` in the inner loop, `skip` after
+        // it): its furthest byte is below `3 · cols · k + 2 · cols + 4 · blocks ≤ w.len()`
+        // (`reaches(n)`, for the last pass and so for every pass). It reads scales
+        // `3k .. 3k + 3` (4 bytes each, unaligned loads allowed on the M4/M7) and reads and
+        // writes `y[3k .. 3k + 3]`, `n ≤ scales.len() / 3, y.len() / 3`; it reads and writes
+        // `st` (its fields at the offsets `RunState` documents). FP registers used are
+        // declared clobbered; nothing else is touched.
         unsafe {
             core::arch::asm!(
+                "vmov s16, {t}",
+                "ldr {xb}, [{t}, #24]",
+                "vmov s17, {xb}",
+                "1:",
+                "vmov {t}, s16",
+                "ldr {px}, [{t}, #16]",
+                "ldr {w0}, [{t}, #20]",
+                "movs {a0}, #0",
+                "movs {a1}, #0",
+                "movs {a2}, #0",
                 "ldr {xa}, [{px}], #4",
-                // Enter the turn `groups % 4` blocks before its end (0: at its start).
+                // Enter the turn `blocks % 4` blocks before its end (0: at its start).
                 "cmp {w0}, #1",
                 "beq 5f",
                 "cmp {w0}, #2",
@@ -241,16 +322,33 @@ impl<'p> Triples<'p> {
                 three_rows_one_block!(),
                 "cmp {xa}, #0x7f7f7f7f",
                 "bne 2b",
-                px = inout(reg) px, p0 = inout(reg) p0, s = in(reg) cols,
-                a0 = inout(reg) a0, a1 = inout(reg) a1, a2 = inout(reg) a2,
-                w0 = inout(reg) blocks % 4 => _,
-                xa = out(reg) _, xb = out(reg) _, w1 = out(reg) _, w2 = out(reg) _,
-                t = out(reg) _,
-                options(nostack, readonly),
+                // y[r] += acc_r as f32 * (scale_r * sx), rows 0, 1, 2.
+                "vmov {t}, s16",
+                "ldr {w0}, [{t}, #0]",
+                "ldr {w1}, [{t}, #4]",
+                scale_row!("{a0}", "#0"),
+                scale_row!("{a1}", "#4"),
+                scale_row!("{a2}", "#8"),
+                "adds {w0}, {w0}, #12",
+                "str {w0}, [{t}, #0]",
+                "str {w1}, [{t}, #4]",
+                "ldr {w2}, [{t}, #12]",
+                "add {p0}, {p0}, {w2}",
+                "ldr {w2}, [{t}, #8]",
+                "subs {w2}, {w2}, #1",
+                "str {w2}, [{t}, #8]",
+                "bne 1b",
+                t = inout(reg) core::ptr::addr_of_mut!(st) => _,
+                p0 = inout(reg) w.as_ptr() => _,
+                s = in(reg) cols,
+                px = out(reg) _, a0 = out(reg) _, a1 = out(reg) _, a2 = out(reg) _,
+                xa = out(reg) _, xb = out(reg) _, w0 = out(reg) _, w1 = out(reg) _,
+                w2 = out(reg) _,
+                out("s0") _, out("s1") _, out("s2") _, out("s16") _, out("s17") _,
+                options(nostack),
             );
         }
-        let _ = (p0, px);
-        Some([a0, a1, a2])
+        n.saturating_mul(3)
     }
 }
 
@@ -318,43 +416,29 @@ pub(super) fn matvec_q8(
         let t = super::portable::dot_q8(row.get(whole..).unwrap_or_default(), qt);
         *o += acc.wrapping_add(t) as f32 * (f32::from_le_bytes(*s) * sx);
     };
-    let pair_of_rows = |rows: &[u8]| whole_blocks(rows, cols, pairs, groups);
-    let three = cols.saturating_mul(3);
-    let mut outs = y.chunks_exact_mut(3);
-    let mut block_scales = scales.chunks_exact(3);
-    // The matrix from the current three rows on.
-    let mut reach = w;
-    for (out, s) in (&mut outs).zip(&mut block_scales) {
-        let Some((rows, after)) = reach.split_at_checked(three) else {
-            break;
-        };
-        if let Some(acc) = triples.dot(reach) {
-            // Every column is in `acc` (the partial block too).
-            for (a, (s, o)) in acc.iter().zip(s.iter().zip(out)) {
-                *o += *a as f32 * (f32::from_le_bytes(*s) * sx);
-            }
-        } else {
-            let [a0, a1] = pair_of_rows(rows);
-            let a2 = pair_of_rows(rows.get(cols.saturating_mul(2)..).unwrap_or_default())[0];
-            for ((a, row), (s, o)) in [a0, a1, a2]
-                .iter()
-                .zip(rows.chunks_exact(cols))
-                .zip(s.iter().zip(out))
-            {
-                finish(*a, row, s, o);
-            }
-        }
-        reach = after;
-    }
-    // The last one or two rows.
-    let rest = reach;
-    let acc = pair_of_rows(rest);
-    for ((a, row), (s, o)) in acc
-        .iter()
-        .zip(rest.chunks_exact(cols))
-        .zip(block_scales.remainder().iter().zip(outs.into_remainder()))
+    // Every pass of three rows the assembly loop can take; then the rest (the last one to
+    // five rows) two at a time here.
+    let done = triples.run(w, scales, y, sx);
+    let (Some(y), Some(scales), Some(w)) = (
+        y.get_mut(done..),
+        scales.get(done..),
+        w.get(done.saturating_mul(cols)..),
+    ) else {
+        return;
+    };
+    for ((rows, s), out) in w
+        .chunks(cols.saturating_mul(2))
+        .zip(scales.chunks(2))
+        .zip(y.chunks_mut(2))
     {
-        finish(*a, row, s, o);
+        let acc = whole_blocks(rows, cols, pairs, groups);
+        for ((a, row), (s, o)) in acc
+            .iter()
+            .zip(rows.chunks_exact(cols))
+            .zip(s.iter().zip(out))
+        {
+            finish(*a, row, s, o);
+        }
     }
 }
 
