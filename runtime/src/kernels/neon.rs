@@ -18,10 +18,10 @@
 //! rounding), then a horizontal add per row.
 
 use core::arch::aarch64::{
-    float32x4_t, int8x16_t, int32x4_t, vaddq_f32, vaddvq_f32, vaddvq_s32, vandq_s8, vcvtq_f32_s32,
-    vdupq_n_f32, vdupq_n_s32, vfmaq_f32, vget_low_s8, vld1q_f32, vld1q_s8, vld1q_u8, vmlal_high_s8,
-    vmlal_s8, vmull_s8, vmulq_f32, vmulq_n_f32, vpadalq_s16, vpaddq_s32, vreinterpretq_s8_u8,
-    vst1q_f32,
+    float32x4_t, int8x16_t, int32x4_t, vaddq_f32, vaddvq_f32, vaddvq_s32, vandq_s8, vandq_u32,
+    vcvtq_f32_s32, vdupq_n_f32, vdupq_n_s32, vfmaq_f32, vget_low_s8, vld1q_f32, vld1q_s8, vld1q_u8,
+    vld1q_u32, vmlal_high_s8, vmlal_s8, vmull_s8, vmulq_f32, vmulq_n_f32, vpadalq_s16, vpaddq_f32,
+    vpaddq_s32, vreinterpretq_f32_u32, vreinterpretq_s8_u8, vreinterpretq_u32_f32, vst1q_f32,
 };
 
 use super::quantize::ZERO;
@@ -45,6 +45,9 @@ static TAIL_MASK: [u8; 32] = [
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, //
     0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
 ];
+
+/// Lanes `i ≥ 4 − rem` kept, the others zeroed: the f32 kernel's last, overlapping block.
+static F32_TAIL_MASK: [u32; 8] = [0, 0, 0, 0, u32::MAX, u32::MAX, u32::MAX, u32::MAX];
 
 /// One 16-column step of one row: `acc += w·x` in four `i32` lanes.
 pub(super) trait Dot {
@@ -282,6 +285,10 @@ fn f32x4(b: &[u8; 16]) -> float32x4_t {
 }
 
 pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
+    if x.len() < 4 {
+        super::portable::matvec_f32(w, x, y);
+        return;
+    }
     let cols = x.len().max(1);
     let row_bytes = cols.saturating_mul(4);
     let (xb, xt) = x.as_chunks::<4>();
@@ -304,7 +311,9 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
         let zero = unsafe { vdupq_n_f32(0.0) };
         let (mut a0, mut a1, mut a2, mut a3) = (zero, zero, zero, zero);
         // SAFETY: `rows` is 4 rows of `row_bytes` bytes (`chunks_exact`) and `xb` has
-        // `cols / 4` blocks, so every 16-byte load below is inside its row or `x`.
+        // `cols / 4` blocks, so every 16-byte load below is inside its row or `x`: the tail
+        // block's at `row_bytes − 16` (rows are at least 4 columns here), `x4` a `[f32; 4]`,
+        // `m` a `[u32; 4]`; `out` is 4 writable f32.
         unsafe {
             let p = rows.as_ptr();
             // Offsets below the slice's length: they cannot wrap.
@@ -355,21 +364,37 @@ pub(super) fn matvec_f32(w: &[u8], x: &[f32], y: &mut [f32]) {
                 a2 = vfmaq_f32(a2, w(p2, at), x4);
                 a3 = vfmaq_f32(a3, w(p3, at), x4);
             }
-            (a0, a1, a2, a3) = (
-                vaddq_f32(a0, b0),
-                vaddq_f32(a1, b1),
-                vaddq_f32(a2, b2),
-                vaddq_f32(a3, b3),
+            // The columns past the last whole block: the last 4 columns again, the ones
+            // already counted with their activations zeroed (rows of 4 or more columns).
+            if let (Some(x4), Some(m)) = (
+                x.len()
+                    .checked_sub(4)
+                    .and_then(|at| x.get(at..)?.first_chunk::<4>()),
+                F32_TAIL_MASK
+                    .get(xt.len()..)
+                    .and_then(|m| m.first_chunk::<4>()),
+            ) && !xt.is_empty()
+            {
+                let xl = vreinterpretq_f32_u32(vandq_u32(
+                    vreinterpretq_u32_f32(vld1q_f32(x4.as_ptr())),
+                    vld1q_u32(m.as_ptr()),
+                ));
+                let at = row_bytes.wrapping_sub(16);
+                b0 = vfmaq_f32(b0, w(p, at), xl);
+                b1 = vfmaq_f32(b1, w(p1, at), xl);
+                b2 = vfmaq_f32(b2, w(p2, at), xl);
+                b3 = vfmaq_f32(b3, w(p3, at), xl);
+            }
+            // The four rows' sums as one vector, added to theirs.
+            let sums = vpaddq_f32(
+                vpaddq_f32(vaddq_f32(a0, b0), vaddq_f32(a1, b1)),
+                vpaddq_f32(vaddq_f32(a2, b2), vaddq_f32(a3, b3)),
             );
+            if let Ok(out) = <&mut [f32; 4]>::try_from(&mut *out) {
+                vst1q_f32(out.as_mut_ptr(), vaddq_f32(vld1q_f32(out.as_ptr()), sums));
+            }
         }
-        for ((a, r), o) in [a0, a1, a2, a3]
-            .iter()
-            .zip([r0, r1, r2, r3])
-            .zip(out.iter_mut())
-        {
-            // SAFETY: register-only.
-            *o += unsafe { vaddvq_f32(*a) } + tail(r);
-        }
+        let _ = (r0, r1, r2, r3);
     }
     for (row, o) in blocks
         .remainder()
