@@ -8,7 +8,8 @@
 //! ```
 //! `h`, `c` and `logits` are the state a snapshot saves; the rest is scratch (`quant` holds the
 //! int8 kernels' quantised activations, four bytes per `f32`; on Cortex-M4/M7 three times as
-//! much and a word, for the DSP kernel's 16-bit activation pairs). `row_sums` holds one `i32` per
+//! much and a word, for the DSP kernel's 16-bit activation pairs; on aarch64 twice as much, for
+//! the NEON kernels' signed copy). `row_sums` holds one `i32` per
 //! weight row (every layer's `W_ih` then `W_hh`, then the output layer), filled when the
 //! predictor is made: the AVX2 int8 kernel multiplies offset (unsigned) activations and takes
 //! `64 · Σ row` back off. Other targets' kernels need no such term, so there it is empty.
