@@ -8,10 +8,15 @@
 fn main() {
     println!("cargo::rustc-check-cfg=cfg(quill_arm_dsp)");
     println!("cargo::rustc-check-cfg=cfg(quill_row_sums)");
+    println!("cargo::rustc-check-cfg=cfg(quill_soft_float)");
     println!("cargo::rerun-if-changed=build.rs");
     let target = std::env::var("TARGET").unwrap_or_default();
     if target.starts_with("thumbv7em") {
         println!("cargo::rustc-cfg=quill_arm_dsp");
+    }
+    // ARMv6-M (Cortex-M0/M0+/M1): no FPU, CLZ or long multiply; see `soft_float`.
+    if target.starts_with("thumbv6m") {
+        println!("cargo::rustc-cfg=quill_soft_float");
     }
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let features = std::env::var("CARGO_CFG_TARGET_FEATURE").unwrap_or_default();

@@ -75,6 +75,8 @@ mod rng;
 mod scores;
 mod search;
 mod session;
+#[cfg(any(test, all(quill_soft_float, feature = "soft-float")))]
+mod soft_float;
 mod user_words;
 mod utf8;
 mod words;
