@@ -20,6 +20,8 @@ pub struct KeysRun {
     pub keys: usize,
     pub steps: u32,
     pub worst_steps: u32,
+    /// Steps that reused a sibling's hidden-side products.
+    pub shared: u32,
     pub shown: usize,
 }
 
@@ -36,6 +38,7 @@ pub fn run(
         keys: 0,
         steps: 0,
         worst_steps: 0,
+        shared: 0,
         shown: 0,
     };
     for c in crate::model::TEXT.chars() {
@@ -45,6 +48,7 @@ pub fn run(
         r.keys += 1;
         r.steps = r.steps.saturating_add(steps);
         r.worst_steps = r.worst_steps.max(steps);
+        r.shared = r.shared.saturating_add(s.cost().shared);
         r.shown += s.panel().words.len();
     }
     Ok(r)

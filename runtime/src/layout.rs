@@ -68,6 +68,9 @@ pub struct Layout {
     pub(crate) state: usize,
     /// One gate pre-activation vector (gates × hidden).
     pub(crate) gates: usize,
+    /// Every layer's hidden side `W_hh·h + b_hh` (layers × gates × hidden): what a word cache
+    /// keeps to step several children of one prefix with one set of hidden-side products.
+    pub(crate) hidden_sides: usize,
     pub(crate) embed: usize,
     pub(crate) vocab: usize,
     /// `f32`s whose bytes hold one quantised activation vector.
@@ -153,6 +156,9 @@ impl Layout {
         let Some(g2) = gates.checked_mul(2) else {
             return None;
         };
+        let Some(hidden_sides) = gates.checked_mul(layers) else {
+            return None;
+        };
         let Some(t) = state.checked_add(g2) else {
             return None;
         };
@@ -204,6 +210,7 @@ impl Layout {
             hidden_state: lh,
             state,
             gates,
+            hidden_sides,
             embed,
             vocab,
             quant,
@@ -232,6 +239,12 @@ impl Layout {
     /// `f32`s of the first layer's per-token input table (0 unless [`InputSide::Table`]).
     pub const fn table(&self) -> usize {
         self.table
+    }
+
+    /// `f32`s of every layer's hidden side `W_hh·h + b_hh` (layers × gates × hidden), what a
+    /// [`WordCache`](crate::WordCache) keeps beside its prefixes.
+    pub const fn hidden_sides(&self) -> usize {
+        self.hidden_sides
     }
 
     /// `f32`s in a snapshot: the recurrent state, the current logits and the UTF-8 decoder's

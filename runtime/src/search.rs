@@ -20,6 +20,7 @@
 use bytemuck::{Pod, Zeroable};
 
 use crate::complete::{Completion, is_word_char};
+use crate::layout::Layout;
 use crate::math::exp;
 use crate::user_words::fold;
 use crate::words::{Learned, TypedWord, WordLists, WordState};
@@ -112,6 +113,14 @@ pub struct WordCache<'b> {
     word_tokens: &'b mut [u32],
     /// Per token, its character in lower case (what the word lists hold), or 0.
     folded: &'b mut [u32],
+    /// Every layer's hidden side `W_hh·h + b_hh` of one cached prefix, `sides_of`: the next
+    /// child stepped from that prefix reuses them instead of running the hidden-side products
+    /// again (siblings share their parent's `h`; about three quarters of a GRU step's
+    /// multiply-accumulates).
+    sides: &'b mut [f32],
+    /// The node whose hidden sides `sides` holds ([`NONE`]: none). Reset whenever that node's
+    /// state row is written.
+    sides_of: u32,
     /// `f32` per state row (the predictor's snapshot length).
     snap: usize,
     root: u32,
@@ -139,26 +148,32 @@ pub struct SearchOutcome {
     pub steps: u32,
     /// Prefixes expanded (stepped or found in the cache).
     pub expanded: u32,
+    /// Of the steps, those that reused the hidden-side products of a sibling stepped just
+    /// before from the same prefix (the input side, gates and output layer only).
+    pub shared: u32,
     /// True when the completions are the exact top ones; false when the step budget or the
     /// cache's capacity stopped the search first.
     pub exact: bool,
 }
 
 impl<'b> WordCache<'b> {
-    /// `f32`s a cache of `nodes` prefixes needs for states of `snapshot_len` `f32` and a
-    /// vocabulary of `vocab` tokens (usable in a `const` to size a static buffer); `None` on
-    /// overflow.
-    pub const fn buffer_len(snapshot_len: usize, vocab: usize, nodes: usize) -> Option<usize> {
-        let Some(row) = snapshot_len.checked_add(NODE_F32) else {
+    /// `f32`s a cache of `nodes` prefixes needs beside a predictor of `layout` (its states, its
+    /// vocabulary's tables and one set of hidden sides; usable in a `const` to size a static
+    /// buffer); `None` on overflow.
+    pub const fn buffer_len(layout: &Layout, nodes: usize) -> Option<usize> {
+        let Some(row) = layout.snapshot().checked_add(NODE_F32) else {
             return None;
         };
         let Some(rows) = row.checked_mul(nodes) else {
             return None;
         };
-        let Some(tables) = vocab.checked_add(vocab.div_ceil(32)) else {
+        let Some(tables) = layout.vocab.checked_add(layout.vocab.div_ceil(32)) else {
             return None;
         };
-        rows.checked_add(tables)
+        let Some(fixed) = tables.checked_add(layout.hidden_sides()) else {
+            return None;
+        };
+        rows.checked_add(fixed)
     }
 
     /// A cache in `buffer` holding as many prefixes as fit for predictor `p` (at least two: a
@@ -166,7 +181,11 @@ impl<'b> WordCache<'b> {
     pub fn new(p: &Predictor<'_, '_>, buffer: &'b mut [f32]) -> Result<Self, Error> {
         let snap = p.snapshot_len();
         let vocab = p.logits().len();
-        let mask_len = vocab.div_ceil(32).saturating_add(vocab);
+        let sides_len = p.layout().hidden_sides();
+        let mask_len = vocab
+            .div_ceil(32)
+            .saturating_add(vocab)
+            .saturating_add(sides_len);
         let row = snap.checked_add(NODE_F32).ok_or(Error::ModelTooLarge)?;
         let capacity = buffer
             .len()
@@ -180,6 +199,7 @@ impl<'b> WordCache<'b> {
             });
         }
         let (tables, rest) = buffer.split_at_mut(mask_len);
+        let (sides, tables) = tables.split_at_mut(sides_len);
         let (word_tokens, folded) = tables.split_at_mut(vocab.div_ceil(32));
         let word_tokens: &mut [u32] = bytemuck::cast_slice_mut(word_tokens);
         let folded: &mut [u32] = bytemuck::cast_slice_mut(folded);
@@ -205,6 +225,8 @@ impl<'b> WordCache<'b> {
             states,
             word_tokens,
             folded,
+            sides,
+            sides_of: NONE,
             snap,
             root: NONE,
             generation: 0,
@@ -232,6 +254,7 @@ impl<'b> WordCache<'b> {
             n.live = 0;
         }
         self.root = NONE;
+        self.sides_of = NONE;
     }
 
     /// Makes `p`'s current state the only prefix: the root of the next search, standing at
@@ -387,8 +410,9 @@ impl<'b> WordCache<'b> {
                         outcome.exact = false;
                         break Ok(());
                     };
-                    if let Err(e) = self.step_into(p, parent, token, slot, words.lists) {
-                        break Err(e);
+                    match self.step_into(p, parent, token, slot, words.lists) {
+                        Ok(reused) => outcome.shared = outcome.shared.saturating_add(reused.into()),
+                        Err(e) => break Err(e),
                     }
                     stepped = true;
                     outcome.steps = outcome.steps.saturating_add(1);
@@ -510,7 +534,8 @@ impl<'b> WordCache<'b> {
         }
     }
 
-    /// Steps the model from `parent`'s state with `token` into free slot `slot`.
+    /// Steps the model from `parent`'s state with `token` into free slot `slot`; returns
+    /// whether the step reused a sibling's hidden sides.
     fn step_into(
         &mut self,
         p: &mut Predictor<'_, '_>,
@@ -518,17 +543,20 @@ impl<'b> WordCache<'b> {
         token: u32,
         slot: u32,
         lists: &WordLists<'_>,
-    ) -> Result<(), Error> {
+    ) -> Result<bool, Error> {
         p.restore_own(self.state(parent)?)?;
-        p.feed_token(token)?;
+        // A sibling stepped last from this parent left its hidden sides: reuse them.
+        let reuse = self.sides_of == parent;
+        p.feed_token_sharing(token, self.sides, reuse)?;
         p.snapshot(self.state_mut(slot)?)?;
+        self.sides_of = if slot == parent { NONE } else { parent };
         let c = p.model().vocab().char_at(token).unwrap_or('\0');
         let words = lists.step(
             self.node(parent).map(Node::word_state).unwrap_or_default(),
             c,
         );
         self.set(slot, parent, token, words);
-        Ok(())
+        Ok(reuse)
     }
 
     /// Which characters may follow `node` in the search: every word character without a
@@ -754,6 +782,9 @@ impl<'b> WordCache<'b> {
     }
 
     fn state_mut(&mut self, i: u32) -> Result<&mut [f32], Error> {
+        if i == self.sides_of {
+            self.sides_of = NONE; // its state is about to change
+        }
         let start = (i as usize)
             .checked_mul(self.snap)
             .ok_or(Error::ModelTooLarge)?;
@@ -904,6 +935,10 @@ impl Kids {
     /// Inserts in order; equal scores keep the lower token (seen first) ahead.
     fn insert(&mut self, token: u32, score: f32) {
         let len = self.len as usize;
+        // Full, and the last kept is at least as good: it would not get in (most tokens).
+        if len == KIDS && self.scores.get(KIDS.wrapping_sub(1)).is_some_and(|&s| s >= score) {
+            return;
+        }
         let pos = self
             .scores
             .iter()
@@ -942,19 +977,37 @@ fn scan(
     // loops below run over plain slices, which the compiler vectorises; the results are the
     // same element by element (adding 0.0 where there is no bias changes no exponential).
     let full_bias = bias.filter(|b| b.len() >= logits.len());
-    let mut max = f32::NEG_INFINITY;
+    // The max ignores NaN as `f32::max` does (a NaN never compares greater), in eight lanes
+    // the compiler vectorises; the max of the lanes is the same value in any order.
+    let mut lanes = [f32::NEG_INFINITY; 8];
+    let keep = |m: &mut f32, v: f32| {
+        if v > *m {
+            *m = v;
+        }
+    };
     match (bias, full_bias) {
-        (None, _) => logits.iter().for_each(|&l| max = max.max(l)),
-        (_, Some(b)) => logits
-            .iter()
-            .zip(b)
-            .for_each(|(&l, &b)| max = max.max(l + b)),
+        (None, _) => {
+            for chunk in logits.chunks(8) {
+                lanes.iter_mut().zip(chunk).for_each(|(m, &l)| keep(m, l));
+            }
+        }
+        (_, Some(b)) => {
+            for (chunk, bc) in logits.chunks(8).zip(b.chunks(8)) {
+                for ((m, &l), &b) in lanes.iter_mut().zip(chunk).zip(bc) {
+                    keep(m, l + b);
+                }
+            }
+        }
         (Some(_), None) => {
             for (t, &l) in logits.iter().enumerate() {
-                max = max.max(score(t, l));
+                if let Some(m) = lanes.get_mut(t & 7) {
+                    keep(m, score(t, l));
+                }
             }
         }
     }
+    let mut max = f32::NEG_INFINITY;
+    lanes.iter().for_each(|&l| keep(&mut max, l));
     let (mut sum, mut end) = (0f32, 0f32);
     let mut kids = Kids::default();
     // The exponentials a chunk at a time into a local array (a loop the compiler vectorises),

@@ -26,8 +26,8 @@ mod device {
                 let ram = mcu::ram_use();
                 let _ = writeln!(
                     out,
-                    "keys {} steps {} worst_steps {} shown {} statics {} stack {}",
-                    r.keys, r.steps, r.worst_steps, r.shown, ram.statics, ram.stack
+                    "keys {} steps {} worst_steps {} shown {} statics {} stack {} shared {}",
+                    r.keys, r.steps, r.worst_steps, r.shown, ram.statics, ram.stack, r.shared
                 );
                 mcu::exit(ram.fits())
             }
@@ -54,8 +54,8 @@ fn main() -> std::process::ExitCode {
     match model::word_lists().and_then(|l| keys::run(&m, buffer, l)) {
         Ok(r) => {
             println!(
-                "keys {} steps {} worst_steps {} shown {}",
-                r.keys, r.steps, r.worst_steps, r.shown
+                "keys {} steps {} worst_steps {} shown {} shared {}",
+                r.keys, r.steps, r.worst_steps, r.shown, r.shared
             );
             std::process::ExitCode::SUCCESS
         }

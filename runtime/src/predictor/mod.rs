@@ -184,6 +184,34 @@ impl<'m, 'b> Predictor<'m, 'b> {
     /// One step of the network on a token known to be in range: for each layer the input
     /// side, the hidden side and the cell's update; then the output layer.
     fn advance(&mut self, token: usize) {
+        self.advance_with(token, HiddenSides::Compute);
+    }
+
+    /// Feeds `token` (in range, the caller checked) from a state whose hidden sides are in
+    /// `sides` (layers × gates): with `reuse`, they were computed from exactly this state and
+    /// no product of the hidden side runs; otherwise they are computed and stored there. The
+    /// result is bit for bit what [`feed_token`](Self::feed_token) gives: the same values,
+    /// computed once.
+    pub(crate) fn feed_token_sharing(
+        &mut self,
+        token: u32,
+        sides: &mut [f32],
+        reuse: bool,
+    ) -> Result<(), Error> {
+        let vocab = self.model.arch().vocab();
+        if token as usize >= vocab {
+            return Err(Error::TokenOutOfRange { token, vocab });
+        }
+        let sides = if reuse {
+            HiddenSides::Reuse(&*sides)
+        } else {
+            HiddenSides::Capture(sides)
+        };
+        self.advance_with(token as usize, sides);
+        Ok(())
+    }
+
+    fn advance_with(&mut self, token: usize, mut sides: HiddenSides<'_>) {
         let (model, plan, shape) = (self.model, &self.plan, self.shape);
         // Whole layers cut from buffers of `layers × hidden` (c: LSTM only, else empty).
         let mut hs = self.h.chunks_exact_mut(shape.hidden().max(1));
@@ -194,7 +222,21 @@ impl<'m, 'b> Predictor<'m, 'b> {
                 break; // the layout holds every layer's h
             };
             let gi = plan.input_side(model, layer, l, input, self.x, self.gi, self.quant);
-            plan.hidden_side(layer, l, h, self.gh, self.quant);
+            let width = self.gh.len();
+            let range = l.saturating_mul(width)..l.saturating_add(1).saturating_mul(width);
+            match &mut sides {
+                HiddenSides::Reuse(s) => match s.get(range) {
+                    Some(saved) => self.gh.copy_from_slice(saved),
+                    None => plan.hidden_side(layer, l, h, self.gh, self.quant),
+                },
+                HiddenSides::Capture(s) => {
+                    plan.hidden_side(layer, l, h, self.gh, self.quant);
+                    if let Some(saved) = s.get_mut(range) {
+                        saved.copy_from_slice(self.gh);
+                    }
+                }
+                HiddenSides::Compute => plan.hidden_side(layer, l, h, self.gh, self.quant),
+            }
             shape
                 .step_proven(gi, self.gh, &mut *h, c)
                 .update(plan.kernel());
@@ -205,5 +247,142 @@ impl<'m, 'b> Predictor<'m, 'b> {
             Input::Token(_) => &[],
         };
         plan.output(model, top, self.logits, self.quant);
+    }
+}
+
+/// Where a step's hidden-side products come from (see
+/// [`Predictor::feed_token_sharing`]).
+enum HiddenSides<'s> {
+    Compute,
+    /// Computed, and kept here for the next step from the same state.
+    Capture(&'s mut [f32]),
+    /// Kept here by a step from this same state.
+    Reuse(&'s [f32]),
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+mod tests {
+    extern crate std;
+    use std::vec;
+    use std::vec::Vec;
+
+    use format::{
+        CellKind, Model, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor, TensorKind,
+        TensorName,
+    };
+
+    use super::*;
+
+    /// Siblings stepped from one state, the second reusing the first's hidden sides, end bit for
+    /// bit where plain steps end: every cell, two layers, f32 and int8 weights, both input sides
+    /// and every kernel this CPU has.
+    #[test]
+    fn a_step_reusing_a_siblings_hidden_sides_is_a_plain_step() {
+        let mut kernels = vec![Kernel::Portable];
+        if Kernel::detect() != Kernel::Portable {
+            kernels.push(Kernel::detect());
+        }
+        let cells = [
+            CellKind::Gru,
+            CellKind::Lstm,
+            CellKind::RnnTanh,
+            CellKind::RnnRelu,
+        ];
+        for (i, cell) in cells.into_iter().enumerate() {
+            let owned = random_model(cell, 40 + i as u32);
+            for owned in [owned.clone(), owned.quantized_int8()] {
+                let bytes = format::AlignedBytes::new(&owned.to_bytes().unwrap());
+                let model = Model::from_bytes(&bytes).unwrap();
+                for &kernel in &kernels {
+                    for input in [InputSide::PerStep, InputSide::Table] {
+                        check_siblings(&model, kernel, input);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Two layers of 13 (odd: the kernels' row and column tails), embedding 5, vocabulary 9,
+    /// weights uniform in ±0.5 from a fixed LCG (`quill_tests` cannot be linked into the
+    /// crate's own unit tests).
+    fn random_model(cell: CellKind, seed: u32) -> OwnedModel {
+        let arch = format::Architecture {
+            cell,
+            layers: 2,
+            embed: 5,
+            hidden: 13,
+            vocab: 9,
+        };
+        let mut s = seed;
+        let mut tensor = |kind: TensorKind, layer: u8| {
+            let (rows, cols) = arch.expected_shape(TensorName { kind, layer }).unwrap();
+            let data: Vec<f32> = (0..rows * cols)
+                .map(|_| {
+                    s = s.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (s >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+                })
+                .collect();
+            if cols == 1 {
+                OwnedTensor::vector(data)
+            } else {
+                OwnedTensor::matrix(rows, cols, data)
+            }
+        };
+        let embedding = tensor(TensorKind::Embedding, 0);
+        let layers = (0..2)
+            .map(|l| OwnedLayer {
+                weight_ih: tensor(TensorKind::WeightIh, l),
+                weight_hh: tensor(TensorKind::WeightHh, l),
+                bias_ih: tensor(TensorKind::BiasIh, l),
+                bias_hh: tensor(TensorKind::BiasHh, l),
+            })
+            .collect();
+        OwnedModel {
+            arch,
+            vocab: " abcdefg".chars().collect(),
+            embedding,
+            layers,
+            output_weight: tensor(TensorKind::OutputWeight, 0),
+            output_bias: tensor(TensorKind::OutputBias, 0),
+            metadata: OwnedMetadata {
+                name: "siblings".into(),
+                corpus: "none".into(),
+                val_loss: None,
+                producer: "runtime tests".into(),
+            },
+            self_test: None,
+        }
+    }
+
+    fn check_siblings(model: &Model<'_>, kernel: Kernel, input: InputSide) {
+        let mut buf = vec![0f32; Predictor::buffer_len_for(model, input).unwrap()];
+        let mut p = Predictor::with_options(model, &mut buf, kernel, input).unwrap();
+        p.feed_str("ab");
+        let mut parent = vec![0f32; p.snapshot_len()];
+        p.snapshot(&mut parent).unwrap();
+        let plain: Vec<Vec<u32>> = (0..9u32)
+            .map(|t| {
+                p.restore_own(&parent).unwrap();
+                p.feed_token(t).unwrap();
+                let mut s = vec![0f32; p.snapshot_len()];
+                p.snapshot(&mut s).unwrap();
+                s.iter().map(|v| v.to_bits()).collect()
+            })
+            .collect();
+        let mut sides = vec![f32::NAN; p.layout().hidden_sides()];
+        for t in 0..9u32 {
+            p.restore_own(&parent).unwrap();
+            p.feed_token_sharing(t, &mut sides, t > 0).unwrap();
+            let mut s = vec![0f32; p.snapshot_len()];
+            p.snapshot(&mut s).unwrap();
+            let bits: Vec<u32> = s.iter().map(|v| v.to_bits()).collect();
+            assert_eq!(bits, plain[t as usize], "{:?} {kernel:?} {input:?} token {t}", model.arch());
+        }
     }
 }

@@ -96,7 +96,7 @@ impl SessionConfig {
         let Some(history) = snap.checked_mul(self.history) else {
             return None;
         };
-        let Some(cache) = WordCache::buffer_len(snap, layout.vocab, self.cache) else {
+        let Some(cache) = WordCache::buffer_len(&layout, self.cache) else {
             return None;
         };
         let Some(total) = layout.total.checked_add(history) else {
@@ -175,6 +175,9 @@ pub struct KeyCost {
     pub exact: bool,
     /// Prefixes the word search expanded, stepped or found in the cache.
     pub expanded: u32,
+    /// Of the word search's steps, those that reused a sibling's hidden-side products (see
+    /// [`SearchOutcome::shared`]).
+    pub shared: u32,
 }
 
 /// A keyboard session over caller memory; see the module docs.
@@ -512,6 +515,7 @@ impl<'m, 'b> Session<'m, 'b> {
         self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
         self.cost.exact = outcome.exact;
         self.cost.expanded = outcome.expanded;
+        self.cost.shared = outcome.shared;
         Ok(())
     }
 }
