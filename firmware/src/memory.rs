@@ -31,10 +31,11 @@ const SMALL: bool = STATE <= 256;
 /// The keyboard's session: 4 characters of exact Backspace (older ones re-prime from the last
 /// 32 characters), 3 completions of up to 12 characters, at most 9 model steps of word search
 /// per key (a hard bound on a key's time: the best completions found by then are shown), and a
-/// word cache and a store of learned words as large as the part allows — 6 prefixes and 16
-/// words for a small model (the micro:bit's 16 KB of RAM), 16 prefixes and 64 words (2 KB) for
-/// a larger one (a Cortex-M4F part with 64 KB or more: 26 KB for the English GRU 1x256). The
-/// same on every target, so the device prints exactly what the host prints.
+/// word cache, sets of shared hidden sides and a store of learned words as large as the part
+/// allows — 6 prefixes, 1 set and 16 words for a small model (the micro:bit's 16 KB of RAM), 16
+/// prefixes, 4 sets (12 KB for the English GRU 1x256) and 64 words (2 KB) for a larger one (a
+/// Cortex-M4F part with 64 KB or more: 38 KB for the English GRU 1x256). The same on every
+/// target, so the device prints exactly what the host prints.
 pub const CONFIG: SessionConfig = SessionConfig {
     history: 4,
     text: 32,
@@ -42,6 +43,7 @@ pub const CONFIG: SessionConfig = SessionConfig {
     words: 3,
     max_suffix: 12,
     max_steps: Some(9),
+    sibling_sets: if SMALL { 1 } else { 4 },
     user_words: if SMALL { 16 } else { 64 },
     ..SessionConfig::DEFAULT
 };

@@ -113,14 +113,18 @@ pub struct WordCache<'b> {
     word_tokens: &'b mut [u32],
     /// Per token, its character in lower case (what the word lists hold), or 0.
     folded: &'b mut [u32],
-    /// Every layer's hidden side `W_hh·h + b_hh` of one cached prefix, `sides_of`: the next
-    /// child stepped from that prefix reuses them instead of running the hidden-side products
-    /// again (siblings share their parent's `h`; about three quarters of a GRU step's
-    /// multiply-accumulates).
+    /// Sets of every layer's hidden side `W_hh·h + b_hh` (the caller chose how many), each of
+    /// the prefix `sides_of` names: the next child stepped from that prefix reuses them instead
+    /// of running the hidden-side products again (siblings share their parent's `h`; about
+    /// three quarters of a GRU 1×256 step's multiply-accumulates).
     sides: &'b mut [f32],
-    /// The node whose hidden sides `sides` holds ([`NONE`]: none). Reset whenever that node's
-    /// state row is written.
-    sides_of: u32,
+    /// The node whose hidden sides each set holds ([`NONE`]: none). Reset whenever that
+    /// node's state row is written.
+    sides_of: &'b mut [u32],
+    /// The step that last used each set (the least recent one is replaced).
+    sides_used: &'b mut [u32],
+    /// Steps taken (the clock of `sides_used`).
+    clock: u32,
     /// `f32` per state row (the predictor's snapshot length).
     snap: usize,
     root: u32,
@@ -157,10 +161,10 @@ pub struct SearchOutcome {
 }
 
 impl<'b> WordCache<'b> {
-    /// `f32`s a cache of `nodes` prefixes needs beside a predictor of `layout` (its states, its
-    /// vocabulary's tables and one set of hidden sides; usable in a `const` to size a static
-    /// buffer); `None` on overflow.
-    pub const fn buffer_len(layout: &Layout, nodes: usize) -> Option<usize> {
+    /// `f32`s a cache of `nodes` prefixes with `sibling_sets` sets of hidden sides (see
+    /// [`new`](Self::new)) needs beside a predictor of `layout` (usable in a `const` to size a
+    /// static buffer); `None` on overflow.
+    pub const fn buffer_len(layout: &Layout, nodes: usize, sibling_sets: usize) -> Option<usize> {
         let Some(row) = layout.snapshot().checked_add(NODE_F32) else {
             return None;
         };
@@ -170,18 +174,36 @@ impl<'b> WordCache<'b> {
         let Some(tables) = layout.vocab.checked_add(layout.vocab.div_ceil(32)) else {
             return None;
         };
-        let Some(fixed) = tables.checked_add(layout.hidden_sides()) else {
+        let Some(set) = layout.hidden_sides().checked_add(2) else {
+            return None;
+        };
+        let Some(sides) = set.checked_mul(sibling_sets) else {
+            return None;
+        };
+        let Some(fixed) = tables.checked_add(sides) else {
             return None;
         };
         rows.checked_add(fixed)
     }
 
     /// A cache in `buffer` holding as many prefixes as fit for predictor `p` (at least two: a
-    /// root and one prefix).
-    pub fn new(p: &Predictor<'_, '_>, buffer: &'b mut [f32]) -> Result<Self, Error> {
+    /// root and one prefix) beside `sibling_sets` sets of hidden sides: the hidden-side
+    /// products (`W_hh·h + b_hh`, every layer) of the last prefixes stepped from, which the
+    /// next child of the same prefix reuses instead of computing them again. Each set takes
+    /// [`Layout::hidden_sides`] `f32`; 0 turns the sharing off. Results are bit for bit the same
+    /// with any number.
+    pub fn new(
+        p: &Predictor<'_, '_>,
+        buffer: &'b mut [f32],
+        sibling_sets: usize,
+    ) -> Result<Self, Error> {
         let snap = p.snapshot_len();
         let vocab = p.logits().len();
-        let sides_len = p.layout().hidden_sides();
+        let sides_len = p
+            .layout()
+            .hidden_sides()
+            .saturating_add(2)
+            .saturating_mul(sibling_sets);
         let mask_len = vocab
             .div_ceil(32)
             .saturating_add(vocab)
@@ -200,6 +222,11 @@ impl<'b> WordCache<'b> {
         }
         let (tables, rest) = buffer.split_at_mut(mask_len);
         let (sides, tables) = tables.split_at_mut(sides_len);
+        let (tags, sides) = sides.split_at_mut(sibling_sets.saturating_mul(2));
+        let (sides_of, sides_used) =
+            bytemuck::cast_slice_mut::<f32, u32>(tags).split_at_mut(sibling_sets);
+        sides_of.fill(NONE);
+        sides_used.fill(0);
         let (word_tokens, folded) = tables.split_at_mut(vocab.div_ceil(32));
         let word_tokens: &mut [u32] = bytemuck::cast_slice_mut(word_tokens);
         let folded: &mut [u32] = bytemuck::cast_slice_mut(folded);
@@ -226,7 +253,9 @@ impl<'b> WordCache<'b> {
             word_tokens,
             folded,
             sides,
-            sides_of: NONE,
+            sides_of,
+            sides_used,
+            clock: 0,
             snap,
             root: NONE,
             generation: 0,
@@ -254,7 +283,7 @@ impl<'b> WordCache<'b> {
             n.live = 0;
         }
         self.root = NONE;
-        self.sides_of = NONE;
+        self.sides_of.fill(NONE);
     }
 
     /// Makes `p`'s current state the only prefix: the root of the next search, standing at
@@ -545,11 +574,33 @@ impl<'b> WordCache<'b> {
         lists: &WordLists<'_>,
     ) -> Result<bool, Error> {
         p.restore_own(self.state(parent)?)?;
-        // A sibling stepped last from this parent left its hidden sides: reuse them.
-        let reuse = self.sides_of == parent;
-        p.feed_token_sharing(token, self.sides, reuse)?;
+        // A sibling stepped from this parent left its hidden sides: reuse them. Otherwise
+        // they go into the least recently used set (with none, every step computes them).
+        let found = self.sides_of.iter().position(|&n| n == parent);
+        let set = found.unwrap_or_else(|| {
+            let mut lru = 0;
+            for (k, &used) in self.sides_used.iter().enumerate() {
+                if used < self.sides_used.get(lru).copied().unwrap_or(0) {
+                    lru = k;
+                }
+            }
+            lru
+        });
+        let width = p.layout().hidden_sides();
+        let start = set.saturating_mul(width);
+        match self.sides.get_mut(start..start.saturating_add(width)) {
+            Some(sides) if !self.sides_of.is_empty() => {
+                p.feed_token_sharing(token, sides, found.is_some())?;
+            }
+            _ => p.feed_token(token)?,
+        }
+        self.clock = self.clock.wrapping_add(1);
+        if let (Some(of), Some(used)) = (self.sides_of.get_mut(set), self.sides_used.get_mut(set)) {
+            *of = parent;
+            *used = self.clock;
+        }
         p.snapshot(self.state_mut(slot)?)?;
-        self.sides_of = if slot == parent { NONE } else { parent };
+        let reuse = found.is_some();
         let c = p.model().vocab().char_at(token).unwrap_or('\0');
         let words = lists.step(
             self.node(parent).map(Node::word_state).unwrap_or_default(),
@@ -782,8 +833,8 @@ impl<'b> WordCache<'b> {
     }
 
     fn state_mut(&mut self, i: u32) -> Result<&mut [f32], Error> {
-        if i == self.sides_of {
-            self.sides_of = NONE; // its state is about to change
+        for of in self.sides_of.iter_mut().filter(|of| **of == i) {
+            *of = NONE; // its state is about to change
         }
         let start = (i as usize)
             .checked_mul(self.snap)
@@ -936,7 +987,12 @@ impl Kids {
     fn insert(&mut self, token: u32, score: f32) {
         let len = self.len as usize;
         // Full, and the last kept is at least as good: it would not get in (most tokens).
-        if len == KIDS && self.scores.get(KIDS.wrapping_sub(1)).is_some_and(|&s| s >= score) {
+        if len == KIDS
+            && self
+                .scores
+                .get(KIDS.wrapping_sub(1))
+                .is_some_and(|&s| s >= score)
+        {
             return;
         }
         let pos = self

@@ -77,6 +77,8 @@ fn config(c: &QuillSessionConfig) -> Option<SessionConfig> {
         max_suffix: c.max_suffix as usize,
         floor: c.floor,
         max_steps: (c.max_steps > 0).then_some(c.max_steps),
+        // Not in the C struct (its layout is the ABI): the default number of sets.
+        sibling_sets: SessionConfig::DEFAULT.sibling_sets,
         user_words: c.user_words as usize,
         user_weight: c.user_weight,
     })

@@ -273,8 +273,7 @@ mod tests {
     use std::vec::Vec;
 
     use format::{
-        CellKind, Model, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor, TensorKind,
-        TensorName,
+        CellKind, Model, OwnedLayer, OwnedMetadata, OwnedModel, OwnedTensor, TensorKind, TensorName,
     };
 
     use super::*;
@@ -382,7 +381,12 @@ mod tests {
             let mut s = vec![0f32; p.snapshot_len()];
             p.snapshot(&mut s).unwrap();
             let bits: Vec<u32> = s.iter().map(|v| v.to_bits()).collect();
-            assert_eq!(bits, plain[t as usize], "{:?} {kernel:?} {input:?} token {t}", model.arch());
+            assert_eq!(
+                bits,
+                plain[t as usize],
+                "{:?} {kernel:?} {input:?} token {t}",
+                model.arch()
+            );
         }
     }
 }

@@ -52,6 +52,11 @@ pub struct SessionConfig {
     pub floor: f32,
     /// Model steps one key's word search may take (`None`: as many as exactness needs).
     pub max_steps: Option<u32>,
+    /// Sets of hidden-side products the word search keeps so that the children of one prefix
+    /// compute them once (see [`WordCache::new`]; each `layers × gates × hidden` `f32`, 3 KB
+    /// for a GRU 1×256; 0: none). Results are the same with any number; only time and memory
+    /// change.
+    pub sibling_sets: usize,
     /// Words the session learns from the text typed (0: none; 64 take 2 KB).
     pub user_words: usize,
     /// The weight of the learned words' own frequency against the model's probability when a
@@ -62,8 +67,9 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// The settings every front end uses unless it has a reason not to: 64 characters of
     /// exact Backspace and of re-prime context, 64 cached prefixes, three completions of up to
-    /// 24 characters shown from 5 % probability, no step budget, 64 learned words lifted by a
-    /// weight of 0.1 (chosen by measurement on held-out English: see `docs/words.md`).
+    /// 24 characters shown from 5 % probability, no step budget, four sets of shared hidden
+    /// sides, 64 learned words lifted by a weight of 0.1 (chosen by measurement on held-out
+    /// English: see `docs/words.md` and `docs/keyboard.md`).
     pub const DEFAULT: SessionConfig = SessionConfig {
         kernel: None,
         input: InputSide::PerStep,
@@ -74,6 +80,7 @@ impl SessionConfig {
         max_suffix: MAX_SUFFIX,
         floor: 0.05,
         max_steps: None,
+        sibling_sets: 4,
         user_words: 64,
         user_weight: 0.1,
     };
@@ -96,7 +103,7 @@ impl SessionConfig {
         let Some(history) = snap.checked_mul(self.history) else {
             return None;
         };
-        let Some(cache) = WordCache::buffer_len(&layout, self.cache) else {
+        let Some(cache) = WordCache::buffer_len(&layout, self.cache, self.sibling_sets) else {
             return None;
         };
         let Some(total) = layout.total.checked_add(history) else {
@@ -217,7 +224,7 @@ impl<'m, 'b> Session<'m, 'b> {
         let kernel = config.kernel.unwrap_or_else(Kernel::detect);
         let p = Predictor::with_options(model, predictor, kernel, config.input)?;
         let history = History::new(&p, history)?;
-        let cache = WordCache::new(&p, cache)?;
+        let cache = WordCache::new(&p, cache, config.sibling_sets)?;
         let mut s = Session {
             p,
             history,
