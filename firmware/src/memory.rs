@@ -34,7 +34,7 @@ const SMALL: bool = STATE <= 256;
 /// word cache, sets of shared hidden sides and a store of learned words as large as the part
 /// allows — 6 prefixes, 1 set and 16 words for a small model (the micro:bit's 16 KB of RAM), 16
 /// prefixes, 4 sets (12 KB for the English GRU 1x256) and 64 words (2 KB) for a larger one (a
-/// Cortex-M4F part with 64 KB or more: 38 KB for the English GRU 1x256). The same on every
+/// Cortex-M4F part with 64 KB or more: 52 KB for the English GRU 1x256). The same on every
 /// target, so the device prints exactly what the host prints.
 pub const CONFIG: SessionConfig = SessionConfig {
     history: 4,

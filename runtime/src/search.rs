@@ -342,6 +342,19 @@ impl<'b> WordCache<'b> {
         Ok(())
     }
 
+    /// Feeds the typed character `c` to `p`, which stands at the root's state: with the root's
+    /// hidden sides when a set holds them (a search stepped the root's children), keeping them
+    /// otherwise. Returns whether they were reused. The caller then moves the root
+    /// ([`grow`](Self::grow), or [`reset_to`](Self::reset_to) after a word).
+    pub(crate) fn feed(&mut self, p: &mut Predictor<'_, '_>, c: char) -> Result<bool, Error> {
+        let token = p.model().vocab().index_of(c);
+        if self.root == NONE {
+            p.feed_token(token)?;
+            return Ok(false);
+        }
+        self.step_sharing(p, self.root, token)
+    }
+
     /// Backspace: the root's parent becomes the root, when the cache still holds it (its
     /// state is the predictor's after the exact Backspace). Returns false when it does not:
     /// the caller resets the cache to the predictor's state.
@@ -574,8 +587,26 @@ impl<'b> WordCache<'b> {
         lists: &WordLists<'_>,
     ) -> Result<bool, Error> {
         p.restore_own(self.state(parent)?)?;
-        // A sibling stepped from this parent left its hidden sides: reuse them. Otherwise
-        // they go into the least recently used set (with none, every step computes them).
+        let reuse = self.step_sharing(p, parent, token)?;
+        p.snapshot(self.state_mut(slot)?)?;
+        let c = p.model().vocab().char_at(token).unwrap_or('\0');
+        let words = lists.step(
+            self.node(parent).map(Node::word_state).unwrap_or_default(),
+            c,
+        );
+        self.set(slot, parent, token, words);
+        Ok(reuse)
+    }
+
+    /// Feeds `token` to `p`, which stands at `parent`'s state. A sibling stepped from this
+    /// parent left its hidden sides: they are reused (returns true). Otherwise they are
+    /// computed into the least recently used set (with none, every step computes them).
+    fn step_sharing(
+        &mut self,
+        p: &mut Predictor<'_, '_>,
+        parent: u32,
+        token: u32,
+    ) -> Result<bool, Error> {
         let found = self.sides_of.iter().position(|&n| n == parent);
         let set = found.unwrap_or_else(|| {
             let mut lru = 0;
@@ -599,15 +630,7 @@ impl<'b> WordCache<'b> {
             *of = parent;
             *used = self.clock;
         }
-        p.snapshot(self.state_mut(slot)?)?;
-        let reuse = found.is_some();
-        let c = p.model().vocab().char_at(token).unwrap_or('\0');
-        let words = lists.step(
-            self.node(parent).map(Node::word_state).unwrap_or_default(),
-            c,
-        );
-        self.set(slot, parent, token, words);
-        Ok(reuse)
+        Ok(found.is_some())
     }
 
     /// Which characters may follow `node` in the search: every word character without a

@@ -397,18 +397,25 @@ impl<'m, 'b> Session<'m, 'b> {
         if is_word_char(c) {
             self.text.push(c);
             if !self.cache.descend(&mut self.p, c)? {
-                self.p.feed_char(c);
-                self.cost.steps = self.cost.steps.saturating_add(1);
+                self.feed(c)?;
                 self.cache.grow(&self.p, c, &self.lists)?;
             }
         } else {
             // A word ends: it is learned, and nothing cached continues the next one.
             self.learn_typed_word();
             self.text.push(c);
-            self.p.feed_char(c);
-            self.cost.steps = self.cost.steps.saturating_add(1);
+            self.feed(c)?;
             self.cache.reset_to(&self.p, self.lists.start())?;
         }
+        Ok(())
+    }
+
+    /// A typed character's step (through the cache: the root's children may have left its
+    /// hidden sides).
+    fn feed(&mut self, c: char) -> Result<(), Error> {
+        let shared = self.cache.feed(&mut self.p, c)?;
+        self.cost.steps = self.cost.steps.saturating_add(1);
+        self.cost.shared = self.cost.shared.saturating_add(shared.into());
         Ok(())
     }
 
@@ -522,7 +529,7 @@ impl<'m, 'b> Session<'m, 'b> {
         self.cost.steps = self.cost.steps.saturating_add(outcome.steps);
         self.cost.exact = outcome.exact;
         self.cost.expanded = outcome.expanded;
-        self.cost.shared = outcome.shared;
+        self.cost.shared = self.cost.shared.saturating_add(outcome.shared);
         Ok(())
     }
 }
