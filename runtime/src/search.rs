@@ -66,6 +66,12 @@ struct Node {
     lex: [u32; 2],
     blocked: [u32; 2],
     word_len: u32,
+    /// The cache's scan epoch when `max`, `sum`, `end` and the first children were found
+    /// (0: not since the node was made, or its child list was refilled since): while the
+    /// epoch holds, a later search reads them instead of scanning the logits again.
+    scan: u32,
+    /// The chance that the word ends here (see [`WordCache::visit`]).
+    end: f32,
 }
 
 impl Node {
@@ -125,6 +131,12 @@ pub struct WordCache<'b> {
     sides_used: &'b mut [u32],
     /// Steps taken (the clock of `sides_used`).
     clock: u32,
+    /// Scans of a node's logits hold while this epoch does: it moves on when what a scan reads
+    /// besides the logits (the bias, the word lists, learned words) may have changed.
+    scan_epoch: u32,
+    /// What the last search's scans read besides the logits (see [`scan_inputs`]); `None`
+    /// when it had learned words.
+    scan_inputs: Option<u64>,
     /// `f32` per state row (the predictor's snapshot length).
     snap: usize,
     root: u32,
@@ -256,6 +268,8 @@ impl<'b> WordCache<'b> {
             sides_of,
             sides_used,
             clock: 0,
+            scan_epoch: 1,
+            scan_inputs: None,
             snap,
             root: NONE,
             generation: 0,
@@ -422,6 +436,13 @@ impl<'b> WordCache<'b> {
             return Ok(outcome);
         }
         let generation = self.next_generation();
+        // Learned words are read through the typed word: a search with any neither reuses
+        // scans nor leaves any for the next one.
+        let inputs = (words.learned.is_empty()).then(|| scan_inputs(bias, words.lists));
+        if inputs.is_none() || inputs != self.scan_inputs {
+            self.scan_epoch = self.scan_epoch.wrapping_add(1).max(1);
+            self.scan_inputs = inputs;
+        }
         let root = self.root;
         self.visit(p, root, 0, 1.0, 0, bias, words)?;
         let mut order = 0u32;
@@ -498,10 +519,15 @@ impl<'b> WordCache<'b> {
         bias: Option<&[f32]>,
         words: Words<'_, '_, '_>,
     ) -> Result<f32, Error> {
-        let generation = self.generation;
-        let allowed = self.allowed(p, node, words)?;
-        let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
-        let (max, sum, end, kids) = scan(logits, bias, self.word_tokens, &allowed, self.folded);
+        let (generation, epoch) = (self.generation, self.scan_epoch);
+        let scanned = self.node(node).is_some_and(|n| n.scan == epoch);
+        let kids = if scanned {
+            None
+        } else {
+            let allowed = self.allowed(p, node, words)?;
+            let logits = self.state(node)?.get(self.logits_range(p)).unwrap_or(&[]);
+            Some(scan(logits, bias, self.word_tokens, &allowed, self.folded))
+        };
         let n = self
             .nodes
             .get_mut(node as usize)
@@ -510,10 +536,21 @@ impl<'b> WordCache<'b> {
         n.depth = depth;
         n.order = order;
         n.prob = prob;
-        n.max = max;
-        n.sum = sum;
-        n.take(kids);
-        Ok(end)
+        match kids {
+            // The same logits, bias and word lists: the same statistics and first children.
+            None => {
+                n.kids_at = 0;
+                n.update_next_prob();
+            }
+            Some((max, sum, end, kids)) => {
+                n.max = max;
+                n.sum = sum;
+                n.end = end;
+                n.scan = epoch;
+                n.take(kids);
+            }
+        }
+        Ok(n.end)
     }
 
     /// The most probable prefix not yet expanded: the best next child over the nodes this
@@ -568,6 +605,7 @@ impl<'b> WordCache<'b> {
                 kids.fill(logits, bias, self.word_tokens, &allowed, self.folded, after);
             }
             n.take(kids);
+            n.scan = 0; // the first children are gone from the list
         } else {
             n.update_next_prob();
         }
@@ -1038,6 +1076,26 @@ impl Kids {
         }
         self.len = u32::try_from(len.saturating_add(1).min(KIDS)).unwrap_or(0);
     }
+}
+
+/// A fingerprint of what a scan reads besides the node's logits: the bias (its bits), the
+/// lexicon and whether it restricts. Equal fingerprints, equal scans.
+fn scan_inputs(bias: Option<&[f32]>, lists: &WordLists<'_>) -> u64 {
+    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
+    let mut mix = |v: u64| h = (h ^ v).wrapping_mul(0x0000_0100_0000_01B3);
+    match bias {
+        None => mix(1),
+        Some(b) => {
+            mix(2);
+            mix(b.len() as u64);
+            b.iter().for_each(|v| mix(u64::from(v.to_bits())));
+        }
+    }
+    // Which lexicon, by its sizes (a session resets its cache when its word lists change).
+    mix(lists.lexicon.map_or(0, |l| u64::from(l.word_count())));
+    mix(lists.lexicon.map_or(0, |l| l.size() as u64));
+    mix(u64::from(lists.restricts()));
+    h
 }
 
 /// One node's logits read in two passes over plain slices: the max; then the sum of

@@ -191,6 +191,43 @@ fn shared_hidden_sides_show_bit_for_bit_what_plain_steps_show() {
     }
 }
 
+/// A warm cache re-reads a prefix's logits only when what the search weighs them with
+/// changed: searches with one bias, another, none and the first again each return bit for bit
+/// what a cold cache returns with that bias.
+#[test]
+fn a_warm_search_with_another_bias_returns_what_a_cold_one_does() {
+    let model = Model::from_bytes(&ENGLISH.0).unwrap();
+    let mut buf = vec![0f32; Predictor::buffer_len(&model).unwrap()];
+    let mut p = Predictor::new(&model, &mut buf).unwrap();
+    p.feed_str("I will meet you at the rest");
+    let vocab = p.logits().len();
+    let a: Vec<f32> = (0..vocab)
+        .map(|t| if t % 3 == 0 { -2.0 } else { 0.0 })
+        .collect();
+    let b: Vec<f32> = (0..vocab)
+        .map(|t| if t % 2 == 0 { 1.5 } else { 0.0 })
+        .collect();
+    let cache_len = 64 * (p.snapshot_len() + 64) + 4096;
+    let mut warm_buf = vec![0f32; cache_len];
+    let mut warm = WordCache::new(&p, &mut warm_buf, 2).unwrap();
+    let search = |cache: &mut WordCache<'_>, p: &mut Predictor<'_, '_>, bias: Option<&[f32]>| {
+        let mut out: [Completion<8>; 3] = Default::default();
+        let o = cache.search(p, bias, limits(8), &mut out).unwrap();
+        words(&out, o.found)
+    };
+    for bias in [Some(&a[..]), Some(&b[..]), None, Some(&a[..])] {
+        let got = search(&mut warm, &mut p, bias);
+        let mut cold_buf = vec![0f32; cache_len];
+        let mut cold = WordCache::new(&p, &mut cold_buf, 2).unwrap();
+        assert_eq!(
+            got,
+            search(&mut cold, &mut p, bias),
+            "bias {:?}",
+            bias.map(|b| b[0])
+        );
+    }
+}
+
 /// On every key of an English sentence the search's words are at least as probable, rank by
 /// rank, as the beam search's (beam 4) above the same floor.
 #[test]
