@@ -195,6 +195,8 @@ typedef struct {
     uint32_t max_steps;  /* model steps one key's word search may take; 0: no limit */
     uint32_t user_words; /* words learned from the text typed (0: none; 64 take 2 KB) */
     float user_weight;   /* learned words' own frequency against the model's, 0..1 */
+    uint32_t sibling_sets; /* sets of hidden-side products the word search shares among a
+                              prefix's children (each layers x gates x hidden floats; 0: none) */
 } QuillSessionConfig;
 
 int quill_session_default_config(QuillSessionConfig *out);

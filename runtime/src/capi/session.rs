@@ -57,7 +57,13 @@ pub struct QuillSessionConfig {
     pub user_words: u32,
     /// Weight of the learned words' own frequency against the model's (0..=1).
     pub user_weight: f32,
+    /// Sets of hidden-side products the word search keeps so that a prefix's children
+    /// compute them once (0: none; see `SessionConfig::sibling_sets`).
+    pub sibling_sets: u32,
 }
+
+// The header's struct and `web/quill.js`'s CONFIG_BYTES say the same.
+const _: () = assert!(core::mem::size_of::<QuillSessionConfig>() == 44);
 
 type S = Session<'static, 'static>;
 
@@ -77,8 +83,7 @@ fn config(c: &QuillSessionConfig) -> Option<SessionConfig> {
         max_suffix: c.max_suffix as usize,
         floor: c.floor,
         max_steps: (c.max_steps > 0).then_some(c.max_steps),
-        // Not in the C struct (its layout is the ABI): the default number of sets.
-        sibling_sets: SessionConfig::DEFAULT.sibling_sets,
+        sibling_sets: c.sibling_sets as usize,
         user_words: c.user_words as usize,
         user_weight: c.user_weight,
     })
@@ -106,6 +111,7 @@ pub unsafe extern "C" fn quill_session_default_config(out: *mut QuillSessionConf
         max_steps: d.max_steps.unwrap_or(0),
         user_words: narrow(d.user_words),
         user_weight: d.user_weight,
+        sibling_sets: narrow(d.sibling_sets),
     };
     // SAFETY: checked non-null; the caller promises it is writable.
     unsafe { out.write(c) };
