@@ -132,11 +132,11 @@ pub struct WordCache<'b> {
     /// Steps taken (the clock of `sides_used`).
     clock: u32,
     /// Scans of a node's logits hold while this epoch does: it moves on when what a scan reads
-    /// besides the logits (the bias, the word lists, learned words) may have changed.
+    /// besides the logits (a bias, the word lists, learned words) may have changed.
     scan_epoch: u32,
     /// What the last search's scans read besides the logits (see [`scan_inputs`]); `None`
-    /// when it had learned words.
-    scan_inputs: Option<u64>,
+    /// when it had a bias or learned words.
+    scan_inputs: Option<[u64; 3]>,
     /// `f32` per state row (the predictor's snapshot length).
     snap: usize,
     root: u32,
@@ -164,8 +164,8 @@ pub struct SearchOutcome {
     pub steps: u32,
     /// Prefixes expanded (stepped or found in the cache).
     pub expanded: u32,
-    /// Of the steps, those that reused the hidden-side products of a sibling stepped just
-    /// before from the same prefix (the input side, gates and output layer only).
+    /// Of the steps, those that reused the hidden-side products a sibling's step from the
+    /// same prefix left in the cache (the input side, gates and output layer only).
     pub shared: u32,
     /// True when the completions are the exact top ones; false when the step budget or the
     /// cache's capacity stopped the search first.
@@ -436,11 +436,11 @@ impl<'b> WordCache<'b> {
             return Ok(outcome);
         }
         let generation = self.next_generation();
-        // Learned words are read through the typed word: a search with any neither reuses
-        // scans nor leaves any for the next one.
-        let inputs = (words.learned.is_empty()).then(|| scan_inputs(bias, words.lists));
+        // A search with a bias or with learned words in play (read through the typed word)
+        // neither reuses scans nor leaves any for the next one.
+        let inputs = (bias.is_none() && words.learned.is_empty()).then(|| scan_inputs(words.lists));
         if inputs.is_none() || inputs != self.scan_inputs {
-            self.scan_epoch = self.scan_epoch.wrapping_add(1).max(1);
+            self.next_scan_epoch();
             self.scan_inputs = inputs;
         }
         let root = self.root;
@@ -873,6 +873,17 @@ impl<'b> WordCache<'b> {
         self.nodes.get(i as usize)
     }
 
+    /// Moves the scan epoch on; when it would wrap, every node's scan is forgotten instead
+    /// (so an old epoch can never come back and match).
+    fn next_scan_epoch(&mut self) {
+        if self.scan_epoch == u32::MAX {
+            self.nodes.iter_mut().for_each(|n| n.scan = 0);
+            self.scan_epoch = 1;
+        } else {
+            self.scan_epoch = self.scan_epoch.wrapping_add(1);
+        }
+    }
+
     fn next_generation(&mut self) -> u32 {
         self.generation = self.generation.wrapping_add(1);
         if self.generation == 0 {
@@ -1078,24 +1089,14 @@ impl Kids {
     }
 }
 
-/// A fingerprint of what a scan reads besides the node's logits: the bias (its bits), the
-/// lexicon and whether it restricts. Equal fingerprints, equal scans.
-fn scan_inputs(bias: Option<&[f32]>, lists: &WordLists<'_>) -> u64 {
-    let mut h: u64 = 0xCBF2_9CE4_8422_2325;
-    let mut mix = |v: u64| h = (h ^ v).wrapping_mul(0x0000_0100_0000_01B3);
-    match bias {
-        None => mix(1),
-        Some(b) => {
-            mix(2);
-            mix(b.len() as u64);
-            b.iter().for_each(|v| mix(u64::from(v.to_bits())));
-        }
-    }
-    // Which lexicon, by its sizes (a session resets its cache when its word lists change).
-    mix(lists.lexicon.map_or(0, |l| u64::from(l.word_count())));
-    mix(lists.lexicon.map_or(0, |l| l.size() as u64));
-    mix(u64::from(lists.restricts()));
-    h
+/// What a scan without a bias reads besides the node's logits: the lexicon (by its sizes: a
+/// session resets its cache when its word lists change) and whether it restricts.
+fn scan_inputs(lists: &WordLists<'_>) -> [u64; 3] {
+    [
+        lists.lexicon.map_or(0, |l| u64::from(l.word_count())),
+        lists.lexicon.map_or(0, |l| l.size() as u64),
+        u64::from(lists.restricts()),
+    ]
 }
 
 /// One node's logits read in two passes over plain slices: the max; then the sum of
