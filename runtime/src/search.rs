@@ -186,10 +186,7 @@ impl<'b> WordCache<'b> {
         let Some(tables) = layout.vocab.checked_add(layout.vocab.div_ceil(32)) else {
             return None;
         };
-        let Some(set) = layout.hidden_sides().checked_add(2) else {
-            return None;
-        };
-        let Some(sides) = set.checked_mul(sibling_sets) else {
+        let Some(sides) = sides_len(layout.hidden_sides(), sibling_sets) else {
             return None;
         };
         let Some(fixed) = tables.checked_add(sides) else {
@@ -211,11 +208,8 @@ impl<'b> WordCache<'b> {
     ) -> Result<Self, Error> {
         let snap = p.snapshot_len();
         let vocab = p.logits().len();
-        let sides_len = p
-            .layout()
-            .hidden_sides()
-            .saturating_add(2)
-            .saturating_mul(sibling_sets);
+        let sides_len =
+            sides_len(p.layout().hidden_sides(), sibling_sets).ok_or(Error::ModelTooLarge)?;
         let mask_len = vocab
             .div_ceil(32)
             .saturating_add(vocab)
@@ -647,13 +641,12 @@ impl<'b> WordCache<'b> {
     ) -> Result<bool, Error> {
         let found = self.sides_of.iter().position(|&n| n == parent);
         let set = found.unwrap_or_else(|| {
-            let mut lru = 0;
-            for (k, &used) in self.sides_used.iter().enumerate() {
-                if used < self.sides_used.get(lru).copied().unwrap_or(0) {
-                    lru = k;
-                }
-            }
-            lru
+            let lru = self
+                .sides_used
+                .iter()
+                .enumerate()
+                .min_by_key(|&(_, &used)| used);
+            lru.map_or(0, |(k, _)| k)
         });
         let width = p.layout().hidden_sides();
         let start = set.saturating_mul(width);
@@ -1086,6 +1079,15 @@ impl Kids {
             }
         }
         self.len = u32::try_from(len.saturating_add(1).min(KIDS)).unwrap_or(0);
+    }
+}
+
+/// `f32`s of `sets` sets of hidden sides of `width` each, with each set's two tags (the node
+/// it holds, when it was last used).
+const fn sides_len(width: usize, sets: usize) -> Option<usize> {
+    match width.checked_add(2) {
+        Some(set) => set.checked_mul(sets),
+        None => None,
     }
 }
 

@@ -144,11 +144,16 @@ impl<'m, 'b> Predictor<'m, 'b> {
 
     /// Feeds one token index (0 is unknown/padding).
     pub fn feed_token(&mut self, token: u32) -> Result<(), Error> {
+        self.check_token(token)?;
+        self.advance(token as usize);
+        Ok(())
+    }
+
+    fn check_token(&self, token: u32) -> Result<(), Error> {
         let vocab = self.model.arch().vocab();
         if token as usize >= vocab {
             return Err(Error::TokenOutOfRange { token, vocab });
         }
-        self.advance(token as usize);
         Ok(())
     }
 
@@ -198,10 +203,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
         sides: &mut [f32],
         reuse: bool,
     ) -> Result<(), Error> {
-        let vocab = self.model.arch().vocab();
-        if token as usize >= vocab {
-            return Err(Error::TokenOutOfRange { token, vocab });
-        }
+        self.check_token(token)?;
         let sides = if reuse {
             HiddenSides::Reuse(&*sides)
         } else {
