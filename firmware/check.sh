@@ -14,6 +14,9 @@
 # 6. The microcontroller English model with its lexicon and a block list (QUILL_LEXICON,
 #    QUILL_BLOCKED) runs the same session on the M0 as on the host, and never offers a
 #    blocked word that it offers without the block list.
+# 7. The lean build (`--no-default-features --features runtime/gru`: the GRU cell and int8
+#    products only, the checksum a bit at a time) runs the same session on the M4F as the host,
+#    and refuses an LSTM model and an f32 GRU by name (which feature builds them in).
 set -euo pipefail
 cd "$(dirname "$0")"
 export CARGO_TERM_COLOR=never
@@ -132,6 +135,32 @@ else
     "\"hundred\" offered $(offered "$out/mcu-free.lines") times without the block list, never with it"
 fi
 unset QUILL_MODEL QUILL_LEXICON QUILL_BLOCKED
+
+echo "-- the lean build (GRU and int8 only, CRC without a table) on the Cortex-M4F"
+lean=(--no-default-features --features runtime/gru)
+cargo build --release --quiet --target thumbv7em-none-eabihf --bin keyboard "${lean[@]}"
+run_qemu thumbv7em-none-eabihf target/thumbv7em-none-eabihf/release/keyboard > "$out/lean-m4f.txt" || true
+grep -v '^#' "$out/lean-m4f.txt" > "$out/lean-m4f.lines"
+if diff -u "$out/host.lines" "$out/lean-m4f.lines"; then
+  echo "   identical to the host: $(wc -l < "$out/lean-m4f.lines") lines"
+else
+  echo "FAIL: the lean build on the M4F printed something else than the host"
+  status=1
+fi
+(cd .. && cargo run --release --quiet -p quill-tests --bin random-models -- \
+  "firmware/$out/models" lstm-1x32 gru-1x32 > /dev/null)
+for spec in "lstm-1x32-int8:lstm" "gru-1x32-f32:f32-weights"; do
+  model=${spec%%:*} feature=${spec#*:}
+  QUILL_MODEL="$out/models/$model.quill" cargo build --release --quiet --bin keyboard "${lean[@]}"
+  if target/release/keyboard > "$out/lean-$model.txt"; then
+    echo "FAIL: the lean build ran $model"; status=1
+  elif ! grep -q "^error: the model needs .*\`$feature\` feature" "$out/lean-$model.txt"; then
+    echo "FAIL: the lean build refused $model without naming the \`$feature\` feature:"
+    cat "$out/lean-$model.txt"; status=1
+  else
+    echo "   $model refused: $(grep '^error' "$out/lean-$model.txt")"
+  fi
+done
 # Leave the default micro:bit image built, as the steps above made it.
 cargo build --release --quiet --target thumbv6m-none-eabi --bin keyboard
 exit $status

@@ -108,19 +108,23 @@ for t in m4 m0 a64; do
   done
 done
 
-# Flash: the size probes against an empty firmware, with the keyboard's GRU 1x64 int8 model.
+# Flash: the size probes against an empty firmware, with the keyboard's GRU 1x64 int8 model;
+# built with every model (the default features) and lean (the GRU cell and int8 products
+# only, the checksum without its 1 KiB table: what a firmware shipping one int8 GRU needs).
 sizes="$out/sizes.tsv"
 : > "$sizes"
 kb_model="$root/firmware/models/keyboard-gru-1x64-int8.quill"
-for spec in "m4 release" "m4 speed" "m0 release"; do
-  read -r t profile <<< "$spec"
+for spec in "m4 release all" "m4 speed all" "m0 release all" "m4 release lean" "m0 release lean"; do
+  read -r t profile set <<< "$spec"
+  features=()
+  [[ $set == lean ]] && features=(--no-default-features --features runtime/gru)
   (cd firmware && QUILL_MODEL="$kb_model" cargo build --profile "$profile" --quiet --target "${TRIPLE[$t]}" \
-     --bin size-empty --bin size-predict --bin size-keyboard)
+     "${features[@]}" --bin size-empty --bin size-predict --bin size-keyboard)
   for probe in size-empty size-predict size-keyboard; do
     elf="firmware/target/${TRIPLE[$t]}/$profile/$probe"
-    arm-none-eabi-size -A "$elf" > "$out/size-$t-$profile-$probe.txt"
-    arm-none-eabi-nm -S --size-sort -C "$elf" > "$out/nm-$t-$profile-$probe.txt"
-    printf '%s\t%s\t%s\n' "$t" "$profile" "$probe" >> "$sizes"
+    arm-none-eabi-size -A "$elf" > "$out/size-$t-$profile-$set-$probe.txt"
+    arm-none-eabi-nm -S --size-sort -C "$elf" > "$out/nm-$t-$profile-$set-$probe.txt"
+    printf '%s\t%s\t%s\t%s\n' "$t" "$profile" "$set" "$probe" >> "$sizes"
   done
 done
 

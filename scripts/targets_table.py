@@ -22,7 +22,9 @@ def k(n):
 print("| target | model | weights | kernel | instructions/char | per MAC | est. cycles/char | per MAC "
       "| load+validate | model bytes | RAM: buffer / statics + stack | loader's stack |")
 print("|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for row in (out / "rows.tsv").read_text().splitlines():
+# (`--sizes` on a fresh checkout has no per-step rows yet: the table is then empty.)
+rows_tsv = out / "rows.tsv"
+for row in (rows_tsv.read_text().splitlines() if rows_tsv.exists() else []):
     f = row.split("\t")
     t, model, w = f[0], f[1], f[2]
     if f[3] == "does-not-fit":
@@ -46,16 +48,16 @@ for row in (out / "rows.tsv").read_text().splitlines():
           f"{per_char / macs(model):.2f} | {cycles} | {k(load)} instr | {model_bytes:,} | {ram} | {loader} |")
 
 
-def flash(t, profile, probe):
-    size = (out / f"size-{t}-{profile}-{probe}.txt").read_text().split("\n")
+def flash(t, profile, build, probe):
+    size = (out / f"size-{t}-{profile}-{build}-{probe}.txt").read_text().split("\n")
     return sum(int(l.split()[1]) for l in size
                if l.split() and l.split()[0] in (".vector_table", ".text", ".rodata", ".data"))
 
 
-def builtins(t, profile, probe):
+def builtins(t, profile, build, probe):
     """memcpy/memset/memmove code: compiler builtins every firmware links anyway."""
     total = 0
-    for l in (out / f"nm-{t}-{profile}-{probe}.txt").read_text().splitlines():
+    for l in (out / f"nm-{t}-{profile}-{build}-{probe}.txt").read_text().splitlines():
         p = l.split(None, 3)
         if len(p) == 4 and any(s in p[3] for s in ("memcpy", "memset", "memmove", "memclr")):
             total += int(p[1], 16)
@@ -66,20 +68,22 @@ print()
 print(f"Flash the runtime costs (probe − empty firmware − the {kb_model:,}-byte model; "
       "the keyboard's GRU 1×64 int8):")
 print()
-print("| target | opt-level | predict + top-3 | + History + word completion | of which memcpy/memset/memmove |")
-print("|---|---|---:|---:|---:|")
+print("| target | opt-level | build | predict + top-3 | + History + word completion | of which memcpy/memset/memmove |")
+print("|---|---|---|---:|---:|---:|")
+BUILD = {"all": "every model", "lean": "lean: GRU, int8, CRC without table"}
 seen = set()
 for l in (out / "sizes.tsv").read_text().splitlines():
-    t, profile, _ = l.split("\t")
-    if (t, profile) in seen:
+    t, profile, build, _ = l.split("\t")
+    if (t, profile, build) in seen:
         continue
-    seen.add((t, profile))
-    empty = flash(t, profile, "size-empty")
-    pred = flash(t, profile, "size-predict") - empty - kb_model
-    kbd = flash(t, profile, "size-keyboard") - empty - kb_model
+    seen.add((t, profile, build))
+    empty = flash(t, profile, build, "size-empty")
+    pred = flash(t, profile, build, "size-predict") - empty - kb_model
+    kbd = flash(t, profile, build, "size-keyboard") - empty - kb_model
     level = {"release": '"s"', "speed": "3"}[profile]
-    print(f"| {TARGET[t]} | {level} | {pred:,} B ({pred / 1024:.1f} KiB) | {kbd:,} B ({kbd / 1024:.1f} KiB) "
-          f"| {builtins(t, profile, 'size-predict'):,} / {builtins(t, profile, 'size-keyboard'):,} B |")
+    print(f"| {TARGET[t]} | {level} | {BUILD[build]} | {pred:,} B ({pred / 1024:.1f} KiB) "
+          f"| {kbd:,} B ({kbd / 1024:.1f} KiB) "
+          f"| {builtins(t, profile, build, 'size-predict'):,} / {builtins(t, profile, build, 'size-keyboard'):,} B |")
 
 # CMSIS-NN beside Quill: the GRU 1x256 step's three int8 products (W_ih 768x42, W_hh 768x256,
 # the output layer 85x256). CMSIS-NN's per shape from benches/figures.tsv (recorded by the

@@ -22,12 +22,16 @@ pub const HEADER_LEN: usize = 12;
 /// Bytes of the trailer: the CRC-32 over header and payload.
 pub const TRAILER_LEN: usize = 4;
 
-/// Slice-by-16 tables (16 KiB) where code size is cheap; the 1 KiB byte table on 32-bit MCUs.
+/// Slice-by-16 tables (16 KiB) where code size is cheap; on 32-bit targets the 1 KiB byte
+/// table, or (without the `crc-table` feature, for the smallest flash) none: a bit at a time.
 #[cfg(target_pointer_width = "64")]
 pub(crate) const CRC: crc::Crc<u32, crc::Table<16>> =
     crc::Crc::<u32, crc::Table<16>>::new(&crc::CRC_32_ISO_HDLC);
-#[cfg(not(target_pointer_width = "64"))]
+#[cfg(all(not(target_pointer_width = "64"), feature = "crc-table"))]
 pub(crate) const CRC: crc::Crc<u32> = crc::Crc::<u32>::new(&crc::CRC_32_ISO_HDLC);
+#[cfg(all(not(target_pointer_width = "64"), not(feature = "crc-table")))]
+pub(crate) const CRC: crc::Crc<u32, crc::NoTable> =
+    crc::Crc::<u32, crc::NoTable>::new(&crc::CRC_32_ISO_HDLC);
 
 /// The CRC-32 (ISO-HDLC) every Quill file ends with, for the runtime's own saved bytes (user
 /// words) to be checked the same way.

@@ -49,6 +49,7 @@ extern "C" {
 #define QUILL_ERR_SNAPSHOT_INVALID 20  /* snapshot contents no predictor state has (predictor untouched) */
 #define QUILL_ERR_USER_WORDS 21        /* bytes that are not a save of these user words (unchanged) */
 #define QUILL_ERR_LEXICON 22           /* lexicon bytes that are not a valid QLEX file */
+#define QUILL_ERR_NOT_BUILT 23         /* the model needs a cell or f32 weights this build leaves out */
 
 /* quill_init_ex flag: compute the first layer's input side W_ih·emb[c] + b_ih for every
  * character once, into the memory block (vocab × gates × hidden floats more), instead of

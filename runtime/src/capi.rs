@@ -70,6 +70,8 @@ pub const QUILL_ERR_SNAPSHOT_INVALID: c_int = 20;
 pub const QUILL_ERR_USER_WORDS: c_int = 21;
 /// Lexicon bytes that are not a valid QLEX file.
 pub const QUILL_ERR_LEXICON: c_int = 22;
+/// The model needs a cell or f32 weights this build of the runtime leaves out.
+pub const QUILL_ERR_NOT_BUILT: c_int = 23;
 /// `quill_init_ex` flag: the first layer's input side from a per-character table.
 pub const QUILL_INPUT_TABLE: u32 = 1;
 /// `quill_init_ex` / session config flag: the model bytes were accepted by `quill_model_error`
@@ -101,6 +103,7 @@ fn code(e: &Error) -> c_int {
         Error::HistoryEmpty => QUILL_ERR_HISTORY_EMPTY,
         Error::InvalidUserWords { .. } => QUILL_ERR_USER_WORDS,
         Error::Lexicon(_) | Error::InvalidWordWeight { .. } => QUILL_ERR_LEXICON,
+        Error::NotBuilt { .. } => QUILL_ERR_NOT_BUILT,
     }
 }
 
@@ -463,6 +466,7 @@ pub extern "C" fn quill_error_message(code: c_int) -> *const c_char {
         QUILL_ERR_SNAPSHOT_INVALID => c"the snapshot's contents are not a state this predictor can be in (a non-finite value or a corrupt UTF-8 decoder state): pass bytes written by quill_snapshot",
         QUILL_ERR_USER_WORDS => c"the bytes are not a save of this session's user words (another capacity, damaged, or not a save at all); the learned words are unchanged",
         QUILL_ERR_LEXICON => c"the lexicon bytes are not a valid Quill lexicon (QLEX): build it again with `quill lexicon` or copy it again",
+        QUILL_ERR_NOT_BUILT => c"the model needs a cell or f32 weights this build of the runtime leaves out: build the library with the runtime's feature for it (rnn, gru, lstm, f32-weights)",
         _ => c"unknown error code",
     };
     s.as_ptr()

@@ -15,6 +15,7 @@
 use format::CellKind;
 
 use crate::kernels::Kernel;
+#[cfg(feature = "rnn")]
 use crate::math::relu;
 
 /// A cell's sizes, proven once where a layer is built (the predictor when it is made, the
@@ -162,14 +163,23 @@ impl CellStep<'_> {
     /// The cell's element-wise update from both sides' pre-activations: `h` (and `c`) advance
     /// one step; `gh` is overwritten. This is the predictor's own code, public so that the
     /// trainer's fused CPU layer computes exactly what a device computes (with
-    /// [`Kernel::Portable`], bit for bit).
+    /// [`Kernel::Portable`], bit for bit). A cell the build leaves out (the runtime's `rnn`,
+    /// `gru` and `lstm` features) leaves the state as it is: no predictor is made for it.
     pub fn update(self, kernel: Kernel) {
         let CellStep { cell, gi, gh, h, c } = self;
-        let mut run = || match cell {
+        #[allow(unreachable_patterns, clippy::match_same_arms)]
+        let run = || match cell {
+            #[cfg(feature = "rnn")]
             CellKind::RnnTanh => rnn_tanh(kernel, h, gi, gh),
+            #[cfg(feature = "rnn")]
             CellKind::RnnRelu => rnn_relu(h, gi, gh),
+            #[cfg(feature = "gru")]
             CellKind::Gru => gru(kernel, h, gi, gh),
+            #[cfg(feature = "lstm")]
             CellKind::Lstm => lstm(kernel, h, c, gi, gh),
+            _ => {
+                let _ = (kernel, h, c, gi, gh); // not built (`built::check` refuses such models)
+            }
         };
         // The element-wise passes compiled for the kernel's instruction set (8-wide on AVX2);
         // σ and tanh go through the kernel (explicit AVX2 + FMA code there).
@@ -186,6 +196,7 @@ impl CellStep<'_> {
 // a few KB that sit in L1. Lengths are a `CellStep`'s: `h` (and `c`) `n`, `gi` and `gh` whole
 // gate blocks of `n`, so the splits below are exact.
 
+#[cfg(feature = "rnn")]
 #[inline(always)]
 fn rnn_tanh(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     for (b, a) in gh.iter_mut().zip(gi) {
@@ -197,6 +208,7 @@ fn rnn_tanh(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     }
 }
 
+#[cfg(feature = "rnn")]
 #[inline(always)]
 fn rnn_relu(h: &mut [f32], gi: &[f32], gh: &[f32]) {
     for ((h, a), b) in h.iter_mut().zip(gi).zip(gh) {
@@ -204,6 +216,7 @@ fn rnn_relu(h: &mut [f32], gi: &[f32], gh: &[f32]) {
     }
 }
 
+#[cfg(feature = "gru")]
 #[inline(always)]
 fn gru(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     let n = h.len();
@@ -227,6 +240,7 @@ fn gru(kernel: Kernel, h: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     }
 }
 
+#[cfg(feature = "lstm")]
 #[inline(always)]
 fn lstm(kernel: Kernel, h: &mut [f32], c: &mut [f32], gi: &[f32], gh: &mut [f32]) {
     let n = h.len();

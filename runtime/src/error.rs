@@ -89,6 +89,14 @@ pub enum Error {
         /// The value this build computes.
         found: f32,
     },
+    /// The model needs code this build of the runtime leaves out (a cell or f32 weights; see
+    /// the runtime's Cargo features).
+    NotBuilt {
+        /// What the model needs ("LSTM cells", "f32 weight matrices").
+        part: &'static str,
+        /// The runtime feature that builds it in.
+        feature: &'static str,
+    },
 }
 
 impl From<format::LexiconError> for Error {
@@ -190,6 +198,11 @@ impl fmt::Display for Error {
                 f,
                 "self-test failed: logit {index} is {found}, export recorded {expected}; the model \
                  bytes or this build's arithmetic differ from the exporter's"
+            ),
+            Error::NotBuilt { part, feature } => write!(
+                f,
+                "the model needs {part}, which this build of the runtime leaves out: build the \
+                 runtime with its `{feature}` feature"
             ),
         }
     }

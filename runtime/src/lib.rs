@@ -58,6 +58,7 @@
     clippy::undocumented_unsafe_blocks
 )]
 
+mod built;
 mod cell;
 mod complete;
 mod error;

@@ -65,6 +65,7 @@ pub fn tanh(x: f32) -> f32 {
 
 /// max(x, 0).
 #[inline(always)]
+#[cfg_attr(not(feature = "rnn"), allow(dead_code))]
 pub fn relu(x: f32) -> f32 {
     // A comparison rather than `f32::max` (a call to `fmaxf` on ARMv7); NaN gives 0 as `max`
     // does.

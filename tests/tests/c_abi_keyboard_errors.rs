@@ -311,7 +311,7 @@ fn completion_and_bias_errors() {
         assert_eq!((n, c[0], pr[0]), (1, u32::from('5'), 1.0));
         // Every code has a message of its own.
         let mut seen = std::collections::BTreeSet::new();
-        for code in QUILL_OK..=QUILL_ERR_SNAPSHOT_INVALID {
+        for code in QUILL_OK..=QUILL_ERR_NOT_BUILT {
             let msg = std::ffi::CStr::from_ptr(quill_error_message(code))
                 .to_str()
                 .unwrap();

@@ -145,7 +145,10 @@ impl Kernel {
         }
         let (data, scales) = match m.weights() {
             Weights::F32(w) => {
+                // Without `f32-weights` no predictor is made for such a model (`built`).
+                #[cfg(feature = "f32-weights")]
                 self.f32_product(w, x, y);
+                let _ = w;
                 return;
             }
             Weights::Int8 { data, scales } => (data, scales),
@@ -176,8 +179,10 @@ impl Kernel {
         self.q8_product(data, scales, sums, q, pairs, sx, y);
     }
 
-    /// `y += W·x` over f32 weights `w` (row-major bytes; shapes already checked).
+    /// `y += W·x` over f32 weights `w` (row-major bytes; shapes already checked). Linked only
+    /// with the runtime's `f32-weights` feature.
     #[inline]
+    #[cfg_attr(not(feature = "f32-weights"), allow(dead_code))]
     fn f32_product(&self, w: &[u8], x: &[f32], y: &mut [f32]) {
         match *self {
             Kernel::Portable => portable::matvec_f32(w, x, y),

@@ -72,6 +72,7 @@ impl<'m, 'b> Predictor<'m, 'b> {
         // The proof of every length below: `model` exists, so its tensors have its
         // architecture's shapes (format checks them at load); the buffer is cut here by the
         // layout of that same architecture, once. Steps then only cut whole layers out of it.
+        crate::built::check(model)?;
         let layout = Layout::with_input(model.arch(), input).ok_or(Error::ModelTooLarge)?;
         let shape =
             CellShape::new(model.arch().cell, model.arch().hidden()).ok_or(Error::ModelTooLarge)?;
