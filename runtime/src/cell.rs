@@ -163,8 +163,8 @@ impl CellStep<'_> {
     /// The cell's element-wise update from both sides' pre-activations: `h` (and `c`) advance
     /// one step; `gh` is overwritten. This is the predictor's own code, public so that the
     /// trainer's fused CPU layer computes exactly what a device computes (with
-    /// [`Kernel::Portable`], bit for bit). A cell the build leaves out (the runtime's `rnn`,
-    /// `gru` and `lstm` features) leaves the state as it is: no predictor is made for it.
+    /// [`Kernel::Portable`], bit for bit). The `trainer` feature builds every cell; without
+    /// it a cell left out (`rnn`, `gru`, `lstm`) is never stepped: no predictor is made for it.
     pub fn update(self, kernel: Kernel) {
         let CellStep { cell, gi, gh, h, c } = self;
         #[allow(unreachable_patterns, clippy::match_same_arms)]
