@@ -47,6 +47,12 @@
 //! array) states exactly how many `f32` the caller must provide; nothing else is allocated. The
 //! cell equations are PyTorch's and live in one module, `cell`. Every error is a typed
 //! [`Error`] whose message says what to do.
+//!
+//! Features: every model runs by default. A firmware that ships one int8 GRU builds with
+//! `default-features = false, features = ["gru"]` and leaves the other cells (`rnn`, `lstm`),
+//! the f32 products (`f32-weights`) and the checksum's 1 KiB table (`crc-table`) out of flash;
+//! a model needing a part left out is then refused with [`Error::NotBuilt`]. `capi` adds the C
+//! ABI, `trainer` the cell step the trainer shares.
 #![no_std]
 #![deny(missing_docs)]
 #![deny(
