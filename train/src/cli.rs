@@ -292,6 +292,28 @@ pub struct BenchArgs {
     /// Timed optimiser steps (after 3 warm-up steps).
     #[arg(long, default_value_t = 20)]
     pub steps: usize,
+    /// How a GPU backend runs each recurrent layer: the whole sequence in one kernel launch
+    /// each way (where the device's shared memory holds a stream's state), per step, or auto
+    /// (whole-sequence up to 64 hidden units, where it was measured faster).
+    #[arg(long, value_enum, default_value = "auto")]
+    pub gpu_layer: GpuLayerArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum GpuLayerArg {
+    Auto,
+    WholeSequence,
+    PerStep,
+}
+
+impl GpuLayerArg {
+    pub fn layer(self) -> crate::model::GpuLayer {
+        match self {
+            GpuLayerArg::Auto => crate::model::GpuLayer::Auto,
+            GpuLayerArg::WholeSequence => crate::model::GpuLayer::WholeSequence,
+            GpuLayerArg::PerStep => crate::model::GpuLayer::PerStep,
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

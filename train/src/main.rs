@@ -147,6 +147,7 @@ fn bench(a: BenchArgs) -> Result<(), String> {
         bptt: a.bptt,
         steps: a.steps,
     };
+    train::model::set_gpu_layer(a.gpu_layer.layer());
     let chars_per_sec = match a.backend {
         BenchBackend::Ndarray => {
             train::bench::throughput::<train::backend::CpuNdarray>(&p, &Default::default(), true)?
@@ -175,8 +176,12 @@ fn bench(a: BenchArgs) -> Result<(), String> {
             ));
         }
     };
+    let layer = match a.backend {
+        BenchBackend::Cuda | BenchBackend::Wgpu => format!(" ({:?} layer)", a.gpu_layer),
+        _ => String::new(),
+    };
     toolkit::say!(
-        "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}",
+        "{}-{}x{} bs {} bptt {}: {:.0} chars/s training on {:?}{layer}",
         p.cell.name(),
         p.layers,
         p.hidden,

@@ -10,6 +10,8 @@ use burn::tensor::backend::AutodiffBackend;
 use burn::tensor::{Int, Tensor, TensorData};
 use format::CellKind;
 use train::model::{CharRnn, LayerState, RnnConfig, TrainBackend};
+#[cfg(feature = "wgpu")]
+use train::model::{GpuLayer, set_gpu_layer};
 
 type Fused = Autodiff<Flex>;
 type Composed = Autodiff<NdArray<f32>>;
@@ -119,11 +121,13 @@ fn assert_close(what: &str, a: &[f32], b: &[f32], tolerance: f32) {
 
 #[test]
 fn fused_layer_matches_burn_autodiff_of_the_equations() {
-    matches_composed::<Fused>(TOLERANCE);
+    matches_composed::<Fused>(16, TOLERANCE);
 }
 
-/// The GPU's fused layer (CubeCL kernels, `model::fused::gpu`) on wgpu — Mesa's lavapipe in
-/// CI — against the same composed CPU reference.
+/// The GPU's fused layers (CubeCL kernels, `model::fused::gpu`: whole-sequence, the default,
+/// and per step) on wgpu — Mesa's lavapipe in CI — against the same composed CPU reference;
+/// the whole-sequence layer also at a hidden size past its 256 threads per stream, so threads
+/// take more than one unit each.
 #[cfg(feature = "wgpu")]
 #[test]
 fn gpu_fused_layer_matches_burn_autodiff_of_the_equations() {
@@ -135,12 +139,19 @@ fn gpu_fused_layer_matches_burn_autodiff_of_the_equations() {
         eprintln!("SKIPPED (no GPU): {e}");
         return;
     }
-    matches_composed::<Autodiff<burn::backend::Wgpu<f32, i32>>>(TOLERANCE);
+    type Gpu = Autodiff<burn::backend::Wgpu<f32, i32>>;
+    for layer in [GpuLayer::PerStep, GpuLayer::WholeSequence] {
+        set_gpu_layer(layer);
+        matches_composed::<Gpu>(16, TOLERANCE);
+    }
+    matches_composed::<Gpu>(300, TOLERANCE);
+    set_gpu_layer(GpuLayer::Auto);
 }
 
-/// Every cell at 1 and 2 layers: losses, final state and every gradient of backend `F`'s
-/// fused layer equal burn's autodiff of the equations step by step, within `tolerance`.
-fn matches_composed<F: TrainBackend>(tolerance: f32) {
+/// Every cell at 1 and 2 layers of `hidden` units: losses, final state and every gradient of
+/// backend `F`'s fused layer equal burn's autodiff of the equations step by step, within
+/// `tolerance`.
+fn matches_composed<F: TrainBackend>(hidden: usize, tolerance: f32) {
     for cell in [
         CellKind::RnnTanh,
         CellKind::RnnRelu,
@@ -152,7 +163,7 @@ fn matches_composed<F: TrainBackend>(tolerance: f32) {
                 cell,
                 layers,
                 embed: 7,
-                hidden: 16,
+                hidden,
                 vocab: VOCAB,
                 dropout: 0.0,
                 identity_init: false,

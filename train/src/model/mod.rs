@@ -7,6 +7,9 @@ pub mod lesson;
 pub mod recurrent;
 
 pub use cells::LayerState;
-pub use fused::{RecurrentBackend, TrainBackend};
+pub use fused::{
+    AUTO_WHOLE_SEQUENCE_MAX_HIDDEN, GpuLayer, RecurrentBackend, TrainBackend, gpu_layer,
+    set_gpu_layer,
+};
 pub use layer::{RecurrentLayer, Sequence};
 pub use recurrent::{CharRnn, RnnConfig};

@@ -5,6 +5,10 @@
 //! step, one kernel and one product `dgh·W_hhᵀ`; the weight gradient is one product over all
 //! steps. As one custom autodiff op its parents are `gi`, `W_hh` and `b_hh`; the carried state
 //! is a constant (truncated BPTT), as on the CPU (`node`).
+//!
+//! That is the per-step layer. Where the device's shared memory holds a stream's state, the
+//! whole-sequence layer (`gpu_sequence`) runs instead, as [`super::GpuLayer`] chooses; both
+//! save the same things, so either backward follows either forward.
 
 use std::sync::Arc;
 
@@ -21,7 +25,10 @@ use burn_cubecl::tensor::CubeTensor;
 use burn_cubecl::{BoolElement, CubeBackend, CubeRuntime};
 use format::CellKind;
 
-use super::gpu_kernels::{self, cell_backward, cell_forward};
+use super::gpu_cell;
+use super::gpu_kernels::{cell_backward, cell_forward};
+use super::gpu_sequence;
+use super::{AUTO_WHOLE_SEQUENCE_MAX_HIDDEN, GpuLayer, gpu_layer};
 use crate::model::cells::LayerState;
 use crate::model::layer::RecurrentLayer;
 
@@ -31,24 +38,24 @@ pub type Gpu<R, BT> = CubeBackend<R, f32, i32, BT>;
 /// A layer's outputs: every step's `h`, and the final state.
 type LayerOut<B> = (Tensor<B, 3>, LayerState<B>);
 
-fn prim<R: CubeRuntime, BT: BoolElement, const D: usize>(
+pub(super) fn prim<R: CubeRuntime, BT: BoolElement, const D: usize>(
     t: Tensor<Gpu<R, BT>, D>,
 ) -> CubeTensor<R> {
     into_contiguous(t.into_primitive().tensor())
 }
 
-fn tensor<R: CubeRuntime, BT: BoolElement, const D: usize>(
+pub(super) fn tensor<R: CubeRuntime, BT: BoolElement, const D: usize>(
     p: CubeTensor<R>,
 ) -> Tensor<Gpu<R, BT>, D> {
     Tensor::from_primitive(TensorPrimitive::Float(p))
 }
 
-fn cell_id(cell: CellKind) -> u32 {
+pub(super) fn cell_id(cell: CellKind) -> u32 {
     match cell {
-        CellKind::RnnTanh => gpu_kernels::RNN_TANH,
-        CellKind::RnnRelu => gpu_kernels::RNN_RELU,
-        CellKind::Gru => gpu_kernels::GRU,
-        CellKind::Lstm => gpu_kernels::LSTM,
+        CellKind::RnnTanh => gpu_cell::RNN_TANH,
+        CellKind::RnnRelu => gpu_cell::RNN_RELU,
+        CellKind::Gru => gpu_cell::GRU,
+        CellKind::Lstm => gpu_cell::LSTM,
     }
 }
 
@@ -64,23 +71,23 @@ fn grid<R: CubeRuntime>(
 /// What the backward pass needs: every step's `gh + b_hh`, and the state it started from
 /// (time-major), with `gi` and `W_hh`.
 #[derive(Debug)]
-struct Saved<R: CubeRuntime> {
-    gi: CubeTensor<R>,
-    w_hh: CubeTensor<R>,
-    gh: CubeTensor<R>,
-    h: CubeTensor<R>,
-    c: CubeTensor<R>,
+pub(super) struct Saved<R: CubeRuntime> {
+    pub gi: CubeTensor<R>,
+    pub w_hh: CubeTensor<R>,
+    pub gh: CubeTensor<R>,
+    pub h: CubeTensor<R>,
+    pub c: CubeTensor<R>,
 }
 
-struct Forward<R: CubeRuntime> {
-    hs: CubeTensor<R>,
-    h: CubeTensor<R>,
-    c: Option<CubeTensor<R>>,
-    saved: Option<Saved<R>>,
+pub(super) struct Forward<R: CubeRuntime> {
+    pub hs: CubeTensor<R>,
+    pub h: CubeTensor<R>,
+    pub c: Option<CubeTensor<R>>,
+    pub saved: Option<Saved<R>>,
 }
 
-/// Runs the layer over `gi` (`[batch, time, G·H]`) from `h0`/`c0`.
-fn forward<R: CubeRuntime, BT: BoolElement>(
+/// Runs the layer over `gi` (`[batch, time, G·H]`) from `h0`/`c0`, step by step.
+fn per_step_forward<R: CubeRuntime, BT: BoolElement>(
     cell: CellKind,
     gi: Tensor<Gpu<R, BT>, 3>,
     w_hh: Tensor<Gpu<R, BT>, 2>,
@@ -155,8 +162,8 @@ fn forward<R: CubeRuntime, BT: BoolElement>(
     }
 }
 
-/// Gradients of `gi`, `W_hh` and `b_hh` from ∂L/∂hs.
-fn backward<R: CubeRuntime, BT: BoolElement>(
+/// Gradients of `gi`, `W_hh` and `b_hh` from ∂L/∂hs, step by step.
+fn per_step_backward<R: CubeRuntime, BT: BoolElement>(
     cell: CellKind,
     s: &Saved<R>,
     dhs: CubeTensor<R>,
@@ -204,15 +211,58 @@ fn backward<R: CubeRuntime, BT: BoolElement>(
             dh_mat = prim::<R, BT, 2>(dgh_t.matmul(w_t.clone()));
         }
     }
+    let [dw_hh, db_hh] = weight_grads::<R, BT>(s, dgh);
+    [dgi, dw_hh, db_hh]
+}
+
+/// The gradients of `W_hh` and `b_hh` from every step's ∂L/∂gh (`[time, batch, G·H]`): one
+/// product and one sum over all steps.
+pub(super) fn weight_grads<R: CubeRuntime, BT: BoolElement>(
+    s: &Saved<R>,
+    dgh: CubeTensor<R>,
+) -> [CubeTensor<R>; 2] {
+    let [time, batch, width] = dims::<3>(&dgh);
+    let hidden = s.h.meta.shape()[2];
     let rows = time * batch;
     let dgh_all = tensor::<R, BT, 3>(dgh).reshape([rows, width]);
     let h_all = tensor::<R, BT, 3>(s.h.clone()).reshape([rows, hidden]);
     let dw_hh = h_all.transpose().matmul(dgh_all.clone());
     let db_hh = dgh_all.sum_dim(0).reshape([width]);
-    [dgi, prim::<R, BT, 2>(dw_hh), prim::<R, BT, 1>(db_hh)]
+    [prim::<R, BT, 2>(dw_hh), prim::<R, BT, 1>(db_hh)]
 }
 
-fn dims<const D: usize>(t: &CubeTensor<impl CubeRuntime>) -> [usize; D] {
+/// Whether this layer runs whole-sequence: asked for (or small enough, by default) and fitting
+/// the device.
+fn whole_sequence<R: CubeRuntime>(t: &CubeTensor<R>, cell: CellKind, hidden: usize) -> bool {
+    let batch = t.meta.shape()[0];
+    let wanted = match gpu_layer() {
+        GpuLayer::Auto => hidden <= AUTO_WHOLE_SEQUENCE_MAX_HIDDEN,
+        GpuLayer::WholeSequence => true,
+        GpuLayer::PerStep => false,
+    };
+    wanted && gpu_sequence::fits(t, cell, hidden, batch)
+}
+
+/// Runs the layer over `gi` (`[batch, time, G·H]`) from `h0`/`c0`, the way `sequence` says.
+#[allow(clippy::too_many_arguments)]
+fn forward<R: CubeRuntime, BT: BoolElement>(
+    cell: CellKind,
+    sequence: bool,
+    gi: Tensor<Gpu<R, BT>, 3>,
+    w_hh: Tensor<Gpu<R, BT>, 2>,
+    b_hh: Tensor<Gpu<R, BT>, 1>,
+    h0: Tensor<Gpu<R, BT>, 2>,
+    c0: Option<Tensor<Gpu<R, BT>, 2>>,
+    save: bool,
+) -> Forward<R> {
+    if sequence {
+        gpu_sequence::forward(cell, gi, w_hh, b_hh, h0, c0, save)
+    } else {
+        per_step_forward(cell, gi, w_hh, b_hh, h0, c0, save)
+    }
+}
+
+pub(super) fn dims<const D: usize>(t: &CubeTensor<impl CubeRuntime>) -> [usize; D] {
     core::array::from_fn(|i| t.meta.shape()[i])
 }
 
@@ -235,8 +285,10 @@ pub fn inference<R: CubeRuntime, BT: BoolElement>(
     layer: &RecurrentLayer<Gpu<R, BT>>,
     s: LayerState<Gpu<R, BT>>,
 ) -> LayerOut<Gpu<R, BT>> {
+    let sequence = whole_sequence(&prim::<R, BT, 2>(s.h.clone()), cell, s.h.dims()[1]);
     let f = forward(
         cell,
+        sequence,
         gi,
         layer.weight_hh.val(),
         layer.bias_hh.val(),
@@ -254,6 +306,8 @@ struct GpuLayerBackward;
 #[derive(Clone, Debug)]
 struct BackwardState<R: CubeRuntime> {
     cell: CellKind,
+    /// Whether forward ran whole-sequence: backward runs the same way.
+    sequence: bool,
     saved: Arc<Saved<R>>,
 }
 
@@ -263,7 +317,11 @@ impl<R: CubeRuntime, BT: BoolElement> Backward<Gpu<R, BT>, 3> for GpuLayerBackwa
     fn backward(self, ops: Ops<Self::State, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
         let s = ops.state;
         let dhs = grads.consume::<Gpu<R, BT>>(&ops.node);
-        let [dgi, dw_hh, db_hh] = backward::<R, BT>(s.cell, &s.saved, dhs);
+        let [dgi, dw_hh, db_hh] = if s.sequence {
+            gpu_sequence::backward::<R, BT>(s.cell, &s.saved, dhs)
+        } else {
+            per_step_backward::<R, BT>(s.cell, &s.saved, dhs)
+        };
         let [gi, w_hh, b_hh] = ops.parents;
         for (parent, grad) in [(gi, dgi), (w_hh, dw_hh), (b_hh, db_hh)] {
             if let Some(node) = parent {
@@ -293,18 +351,24 @@ pub fn tracked<R: CubeRuntime, BT: BoolElement, C: CheckpointStrategy>(
         tensor::<R, BT, 1>(b_p.primitive.clone()),
     );
     let (h0, c0) = (s.h.inner(), s.c.map(Tensor::inner));
+    let sequence = whole_sequence(&prim::<R, BT, 2>(h0.clone()), cell, h0.dims()[1]);
     let prep = GpuLayerBackward
         .prepare::<C>([gi_p.node.clone(), w_p.node.clone(), b_p.node.clone()])
         .compute_bound()
         .stateful();
     let (hs, h, c) = match prep {
         OpsKind::Tracked(prep) => {
-            let mut f = forward(cell, gi_in, w_in, b_in, h0, c0, true);
+            let mut f = forward(cell, sequence, gi_in, w_in, b_in, h0, c0, true);
             let saved = Arc::new(f.saved.take().expect("forward ran with save"));
-            (prep.finish(BackwardState { cell, saved }, f.hs), f.h, f.c)
+            let state = BackwardState {
+                cell,
+                sequence,
+                saved,
+            };
+            (prep.finish(state, f.hs), f.h, f.c)
         }
         OpsKind::UnTracked(prep) => {
-            let f = forward(cell, gi_in, w_in, b_in, h0, c0, false);
+            let f = forward(cell, sequence, gi_in, w_in, b_in, h0, c0, false);
             (prep.finish(f.hs), f.h, f.c)
         }
     };

@@ -1,20 +1,14 @@
-//! The cell's element-wise math for one step, forward and backward, as CubeCL kernels (so one
-//! source runs on CUDA and on wgpu): one thread per (batch row, hidden unit) computes every gate
-//! of that unit. PyTorch's equations, as in `cells.rs`; the derivatives are `cells::row`'s.
+//! The per-step GPU layer's kernels, as CubeCL kernels (so one source runs on CUDA and on wgpu):
+//! one thread per (batch row, hidden unit) computes every gate of that unit for one step, with
+//! the cell math of `gpu_cell`.
 
 use burn_cubecl::cubecl;
 use cubecl::prelude::*;
 
-/// Which cell a kernel computes (a compile-time constant of the kernel).
-pub const RNN_TANH: u32 = 0;
-pub const RNN_RELU: u32 = 1;
-pub const GRU: u32 = 2;
-pub const LSTM: u32 = 3;
-
-#[cube]
-fn sigmoid<F: Float>(x: F) -> F {
-    F::new(1.0) / (F::new(1.0) + (F::new(0.0) - x).exp())
-}
+use super::gpu_cell::{
+    GRU, RNN_RELU, RNN_TANH, gru_backward, gru_forward, lstm_backward, lstm_forward, rnn_forward,
+    rnn_slope,
+};
 
 /// One step forward. `gh` is this step's `h·W_hh` (without its bias, added here); `h` and `c`
 /// advance in place; the new `h` also goes to `hs[:, step, :]`. With `save`, the step's
@@ -57,12 +51,7 @@ pub fn cell_forward<F: Float>(
         if save {
             saved_gh[saved_at] = a_h;
         }
-        let a = gi[gi_at] + a_h;
-        if comptime!(cell == RNN_TANH) {
-            h_new = a.tanh();
-        } else {
-            h_new = F::max(a, F::new(0.0));
-        }
+        h_new = rnn_forward::<F>(gi[gi_at] + a_h, cell);
     } else if comptime!(cell == GRU) {
         let hr = gh[gh_at] + b_hh[j];
         let hz = gh[gh_at + n] + b_hh[j + n];
@@ -72,10 +61,15 @@ pub fn cell_forward<F: Float>(
             saved_gh[saved_at + n] = hz;
             saved_gh[saved_at + 2 * n] = hn;
         }
-        let r = sigmoid::<F>(gi[gi_at] + hr);
-        let z = sigmoid::<F>(gi[gi_at + n] + hz);
-        let nn = (gi[gi_at + 2 * n] + r * hn).tanh();
-        h_new = (F::new(1.0) - z) * nn + z * h_prev;
+        h_new = gru_forward::<F>(
+            gi[gi_at],
+            gi[gi_at + n],
+            gi[gi_at + 2 * n],
+            hr,
+            hz,
+            hn,
+            h_prev,
+        );
     } else {
         let ai = gh[gh_at] + b_hh[j];
         let af = gh[gh_at + n] + b_hh[j + n];
@@ -89,13 +83,19 @@ pub fn cell_forward<F: Float>(
             saved_gh[saved_at + 3 * n] = ao;
             saved_c[t * batch * n + pos] = c_prev;
         }
-        let i = sigmoid::<F>(gi[gi_at] + ai);
-        let f = sigmoid::<F>(gi[gi_at + n] + af);
-        let g = (gi[gi_at + 2 * n] + ag).tanh();
-        let o = sigmoid::<F>(gi[gi_at + 3 * n] + ao);
-        let c_new = f * c_prev + i * g;
-        c[pos] = c_new;
-        h_new = o * c_new.tanh();
+        let s = lstm_forward::<F>(
+            gi[gi_at],
+            gi[gi_at + n],
+            gi[gi_at + 2 * n],
+            gi[gi_at + 3 * n],
+            ai,
+            af,
+            ag,
+            ao,
+            c_prev,
+        );
+        c[pos] = s.c;
+        h_new = s.h;
     }
     if save {
         saved_h[t * batch * n + pos] = h_prev;
@@ -139,59 +139,52 @@ pub fn cell_backward<F: Float>(
     let gi_at = (b * time + t) * w + j;
     let saved_at = (t * batch + b) * w + j;
     let dh = dhs[(b * time + t) * n + j] + dh_elem[pos] + dh_mat[pos];
-    let one = F::new(1.0);
     if comptime!(cell == RNN_TANH || cell == RNN_RELU) {
-        let a = gi[gi_at] + saved_gh[saved_at];
-        let mut slope = F::new(0.0);
-        if comptime!(cell == RNN_TANH) {
-            let y = a.tanh();
-            slope = one - y * y;
-        } else if a > F::new(0.0) {
-            slope = one;
-        }
-        let da = dh * slope;
+        let da = dh * rnn_slope::<F>(gi[gi_at] + saved_gh[saved_at], cell);
         dgi[gi_at] = da;
         dgh[saved_at] = da;
         dh_elem[pos] = F::new(0.0);
     } else if comptime!(cell == GRU) {
-        let hn = saved_gh[saved_at + 2 * n];
-        let r = sigmoid::<F>(gi[gi_at] + saved_gh[saved_at]);
-        let z = sigmoid::<F>(gi[gi_at + n] + saved_gh[saved_at + n]);
-        let nn = (gi[gi_at + 2 * n] + r * hn).tanh();
-        let h_prev = saved_h[t * batch * n + pos];
-        let dn = dh * (one - z);
-        let dz = dh * (h_prev - nn);
-        let dan = dn * (one - nn * nn);
-        let dar = dan * hn * r * (one - r);
-        let daz = dz * z * (one - z);
-        dgi[gi_at] = dar;
-        dgh[saved_at] = dar;
-        dgi[gi_at + n] = daz;
-        dgh[saved_at + n] = daz;
-        dgi[gi_at + 2 * n] = dan;
-        dgh[saved_at + 2 * n] = dan * r;
-        dh_elem[pos] = dh * z;
+        let g = gru_backward::<F>(
+            gi[gi_at],
+            gi[gi_at + n],
+            gi[gi_at + 2 * n],
+            saved_gh[saved_at],
+            saved_gh[saved_at + n],
+            saved_gh[saved_at + 2 * n],
+            saved_h[t * batch * n + pos],
+            dh,
+        );
+        dgi[gi_at] = g.r;
+        dgh[saved_at] = g.r;
+        dgi[gi_at + n] = g.z;
+        dgh[saved_at + n] = g.z;
+        dgi[gi_at + 2 * n] = g.n;
+        dgh[saved_at + 2 * n] = g.n_hidden;
+        dh_elem[pos] = g.h_prev;
     } else {
-        let i = sigmoid::<F>(gi[gi_at] + saved_gh[saved_at]);
-        let f = sigmoid::<F>(gi[gi_at + n] + saved_gh[saved_at + n]);
-        let g = (gi[gi_at + 2 * n] + saved_gh[saved_at + 2 * n]).tanh();
-        let o = sigmoid::<F>(gi[gi_at + 3 * n] + saved_gh[saved_at + 3 * n]);
-        let c_prev = saved_c[t * batch * n + pos];
-        let tc = (f * c_prev + i * g).tanh();
-        let dcj = dc[pos] + dh * o * (one - tc * tc);
-        let da_i = dcj * g * i * (one - i);
-        let da_f = dcj * c_prev * f * (one - f);
-        let da_g = dcj * i * (one - g * g);
-        let da_o = dh * tc * o * (one - o);
-        dgi[gi_at] = da_i;
-        dgh[saved_at] = da_i;
-        dgi[gi_at + n] = da_f;
-        dgh[saved_at + n] = da_f;
-        dgi[gi_at + 2 * n] = da_g;
-        dgh[saved_at + 2 * n] = da_g;
-        dgi[gi_at + 3 * n] = da_o;
-        dgh[saved_at + 3 * n] = da_o;
-        dc[pos] = dcj * f;
+        let g = lstm_backward::<F>(
+            gi[gi_at],
+            gi[gi_at + n],
+            gi[gi_at + 2 * n],
+            gi[gi_at + 3 * n],
+            saved_gh[saved_at],
+            saved_gh[saved_at + n],
+            saved_gh[saved_at + 2 * n],
+            saved_gh[saved_at + 3 * n],
+            saved_c[t * batch * n + pos],
+            dh,
+            dc[pos],
+        );
+        dgi[gi_at] = g.i;
+        dgh[saved_at] = g.i;
+        dgi[gi_at + n] = g.f;
+        dgh[saved_at + n] = g.f;
+        dgi[gi_at + 2 * n] = g.g;
+        dgh[saved_at + 2 * n] = g.g;
+        dgi[gi_at + 3 * n] = g.o;
+        dgh[saved_at + 3 * n] = g.o;
+        dc[pos] = g.c_prev;
         dh_elem[pos] = F::new(0.0);
     }
 }

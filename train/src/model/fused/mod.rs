@@ -6,7 +6,9 @@
 //! is one custom autodiff op ([`node`]) whose forward and backward run on plain slices
 //! ([`host`]: one `h·W_hh` product and one fused element-wise pass per step, the weight gradient
 //! as one product over all steps). On burn's GPU backends (CUDA, wgpu) a layer is the same kind
-//! of op ([`gpu`]): per step one product on the GPU and one CubeCL kernel for the cell's math.
+//! of op ([`gpu`]): by default the whole sequence in one CubeCL kernel launch each way
+//! (`gpu_sequence`), or per step one product on the GPU and one CubeCL kernel for the cell's
+//! math ([`GpuLayer`]).
 //! ndarray composes burn tensor ops step by step ([`composed_layer`]): the reference.
 //!
 //! All follow `cells.rs`; `train/tests/fused_layer.rs` checks that the fused layers give the
@@ -16,9 +18,17 @@ pub mod gemm;
 #[cfg(any(feature = "cuda", feature = "wgpu"))]
 mod gpu;
 #[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu_cell;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
 mod gpu_kernels;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu_sequence;
+#[cfg(any(feature = "cuda", feature = "wgpu"))]
+mod gpu_sequence_kernels;
 pub mod host;
 mod node;
+
+use std::cell::Cell;
 
 use burn::tensor::Tensor;
 use burn::tensor::backend::Backend;
@@ -26,6 +36,41 @@ use format::CellKind;
 
 use super::cells::{self, LayerState};
 use super::layer::{RecurrentLayer, Sequence};
+
+/// How burn's GPU backends run a recurrent layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GpuLayer {
+    /// Whole-sequence up to [`AUTO_WHOLE_SEQUENCE_MAX_HIDDEN`] units, per step above: the
+    /// faster of the two where it has been measured.
+    Auto,
+    /// One launch for the whole sequence forward and one (with the weight-gradient product)
+    /// backward, wherever the device's shared memory holds a stream's state; per step elsewhere.
+    WholeSequence,
+    /// Per step, a product `h·W_hh` and a kernel for the cell's math, each way.
+    PerStep,
+}
+
+/// The largest hidden size [`GpuLayer::Auto`] runs whole-sequence. Measured on lavapipe (`train
+/// bench --backend wgpu --bs 16 --bptt 32`, docs/training.md): whole-sequence is 1.5x per step
+/// at 32 units, 1.3x at 64, 0.9x at 128, where its per-unit dot products (a thread's loop over
+/// `W_hh`) cost more than burn's tiled products. Not yet measured on an NVIDIA GPU:
+/// `scripts/gpu-check.sh` measures both layers there.
+pub const AUTO_WHOLE_SEQUENCE_MAX_HIDDEN: usize = 64;
+
+thread_local! {
+    static GPU_LAYER: Cell<GpuLayer> = const { Cell::new(GpuLayer::Auto) };
+}
+
+/// Chooses how this thread's GPU layers run from now on (for measuring one against the other;
+/// [`GpuLayer::Auto`] is the default).
+pub fn set_gpu_layer(layer: GpuLayer) {
+    GPU_LAYER.with(|l| l.set(layer));
+}
+
+/// How this thread's GPU layers run.
+pub fn gpu_layer() -> GpuLayer {
+    GPU_LAYER.with(Cell::get)
+}
 
 /// A backend's way of running one recurrent layer.
 pub trait RecurrentBackend: Backend {
