@@ -8,6 +8,8 @@
 //! all steps), which the trainer runs once per layer per batch; the optimiser is not in it.
 #![cfg(feature = "wgpu")]
 
+mod common;
+
 use std::sync::{Mutex, Once};
 use std::time::{Duration, Instant};
 
@@ -60,16 +62,7 @@ fn gpu() -> Option<burn::backend::wgpu::WgpuDevice> {
         .expect("CubeCL's config reads this");
         CubeClRuntimeConfig::set(config);
     });
-    match train::backend::wgpu_device() {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var_os("QUILL_REQUIRE_GPU").is_some() => {
-            panic!("QUILL_REQUIRE_GPU is set and there is no GPU: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED (no GPU): {e}");
-            None
-        }
-    }
+    common::gpu()
 }
 
 /// Waits until CubeCL's log (written from its own thread) has gone quiet, then takes it.

@@ -20,25 +20,11 @@ use train::config::{OptimizerKind, ScheduleKind, TrainConfig};
 use train::model::RnnConfig;
 use train::run::{Summary, run};
 
-use common::{run_options, training};
+use common::{gpu, run_options, training};
 
 /// Largest accepted |CPU − GPU| difference of a training loss or a validation score, in nats
 /// per character (the losses involved are 1.7–2.7 nats).
 const LOSS_TOLERANCE: f64 = 1e-4;
-
-/// The wgpu device, or `None` after saying the test is skipped.
-fn gpu() -> Option<burn::backend::wgpu::WgpuDevice> {
-    match train::backend::wgpu_device() {
-        Ok(d) => Some(d),
-        Err(e) if std::env::var_os("QUILL_REQUIRE_GPU").is_some() => {
-            panic!("QUILL_REQUIRE_GPU is set and there is no GPU: {e}")
-        }
-        Err(e) => {
-            eprintln!("SKIPPED (no GPU): {e}");
-            None
-        }
-    }
-}
 
 /// A small model for a few dozen steps: the test is the GPU path, not the learning.
 fn config(cell: CellKind, layers: usize, max_steps: usize) -> TrainConfig {

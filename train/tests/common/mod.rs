@@ -73,3 +73,19 @@ pub fn run_options(dir: &Path, resume: bool, max_steps: Option<usize>) -> train:
         check_host_memory: true,
     }
 }
+
+/// The wgpu device, or `None` after saying the test is skipped; with `QUILL_REQUIRE_GPU` set
+/// (CI) a missing device fails the test instead.
+#[cfg(feature = "wgpu")]
+pub fn gpu() -> Option<burn::backend::wgpu::WgpuDevice> {
+    match train::backend::wgpu_device() {
+        Ok(d) => Some(d),
+        Err(e) if std::env::var_os("QUILL_REQUIRE_GPU").is_some() => {
+            panic!("QUILL_REQUIRE_GPU is set and there is no GPU: {e}")
+        }
+        Err(e) => {
+            eprintln!("SKIPPED (no GPU): {e}");
+            None
+        }
+    }
+}
